@@ -1,0 +1,72 @@
+/**
+ * Builds each port from its config union. Distributed adapters are imported lazily so the
+ * embedded default never loads a driver it does not use. An unknown kind cannot compile.
+ */
+import type { BusConfig, CacheConfig, Config, StoreConfig } from '../config.js';
+import type { Cache } from '../ports/cache.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { Store } from '../ports/store.js';
+
+export interface Ports {
+  store: Store;
+  cache: Cache;
+  notifier: Notifier;
+  bus: EventBus;
+  limiter: RateLimiter;
+  /** How many shards new polls may be placed on. */
+  shardCount: number;
+}
+
+export async function createStore(c: StoreConfig): Promise<{ store: Store; shardCount: number }> {
+  switch (c.kind) {
+    case 'embedded': {
+      const { SqliteStore } = await import('./embedded/sqlite-store.js');
+      return { store: new SqliteStore({ dataDir: c.dataDir, sync: c.sync }), shardCount: 1 };
+    }
+    case 'postgres': {
+      const { createPostgresStore } = await import('./postgres/create-postgres-store.js');
+      return createPostgresStore(c);
+    }
+  }
+}
+
+export async function createCacheAndLimiter(c: CacheConfig, prefix: string): Promise<{ cache: Cache; limiter: RateLimiter; notifier: Notifier }> {
+  switch (c.kind) {
+    case 'memory': {
+      const [{ MemoryCache }, { MemoryRateLimiter }, { MemoryNotifier }] = await Promise.all([
+        import('./embedded/memory-cache.js'),
+        import('./embedded/memory-rate-limiter.js'),
+        import('./embedded/memory-notifier.js'),
+      ]);
+      return { cache: new MemoryCache(), limiter: new MemoryRateLimiter(), notifier: new MemoryNotifier() };
+    }
+    case 'redis': {
+      const { createRedisPorts } = await import('./redis/create-redis-ports.js');
+      return createRedisPorts(c.url, prefix);
+    }
+  }
+}
+
+export async function createEventBus(c: BusConfig, prefix: string): Promise<EventBus> {
+  switch (c.kind) {
+    case 'memory': {
+      const { MemoryEventBus } = await import('./embedded/memory-event-bus.js');
+      return new MemoryEventBus();
+    }
+    case 'nats': {
+      const { NatsEventBus } = await import('./nats/nats-event-bus.js');
+      return NatsEventBus.connect(c.url, prefix);
+    }
+    case 'amqp':
+      throw new Error('AMQP_URL: the RabbitMQ event bus is not built yet; use NATS_URL');
+  }
+}
+
+export async function createPorts(config: Readonly<Config>, prefix = 'pollcast'): Promise<Ports> {
+  const { store, shardCount } = await createStore(config.store);
+  const { cache, limiter, notifier } = await createCacheAndLimiter(config.cache, prefix);
+  const bus = await createEventBus(config.bus, prefix);
+  return { store, cache, limiter, notifier, bus, shardCount };
+}

@@ -1,0 +1,67 @@
+/** Versioned migrations for the embedded store. Applied in order inside one transaction each. */
+export const SQLITE_MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE polls (
+  id TEXT PRIMARY KEY,
+  def TEXT NOT NULL,
+  status TEXT NOT NULL,
+  opens_at INTEGER,
+  closes_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  results_at INTEGER NOT NULL
+);
+CREATE INDEX polls_due_open ON polls (opens_at) WHERE status = 'draft' AND opens_at IS NOT NULL;
+CREATE INDEX polls_due_close ON polls (closes_at) WHERE status <> 'closed' AND closes_at IS NOT NULL;
+CREATE TABLE tallies (
+  poll_id TEXT NOT NULL,
+  option_id TEXT NOT NULL,
+  votes INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, option_id)
+) WITHOUT ROWID;
+CREATE TABLE votes (
+  poll_id TEXT NOT NULL,
+  voter_id TEXT NOT NULL,
+  option_ids TEXT NOT NULL,
+  receipt_id TEXT NOT NULL,
+  cast_at INTEGER NOT NULL,
+  changes INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (poll_id, voter_id)
+) WITHOUT ROWID;
+CREATE TABLE idempotency (
+  poll_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_created ON idempotency (created_at);
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  poll_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE TABLE minute_counts (
+  poll_id TEXT NOT NULL,
+  minute TEXT NOT NULL,
+  votes INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, minute)
+) WITHOUT ROWID;
+CREATE TABLE processed_events (
+  consumer TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (consumer, event_id)
+) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`,
+  },
+];

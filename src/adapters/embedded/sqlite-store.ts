@@ -1,0 +1,350 @@
+/**
+ * The embedded store: one SQLite file under DATA_DIR in WAL mode. With EMBEDDED_SYNC=full every
+ * commit is fsynced (durable through power loss); with `normal` a commit survives a process
+ * crash (kill -9) but the last commits may be lost on power loss. Group commit makes one commit
+ * per batch, so `full` costs one fsync per batch, not per vote.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { newEventId } from '../../domain/ids.js';
+import { effectiveStatus, type Poll } from '../../domain/poll.js';
+import type { Results } from '../../domain/results.js';
+import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
+import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+
+interface PollRow {
+  id: string;
+  def: string;
+  status: Poll['status'];
+  opens_at: number | null;
+  closes_at: number | null;
+  updated_at: number;
+  version: number;
+  total: number;
+  results_at: number;
+}
+interface VoteRow {
+  option_ids: string;
+  receipt_id: string;
+  cast_at: number;
+}
+
+type Stmt = Database.Statement;
+
+export function minuteOf(at: number): string {
+  return new Date(Math.floor(at / 60_000) * 60_000).toISOString();
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'embedded';
+  readonly #db: Database.Database;
+  #s!: Record<string, Stmt>;
+
+  constructor(opts: { dataDir: string; sync: 'full' | 'normal'; fileName?: string }) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.#db = new Database(join(opts.dataDir, opts.fileName ?? 'pollcast.db'));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = OFF');
+  }
+
+  async migrate(): Promise<void> {
+    const db = this.#db;
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+      }).immediate();
+    }
+    this.#prepare();
+  }
+
+  #prepare(): void {
+    const p = (sql: string) => this.#db.prepare(sql);
+    this.#s = {
+      insertPoll: p('INSERT INTO polls (id, def, status, opens_at, closes_at, updated_at, version, total, results_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)'),
+      getPoll: p('SELECT * FROM polls WHERE id = ?'),
+      updatePoll: p(
+        'UPDATE polls SET def = ?, status = ?, opens_at = ?, closes_at = ?, updated_at = ?, version = version + ?, results_at = ? WHERE id = ? AND updated_at = ? RETURNING version',
+      ),
+      deletePoll: p('DELETE FROM polls WHERE id = ?'),
+      deleteTallies: p('DELETE FROM tallies WHERE poll_id = ?'),
+      deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
+      deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
+      deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
+      insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+      getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
+      changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + 1 WHERE poll_id = ? AND voter_id = ?'),
+      countVotes: p('SELECT count(*) FROM votes WHERE poll_id = ?').pluck(),
+      addTally: p('INSERT INTO tallies (poll_id, option_id, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = votes + excluded.votes'),
+      bumpPoll: p('UPDATE polls SET version = version + 1, total = total + ?, results_at = ? WHERE id = ? RETURNING version'),
+      tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
+      getIdem: p('SELECT status, body, request_hash FROM idempotency WHERE poll_id = ? AND key = ?'),
+      insertIdem: p('INSERT INTO idempotency (poll_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      pruneIdem: p('DELETE FROM idempotency WHERE created_at < ?'),
+      insertOutbox: p('INSERT INTO outbox (event_id, type, poll_id, at, payload) VALUES (?, ?, ?, ?, ?)'),
+      readOutbox: p('SELECT seq, event_id, type, poll_id, at, payload FROM outbox ORDER BY seq LIMIT ?'),
+      deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
+      outboxCount: p('SELECT count(*) FROM outbox').pluck(),
+      due: p(
+        "SELECT * FROM polls WHERE (status = 'draft' AND opens_at IS NOT NULL AND opens_at <= ?) OR (status <> 'closed' AND closes_at IS NOT NULL AND closes_at <= ?)",
+      ),
+      setStatus: p('UPDATE polls SET status = ?, updated_at = ?, version = version + 1, results_at = ? WHERE id = ? AND status = ? RETURNING version'),
+      nextOpen: p("SELECT min(opens_at) FROM polls WHERE status = 'draft' AND opens_at IS NOT NULL AND opens_at > ?").pluck(),
+      nextClose: p("SELECT min(closes_at) FROM polls WHERE status <> 'closed' AND closes_at IS NOT NULL AND closes_at > ?").pluck(),
+      markEvent: p('INSERT INTO processed_events (consumer, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      addMinute: p('INSERT INTO minute_counts (poll_id, minute, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, minute) DO UPDATE SET votes = votes + excluded.votes'),
+      minutes: p('SELECT minute, votes FROM minute_counts WHERE poll_id = ? ORDER BY minute'),
+      insertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
+    };
+  }
+
+  #toPoll(row: PollRow): Poll {
+    const def = JSON.parse(row.def) as Poll;
+    return { ...def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at };
+  }
+
+  async createPoll(poll: Poll): Promise<void> {
+    this.#s.insertPoll!.run(poll.id, JSON.stringify(poll), poll.status, poll.opensAt, poll.closesAt, poll.updatedAt, poll.createdAt);
+  }
+
+  async getPoll(id: string): Promise<Poll | null> {
+    const row = this.#s.getPoll!.get(id) as PollRow | undefined;
+    return row ? this.#toPoll(row) : null;
+  }
+
+  async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {
+    return this.#db.transaction(() => {
+      const before = this.#s.getPoll!.get(next.id) as PollRow | undefined;
+      if (!before || before.updated_at !== expectedUpdatedAt) return null;
+      const statusChanged = before.status !== next.status;
+      const row = this.#s.updatePoll!.get(
+        JSON.stringify(next), next.status, next.opensAt, next.closesAt, next.updatedAt, 1, next.updatedAt, next.id, expectedUpdatedAt,
+      ) as { version: number } | undefined;
+      if (!row) return null;
+      if (statusChanged) this.#outbox('poll.status', next.id, next.updatedAt, { status: next.status, version: row.version });
+      return row.version;
+    }).immediate();
+  }
+
+  async deletePoll(id: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const n = this.#s.deletePoll!.run(id).changes;
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes']) this.#s[s]!.run(id);
+      return n > 0;
+    }).immediate();
+  }
+
+  #outbox(type: OutboxEvent['type'], pollId: string, at: number, payload: Record<string, unknown>): void {
+    this.#s.insertOutbox!.run(newEventId(), type, pollId, at, JSON.stringify(payload));
+  }
+
+  async recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]> {
+    return this.#db.transaction(() => this.#recordVotesTx(batch, render)).immediate();
+  }
+
+  #recordVotesTx(batch: VoteCommand[], render: RenderAnswer): VoteOutcome[] {
+    const s = this.#s;
+    const now = Date.now();
+    const polls = new Map<string, Poll | null>();
+    const deltas = new Map<string, { total: number; counted: number; options: Map<string, number> }>();
+    const outcomes: VoteOutcome[] = new Array(batch.length);
+    const claimed = new Set<string>();
+    /** Requests whose key an earlier request in this batch claimed: index → claim key. */
+    const followers: Array<string | undefined> = [];
+
+    const addDelta = (pollId: string, optionIds: string[], sign: number, total: number) => {
+      let d = deltas.get(pollId);
+      if (!d) deltas.set(pollId, (d = { total: 0, counted: 0, options: new Map() }));
+      d.total += total;
+      if (sign > 0) d.counted += 1;
+      for (const o of optionIds) d.options.set(o, (d.options.get(o) ?? 0) + sign);
+    };
+
+    for (let i = 0; i < batch.length; i++) {
+      const cmd = batch[i]!;
+      if (cmd.idempotency) {
+        const claimKey = cmd.pollId + '\u0000' + cmd.idempotency.key;
+        const prev = s.getIdem!.get(cmd.pollId, cmd.idempotency.key) as { status: number; body: string; request_hash: string } | undefined;
+        if (prev || claimed.has(claimKey)) {
+          // Claimed earlier in this batch: answered in the second pass below.
+          if (prev) {
+            outcomes[i] =
+              prev.request_hash === cmd.idempotency.requestHash
+                ? { kind: 'replay', response: { status: prev.status, body: prev.body, requestHash: prev.request_hash } }
+                : { kind: 'key_reused' };
+          } else {
+            outcomes[i] = { kind: 'key_reused' };
+            followers[i] = claimKey;
+          }
+          continue;
+        }
+        claimed.add(claimKey);
+      }
+      let poll = polls.get(cmd.pollId);
+      if (poll === undefined) {
+        const row = s.getPoll!.get(cmd.pollId) as PollRow | undefined;
+        poll = row ? this.#toPoll(row) : null;
+        polls.set(cmd.pollId, poll);
+      }
+      if (!poll) {
+        outcomes[i] = { kind: 'rejected', code: 'poll_not_found' };
+        continue;
+      }
+      const st = effectiveStatus(poll, now);
+      if (st !== 'open') {
+        outcomes[i] = { kind: 'rejected', code: st === 'closed' ? 'poll_closed' : 'poll_not_open' };
+        continue;
+      }
+      const joined = cmd.optionIds.join(',');
+      if (s.insertVote!.run(cmd.pollId, cmd.voterId, joined, cmd.receiptId, cmd.at).changes === 1) {
+        addDelta(cmd.pollId, cmd.optionIds, 1, 1);
+        outcomes[i] = { kind: 'counted', vote: { optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at }, version: 0, changed: false };
+        continue;
+      }
+      const prev = s.getVote!.get(cmd.pollId, cmd.voterId) as VoteRow;
+      const prevIds = prev.option_ids.split(',');
+      if (poll.allowChange && prev.option_ids !== joined) {
+        s.changeVote!.run(joined, cmd.receiptId, cmd.at, cmd.pollId, cmd.voterId);
+        addDelta(cmd.pollId, prevIds, -1, 0);
+        addDelta(cmd.pollId, cmd.optionIds, 1, 0);
+        outcomes[i] = { kind: 'counted', vote: { optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at }, version: 0, changed: true };
+      } else {
+        outcomes[i] = { kind: 'duplicate', counted: { optionIds: prevIds, receiptId: prev.receipt_id, at: prev.cast_at } };
+      }
+    }
+
+    const versions = new Map<string, number>();
+    for (const [pollId, d] of deltas) {
+      for (const [optionId, n] of d.options) if (n !== 0) s.addTally!.run(pollId, optionId, n);
+      const { version } = s.bumpPoll!.get(d.total, now, pollId) as { version: number };
+      versions.set(pollId, version);
+      this.#outbox('votes.recorded', pollId, now, { votes: d.total, ballots: d.counted, minute: minuteOf(now), version });
+    }
+
+    const answers = new Map<string, StoredResponse>();
+    for (let i = 0; i < batch.length; i++) {
+      const cmd = batch[i]!;
+      let out = outcomes[i]!;
+      if (out.kind === 'counted') out.version = versions.get(cmd.pollId) ?? 0;
+      if (!cmd.idempotency) continue;
+      const claimKey = cmd.pollId + '\u0000' + cmd.idempotency.key;
+      const leader = followers[i];
+      if (leader !== undefined) {
+        const first = answers.get(leader)!;
+        out = first.requestHash === cmd.idempotency.requestHash ? { kind: 'replay', response: first } : { kind: 'key_reused' };
+        outcomes[i] = out;
+        continue;
+      }
+      if (out.kind === 'replay' || out.kind === 'key_reused') continue;
+      const answer = render(cmd, out);
+      answers.set(claimKey, answer);
+      s.insertIdem!.run(cmd.pollId, cmd.idempotency.key, cmd.idempotency.requestHash, answer.status, answer.body, now);
+    }
+    return outcomes;
+  }
+
+  async getResults(pollId: string): Promise<Results | null> {
+    const row = this.#s.getPoll!.get(pollId) as PollRow | undefined;
+    if (!row) return null;
+    const poll = this.#toPoll(row);
+    const counts = new Map((this.#s.tallies!.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
+    return {
+      pollId,
+      version: row.version,
+      status: effectiveStatus(poll, Date.now()),
+      total: row.total,
+      options: poll.options.map((o) => ({ id: o.id, votes: counts.get(o.id) ?? 0 })),
+      updatedAt: new Date(row.results_at).toISOString(),
+    };
+  }
+
+  async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {
+    const row = this.#s.getVote!.get(pollId, voterId) as VoteRow | undefined;
+    return row ? { optionIds: row.option_ids.split(','), receiptId: row.receipt_id, at: row.cast_at } : null;
+  }
+
+  async countVotes(pollId: string): Promise<number> {
+    return this.#s.countVotes!.get(pollId) as number;
+  }
+
+  async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {
+    const row = this.#s.getIdem!.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
+    return row ? { status: row.status, body: row.body, requestHash: row.request_hash } : null;
+  }
+
+  async pruneIdempotency(before: number): Promise<number> {
+    return this.#s.pruneIdem!.run(before).changes;
+  }
+
+  async applyDueTransitions(now: number): Promise<StatusChange[]> {
+    return this.#db.transaction(() => {
+      const changes: StatusChange[] = [];
+      for (const row of this.#s.due!.all(now, now) as PollRow[]) {
+        const poll = this.#toPoll(row);
+        const to = effectiveStatus(poll, now);
+        if (to === row.status) continue;
+        const r = this.#s.setStatus!.get(to, now, now, row.id, row.status) as { version: number } | undefined;
+        if (!r) continue;
+        this.#outbox('poll.status', row.id, now, { status: to, version: r.version });
+        changes.push({ pollId: row.id, status: to, version: r.version });
+      }
+      return changes;
+    }).immediate();
+  }
+
+  async nextDueAt(now: number): Promise<number | null> {
+    const a = this.#s.nextOpen!.get(now) as number | null;
+    const b = this.#s.nextClose!.get(now) as number | null;
+    if (a === null) return b;
+    if (b === null) return a;
+    return Math.min(a, b);
+  }
+
+  async readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>> {
+    const rows = this.#s.readOutbox!.all(limit) as Array<{ seq: number; event_id: string; type: OutboxEvent['type']; poll_id: string; at: number; payload: string }>;
+    return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, type: r.type, pollId: r.poll_id, at: r.at, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  }
+
+  async markOutboxPublished(seqs: number[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const seq of seqs) this.#s.deleteOutbox!.run(seq);
+    })();
+  }
+
+  async outboxBacklog(): Promise<number> {
+    return this.#s.outboxCount!.get() as number;
+  }
+
+  async applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean> {
+    return this.#db.transaction(() => {
+      if (this.#s.markEvent!.run(consumer, eventId, Date.now()).changes === 0) return false;
+      for (const c of counts) this.#s.addMinute!.run(pollId, c.minute, c.votes);
+      return true;
+    }).immediate();
+  }
+
+  async getMinuteCounts(pollId: string): Promise<MinuteCount[]> {
+    return this.#s.minutes!.all(pollId) as MinuteCount[];
+  }
+
+  async ensureSecret(candidate: string): Promise<string> {
+    this.#s.insertMeta!.run('voter_secret', candidate);
+    return this.#s.getMeta!.get('voter_secret') as string;
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

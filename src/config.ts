@@ -1,0 +1,209 @@
+/**
+ * Configuration: environment + CLI flags → one typed, validated, frozen object.
+ * Every problem is reported at once, by variable name. Nothing reads process.env after this.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const ROLES = ['all', 'api', 'realtime', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type StoreConfig =
+  | { kind: 'embedded'; dataDir: string; sync: 'full' | 'normal' }
+  | { kind: 'postgres'; url: string; replicaUrls: string[]; shardUrls: string[]; poolSize: number };
+export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string };
+export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string } | { kind: 'amqp'; url: string };
+
+export interface Config {
+  role: Role;
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  secret: string | undefined;
+  store: StoreConfig;
+  cache: CacheConfig;
+  bus: BusConfig;
+  groupCommit: { maxBatch: number; maxWaitMs: number; maxInFlight: number; maxQueue: number };
+  realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number };
+  rateLimit: { ipPerMinute: number; voterPerMinute: number };
+  http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean; trustProxy: boolean };
+  schedulerIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.join(' or ')}//`);
+const urlList = (protocols: string[]) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(url(protocols)));
+const pgUrl = ['postgres:', 'postgresql:'];
+
+const schema = z.object({
+  POLLCAST_ROLE: z.enum(ROLES).default('all'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLLCAST_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_SYNC: z.enum(['full', 'normal']).default('full'),
+  DATABASE_URL: url(pgUrl).optional(),
+  DATABASE_REPLICA_URLS: urlList(pgUrl).optional(),
+  DATABASE_SHARD_URLS: urlList(pgUrl).optional(),
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  NATS_URL: url(['nats:', 'tls:']).optional(),
+  AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
+  GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  GROUP_COMMIT_MAX_IN_FLIGHT: int(1, 64).default(2),
+  GROUP_COMMIT_MAX_QUEUE: int(1, 1_000_000).default(20_000),
+  RESULTS_PUSH_INTERVAL_MS: int(10, 60_000).default(100),
+  SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  SSE_RECONNECT_MS: int(100, 600_000).default(2_000),
+  RATE_LIMIT_IP_PER_MIN: int(0, 100_000_000).default(600_000),
+  RATE_LIMIT_VOTER_PER_MIN: int(0, 1_000_000).default(120),
+  BODY_LIMIT_BYTES: int(256, 10_000_000).default(65_536),
+  REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  COOKIE_SECURE: bool.default(false),
+  TRUST_PROXY: bool.default(false),
+  SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags given on the command line win over the environment. */
+export interface Flags {
+  role?: string;
+  port?: string;
+  host?: string;
+  dataDir?: string;
+}
+
+export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
+  const merged: Env = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  if (flags.role !== undefined) merged.POLLCAST_ROLE = flags.role;
+  if (flags.port !== undefined) merged.PORT = flags.port;
+  if (flags.host !== undefined) merged.HOST = flags.host;
+  if (flags.dataDir !== undefined) merged.DATA_DIR = flags.dataDir;
+  // Secrets may come from files (Docker/Kubernetes secrets).
+  const secretFile = env.POLLCAST_SECRET_FILE;
+  const problems: string[] = [];
+  if (secretFile && merged.POLLCAST_SECRET === undefined) {
+    try {
+      merged.POLLCAST_SECRET = readFileSyncTrim(secretFile);
+    } catch (err) {
+      problems.push(`POLLCAST_SECRET_FILE: cannot read ${secretFile}: ${(err as Error).message}`);
+    }
+  }
+
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      const shown = name === 'POLLCAST_ROLE' && flags.role !== undefined ? '--role' : name;
+      problems.push(`${shown}: ${issue.message}${name in merged && !/SECRET|URL/.test(name) ? ` (got "${merged[name]}")` : ''}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  if ((e.DATABASE_REPLICA_URLS?.length || e.DATABASE_SHARD_URLS?.length) && !e.DATABASE_URL) {
+    problems.push('DATABASE_URL: must be set when DATABASE_REPLICA_URLS or DATABASE_SHARD_URLS is set');
+  }
+  if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
+  const distributed = e.DATABASE_URL !== undefined;
+  if (e.POLLCAST_ROLE !== 'all' && (!distributed || (!e.NATS_URL && !e.AMQP_URL) || !e.REDIS_URL)) {
+    problems.push(
+      `POLLCAST_ROLE: role "${e.POLLCAST_ROLE}" runs apart from the others, which needs DATABASE_URL, REDIS_URL and NATS_URL or AMQP_URL; the embedded backends only run as role "all"`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const store: StoreConfig = e.DATABASE_URL
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL,
+        replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
+        shardUrls: e.DATABASE_SHARD_URLS ?? [],
+        poolSize: e.DATABASE_POOL_SIZE,
+      }
+    : { kind: 'embedded', dataDir: e.DATA_DIR, sync: e.EMBEDDED_SYNC };
+  const cache: CacheConfig = e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' };
+  const bus: BusConfig = e.NATS_URL
+    ? { kind: 'nats', url: e.NATS_URL }
+    : e.AMQP_URL
+      ? { kind: 'amqp', url: e.AMQP_URL }
+      : { kind: 'memory' };
+
+  const config: Config = {
+    role: e.POLLCAST_ROLE,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    secret: e.POLLCAST_SECRET,
+    store,
+    cache,
+    bus,
+    groupCommit: {
+      maxBatch: e.GROUP_COMMIT_MAX_BATCH,
+      maxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
+      maxInFlight: e.GROUP_COMMIT_MAX_IN_FLIGHT,
+      maxQueue: e.GROUP_COMMIT_MAX_QUEUE,
+    },
+    realtime: {
+      pushIntervalMs: e.RESULTS_PUSH_INTERVAL_MS,
+      heartbeatMs: e.SSE_HEARTBEAT_MS,
+      reconnectHintMs: e.SSE_RECONNECT_MS,
+    },
+    rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MIN, voterPerMinute: e.RATE_LIMIT_VOTER_PER_MIN },
+    http: {
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      cookieSecure: e.COOKIE_SECURE,
+      trustProxy: e.TRUST_PROXY,
+    },
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(config);
+}
+
+/** The variables pollcast reads, for `--help` and the README's table. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+function readFileSyncTrim(path: string): string {
+  return readFileSync(path, 'utf8').trim();
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+

@@ -1,0 +1,202 @@
+/**
+ * The vote path: identify the voter → rate limit → idempotency → validate the ballot →
+ * group-commit buffer → answer after the batch commits. Answers are rendered once, as the exact
+ * bytes the client gets, so an idempotent retry can replay them byte for byte.
+ */
+import { createHash } from 'node:crypto';
+import { newReceiptId, newVoterId } from '../domain/ids.js';
+import { assertVotingOpen, LIMITS, type Poll } from '../domain/poll.js';
+import { normalizeChoice, type StoredResponse, type VoteCommand, type VoteOutcome } from '../domain/vote.js';
+import type { VoterTokens } from '../domain/voter-token.js';
+import { PollcastError, problemBody } from '../errors.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { Store } from '../ports/store.js';
+import { GroupCommitter, type BatchObserver, type GroupCommitOptions } from './group-commit.js';
+import type { PollDirectory } from './poll-directory.js';
+
+export interface CastInput {
+  pollId: string;
+  optionIds: string[];
+  /** `open` mode: the caller names the voter. */
+  voterId?: string | undefined;
+  /** `device` mode: the token from X-Voter-Token or the cookie, if any. */
+  voterToken?: string | undefined;
+  idempotencyKey?: string | undefined;
+  ip: string;
+}
+
+export interface CastAnswer {
+  status: number;
+  body: string;
+  /** Set for device voters, so the HTTP layer can set the cookie. */
+  voterToken?: string | undefined;
+  retryAfterSec?: number;
+  rate?: { limit: number; remaining: number; resetSec: number };
+}
+
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+const DEVICE = 'd:';
+const NAMED = 'o:';
+
+export interface VoteServiceOptions {
+  groupCommit: GroupCommitOptions;
+  rateLimit: { ipPerMinute: number; voterPerMinute: number };
+  onBatch?: BatchObserver;
+}
+
+export class VoteService {
+  readonly #committer: GroupCommitter<VoteCommand, VoteOutcome>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly polls: PollDirectory,
+    private readonly limiter: RateLimiter,
+    private readonly notifier: Notifier,
+    private readonly tokens: VoterTokens,
+    private readonly opts: VoteServiceOptions,
+  ) {
+    this.#committer = new GroupCommitter(opts.groupCommit, (batch) => this.#commit(batch), opts.onBatch);
+  }
+
+  get queueDepth(): number {
+    return this.#committer.depth;
+  }
+
+  async #commit(batch: VoteCommand[]): Promise<VoteOutcome[]> {
+    const outcomes = await this.store.recordVotes(batch, (cmd, outcome) => this.#render(cmd, outcome));
+    const committedAt = Date.now();
+    const versions = new Map<string, number>();
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.kind === 'counted') versions.set(batch[i]!.pollId, o.version);
+    }
+    for (const [pollId, version] of versions) this.notifier.publish({ type: 'results', pollId, version, committedAt });
+    return outcomes;
+  }
+
+  async cast(input: CastInput): Promise<CastAnswer> {
+    const poll = await this.polls.get(input.pollId);
+    if (!poll) throw new PollcastError('poll_not_found');
+    const voterId = this.#identify(poll, input);
+
+    const rate = await this.#rateLimit(input.ip, voterId);
+
+    let idempotency: VoteCommand['idempotency'];
+    if (input.idempotencyKey !== undefined) {
+      if (!IDEMPOTENCY_KEY_RE.test(input.idempotencyKey)) throw new PollcastError('idempotency_key_invalid', 'Idempotency-Key must be 1–255 visible ASCII characters');
+      const requestHash = createHash('sha256')
+        .update(JSON.stringify([input.pollId, input.optionIds, input.voterId ?? null, input.voterToken ?? null]))
+        .digest('base64url');
+      const prior = await this.store.getIdempotent(input.pollId, input.idempotencyKey);
+      if (prior) {
+        if (prior.requestHash !== requestHash) throw new PollcastError('idempotency_key_reused');
+        return this.#answer(prior, rate);
+      }
+      idempotency = { key: input.idempotencyKey, requestHash };
+    }
+
+    assertVotingOpen(poll, Date.now());
+    const optionIds = normalizeChoice(poll, input.optionIds);
+    const cmd: VoteCommand = { pollId: poll.id, voterId, optionIds, receiptId: newReceiptId(), at: Date.now() };
+    if (idempotency) cmd.idempotency = idempotency;
+    const outcome = await this.#committer.submit(cmd);
+    if (outcome.kind === 'replay') return this.#answer(outcome.response, rate);
+    if (outcome.kind === 'key_reused') throw new PollcastError('idempotency_key_reused');
+    return this.#answer(this.#render(cmd, outcome), rate);
+  }
+
+  #identify(poll: Poll, input: CastInput): string {
+    if (poll.identityMode === 'open') {
+      if (input.voterId === undefined) throw new PollcastError('voter_id_required');
+      if (input.voterId.length === 0 || input.voterId.length > LIMITS.voterIdMax) {
+        throw new PollcastError('validation_failed', `voterId must be 1–${LIMITS.voterIdMax} characters`);
+      }
+      return NAMED + input.voterId;
+    }
+    if (input.voterId !== undefined) throw new PollcastError('voter_id_not_allowed');
+    if (input.voterToken === undefined) return DEVICE + newVoterId();
+    const id = this.tokens.verify(input.voterToken);
+    if (id === null) throw new PollcastError('voter_token_invalid');
+    return DEVICE + id;
+  }
+
+  async #rateLimit(ip: string, voterId: string): Promise<CastAnswer['rate']> {
+    const { ipPerMinute, voterPerMinute } = this.opts.rateLimit;
+    let tightest: CastAnswer['rate'];
+    const check = async (key: string, limit: number) => {
+      const d = await this.limiter.hit(key, limit, 60_000);
+      const resetSec = Math.max(1, Math.ceil(d.resetMs / 1000));
+      if (!d.allowed) throw new PollcastError('rate_limited', undefined, { limit }, resetSec);
+      if (!tightest || d.remaining < tightest.remaining) tightest = { limit, remaining: d.remaining, resetSec };
+    };
+    if (ipPerMinute > 0) await check('ip:' + ip, ipPerMinute);
+    if (voterPerMinute > 0) await check('voter:' + voterId, voterPerMinute);
+    return tightest;
+  }
+
+  #answer(stored: StoredResponse, rate: CastAnswer['rate']): CastAnswer {
+    const token = /"voterToken":"([^"]+)"/.exec(stored.body)?.[1];
+    const answer: CastAnswer = { status: stored.status, body: stored.body, voterToken: token };
+    if (rate) answer.rate = rate;
+    return answer;
+  }
+
+  /** The exact answer for an outcome. Called inside the store transaction for idempotent votes. */
+  #render(cmd: VoteCommand, outcome: VoteOutcome): StoredResponse {
+    const requestHash = cmd.idempotency?.requestHash ?? '';
+    const voterToken = cmd.voterId.startsWith(DEVICE) ? this.tokens.issue(cmd.voterId.slice(DEVICE.length)) : undefined;
+    switch (outcome.kind) {
+      case 'counted':
+        return {
+          status: 201,
+          requestHash,
+          body: JSON.stringify({
+            pollId: cmd.pollId,
+            receiptId: outcome.vote.receiptId,
+            optionIds: outcome.vote.optionIds,
+            countedAt: new Date(outcome.vote.at).toISOString(),
+            changed: outcome.changed,
+            voterToken,
+          }),
+        };
+      case 'duplicate':
+        return {
+          status: 409,
+          requestHash,
+          body: problemBody('already_voted', undefined, {
+            counted: { receiptId: outcome.counted.receiptId, optionIds: outcome.counted.optionIds, countedAt: new Date(outcome.counted.at).toISOString() },
+            voterToken,
+          }),
+        };
+      case 'rejected': {
+        const status = outcome.code === 'poll_not_found' ? 404 : 409;
+        return { status, requestHash, body: problemBody(outcome.code) };
+      }
+      case 'replay':
+        return outcome.response;
+      case 'key_reused':
+        return { status: 422, requestHash, body: problemBody('idempotency_key_reused') };
+    }
+  }
+
+  /** Commits every vote already accepted; new votes keep queueing until the caller stops them. */
+  drain(): Promise<void> {
+    return this.#committer.drain();
+  }
+
+  /** The stored vote of the voter a request names, or null. Reads the primary. */
+  async findVote(poll: Poll, voterToken: string | undefined, voterId: string | undefined) {
+    let key: string;
+    if (poll.identityMode === 'open') {
+      if (voterId === undefined) throw new PollcastError('voter_id_required');
+      key = NAMED + voterId;
+    } else {
+      if (voterToken === undefined) return null;
+      const id = this.tokens.verify(voterToken);
+      if (id === null) throw new PollcastError('voter_token_invalid');
+      key = DEVICE + id;
+    }
+    return this.store.getVote(poll.id, key);
+  }
+}

@@ -1,0 +1,218 @@
+/** Polls: definition, validation, status rules. Pure: time comes in as an argument. */
+import { PollcastError } from '../errors.js';
+import { newOptionId } from './ids.js';
+
+export const POLL_KINDS = ['single', 'multiple'] as const;
+export const POLL_STATUSES = ['draft', 'open', 'closed'] as const;
+export const RESULTS_VISIBILITIES = ['live', 'after_close', 'owner_only'] as const;
+export const IDENTITY_MODES = ['device', 'open'] as const;
+
+export type PollKind = (typeof POLL_KINDS)[number];
+export type PollStatus = (typeof POLL_STATUSES)[number];
+export type ResultsVisibility = (typeof RESULTS_VISIBILITIES)[number];
+export type IdentityMode = (typeof IDENTITY_MODES)[number];
+
+export const LIMITS = {
+  questionMax: 500,
+  optionsMin: 2,
+  optionsMax: 100,
+  optionTextMax: 200,
+  voterIdMax: 128,
+} as const;
+
+export interface PollOption {
+  id: string;
+  text: string;
+}
+
+/** A poll as stored. Times are epoch milliseconds. */
+export interface Poll {
+  id: string;
+  question: string;
+  options: PollOption[];
+  kind: PollKind;
+  maxChoices: number;
+  status: PollStatus;
+  opensAt: number | null;
+  closesAt: number | null;
+  resultsVisibility: ResultsVisibility;
+  identityMode: IdentityMode;
+  allowChange: boolean;
+  ownerTokenHash: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a creator may set. Options are plain strings or `{text}` objects. */
+export interface PollDraft {
+  question: string;
+  options: Array<string | { text: string }>;
+  kind?: PollKind;
+  maxChoices?: number;
+  status?: 'draft' | 'open';
+  opensAt?: string | null;
+  closesAt?: string | null;
+  resultsVisibility?: ResultsVisibility;
+  identityMode?: IdentityMode;
+  allowChange?: boolean;
+}
+
+export type PollPatch = Partial<Omit<PollDraft, 'status'>>;
+
+function parseTime(field: string, value: string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) throw new PollcastError('invalid_poll', `${field} is not a valid date-time`, { field });
+  return t;
+}
+
+function normalizeOptions(options: PollDraft['options'], previous: PollOption[] = []): PollOption[] {
+  const byText = new Map(previous.map((o) => [o.text, o.id]));
+  const seen = new Set<string>();
+  const used = new Set<string>();
+  return options.map((o, i) => {
+    const text = (typeof o === 'string' ? o : o.text).trim();
+    if (text.length === 0 || text.length > LIMITS.optionTextMax) {
+      throw new PollcastError('invalid_poll', `options[${i}] must be 1–${LIMITS.optionTextMax} characters`, { field: `options[${i}]` });
+    }
+    if (seen.has(text)) throw new PollcastError('invalid_poll', `options[${i}] repeats "${text}"`, { field: `options[${i}]` });
+    seen.add(text);
+    let id = byText.get(text);
+    while (id === undefined || used.has(id)) id = newOptionId();
+    used.add(id);
+    return { id, text };
+  });
+}
+
+/** Checks every rule that spans fields; throws invalid_poll naming the field. */
+function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boolean): void {
+  const q = p.question;
+  if (q.length === 0 || q.length > LIMITS.questionMax) {
+    throw new PollcastError('invalid_poll', `question must be 1–${LIMITS.questionMax} characters`, { field: 'question' });
+  }
+  if (p.options.length < LIMITS.optionsMin || p.options.length > LIMITS.optionsMax) {
+    throw new PollcastError('invalid_poll', `a poll has ${LIMITS.optionsMin}–${LIMITS.optionsMax} options`, { field: 'options' });
+  }
+  if (p.kind === 'single' && p.maxChoices !== 1) {
+    throw new PollcastError('invalid_poll', 'a single-choice poll has maxChoices 1', { field: 'maxChoices' });
+  }
+  if (p.maxChoices < 1 || p.maxChoices > p.options.length) {
+    throw new PollcastError('invalid_poll', `maxChoices must be 1–${p.options.length}`, { field: 'maxChoices' });
+  }
+  if (p.opensAt !== null && p.closesAt !== null && p.closesAt <= p.opensAt) {
+    throw new PollcastError('invalid_poll', 'closesAt must be after opensAt', { field: 'closesAt' });
+  }
+  if (creating && p.closesAt !== null && p.closesAt <= now) {
+    throw new PollcastError('invalid_poll', 'closesAt must be in the future', { field: 'closesAt' });
+  }
+}
+
+export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string, now: number): Poll {
+  const kind = draft.kind ?? 'single';
+  const options = normalizeOptions(draft.options);
+  const opensAt = parseTime('opensAt', draft.opensAt);
+  const closesAt = parseTime('closesAt', draft.closesAt);
+  const futureOpen = opensAt !== null && opensAt > now;
+  const poll: Poll = {
+    id,
+    question: draft.question.trim(),
+    options,
+    kind,
+    maxChoices: draft.maxChoices ?? (kind === 'single' ? 1 : options.length),
+    status: draft.status === 'draft' || futureOpen ? 'draft' : 'open',
+    opensAt,
+    closesAt,
+    resultsVisibility: draft.resultsVisibility ?? 'live',
+    identityMode: draft.identityMode ?? 'device',
+    allowChange: draft.allowChange ?? false,
+    ownerTokenHash,
+    createdAt: now,
+    updatedAt: now,
+  };
+  checkPoll(poll, now, true);
+  return poll;
+}
+
+export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
+  if (poll.status !== 'draft') throw new PollcastError('poll_not_draft');
+  const kind = patch.kind ?? poll.kind;
+  const options = patch.options ? normalizeOptions(patch.options, poll.options) : poll.options;
+  let maxChoices = patch.maxChoices ?? poll.maxChoices;
+  if (patch.maxChoices === undefined) maxChoices = kind === 'single' ? 1 : patch.kind || patch.options ? options.length : maxChoices;
+  const next: Poll = {
+    ...poll,
+    question: patch.question !== undefined ? patch.question.trim() : poll.question,
+    options,
+    kind,
+    maxChoices,
+    opensAt: patch.opensAt !== undefined ? parseTime('opensAt', patch.opensAt) : poll.opensAt,
+    closesAt: patch.closesAt !== undefined ? parseTime('closesAt', patch.closesAt) : poll.closesAt,
+    resultsVisibility: patch.resultsVisibility ?? poll.resultsVisibility,
+    identityMode: patch.identityMode ?? poll.identityMode,
+    allowChange: patch.allowChange ?? poll.allowChange,
+    updatedAt: now,
+  };
+  checkPoll(next, now, patch.closesAt !== undefined);
+  return next;
+}
+
+/** Owner actions on status. Reopening a poll whose close time has passed clears that time. */
+export function transition(poll: Poll, to: 'open' | 'closed', now: number): Poll {
+  if (to === 'open') {
+    if (poll.status === 'open') throw new PollcastError('invalid_transition', 'the poll is already open');
+    const closesAt = poll.closesAt !== null && poll.closesAt <= now ? null : poll.closesAt;
+    const opensAt = poll.opensAt !== null && poll.opensAt > now ? null : poll.opensAt;
+    return { ...poll, status: 'open', opensAt, closesAt, updatedAt: now };
+  }
+  if (poll.status === 'closed') throw new PollcastError('invalid_transition', 'the poll is already closed');
+  return { ...poll, status: 'closed', closesAt: poll.closesAt !== null && poll.closesAt < now ? poll.closesAt : now, updatedAt: now };
+}
+
+/** The status the clock says a poll has, whether or not the scheduler has caught up yet. */
+export function effectiveStatus(poll: Pick<Poll, 'status' | 'opensAt' | 'closesAt'>, now: number): PollStatus {
+  if (poll.status === 'closed') return 'closed';
+  if (poll.closesAt !== null && now >= poll.closesAt) return 'closed';
+  if (poll.status === 'open') return 'open';
+  return poll.opensAt !== null && now >= poll.opensAt ? 'open' : 'draft';
+}
+
+/** Throws unless a vote may be counted now. */
+export function assertVotingOpen(poll: Pick<Poll, 'status' | 'opensAt' | 'closesAt'>, now: number): void {
+  const s = effectiveStatus(poll, now);
+  if (s === 'closed') throw new PollcastError('poll_closed');
+  if (s === 'draft') {
+    throw new PollcastError('poll_not_open', undefined, poll.opensAt !== null ? { opensAt: new Date(poll.opensAt).toISOString() } : undefined);
+  }
+}
+
+/** The scheduled change due for a poll at `now`, if any. */
+export function dueTransition(poll: Pick<Poll, 'status' | 'opensAt' | 'closesAt'>, now: number): PollStatus | null {
+  const s = effectiveStatus(poll, now);
+  return s !== poll.status ? s : null;
+}
+
+export function canSeeResults(poll: Pick<Poll, 'resultsVisibility' | 'status' | 'opensAt' | 'closesAt'>, isOwner: boolean, now: number): boolean {
+  if (isOwner || poll.resultsVisibility === 'live') return true;
+  if (poll.resultsVisibility === 'after_close') return effectiveStatus(poll, now) === 'closed';
+  return false;
+}
+
+/** The public view of a poll (no owner secret). */
+export function publicPoll(poll: Poll, now: number) {
+  return {
+    id: poll.id,
+    question: poll.question,
+    options: poll.options,
+    kind: poll.kind,
+    maxChoices: poll.maxChoices,
+    status: effectiveStatus(poll, now),
+    opensAt: poll.opensAt === null ? null : new Date(poll.opensAt).toISOString(),
+    closesAt: poll.closesAt === null ? null : new Date(poll.closesAt).toISOString(),
+    resultsVisibility: poll.resultsVisibility,
+    identityMode: poll.identityMode,
+    allowChange: poll.allowChange,
+    createdAt: new Date(poll.createdAt).toISOString(),
+    updatedAt: new Date(poll.updatedAt).toISOString(),
+  };
+}
+export type PublicPoll = ReturnType<typeof publicPoll>;

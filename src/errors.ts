@@ -1,0 +1,74 @@
+/**
+ * The error registry: every failure a client can see has a stable `code`, an HTTP status and a
+ * title. `docs/errors.md` lists the same codes; test/unit/errors-doc.test.ts keeps them in step.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, title: 'The request is malformed' },
+  invalid_json: { status: 400, title: 'The body is not valid JSON' },
+  validation_failed: { status: 400, title: 'The request does not match the schema' },
+  unknown_field: { status: 400, title: 'The body has a field this endpoint does not accept' },
+  unsupported_media_type: { status: 415, title: 'The body must be application/json' },
+  body_too_large: { status: 413, title: 'The body is larger than allowed' },
+  invalid_poll: { status: 422, title: 'The poll definition is not valid' },
+  poll_not_found: { status: 404, title: 'No poll has this id' },
+  not_found: { status: 404, title: 'No such resource' },
+  method_not_allowed: { status: 405, title: 'This method is not allowed here' },
+  owner_token_required: { status: 401, title: 'This action needs the poll owner token' },
+  owner_token_invalid: { status: 403, title: 'The owner token does not manage this poll' },
+  poll_not_draft: { status: 409, title: 'Only a draft poll can be edited' },
+  invalid_transition: { status: 409, title: 'The poll cannot move to that status from its current one' },
+  poll_closed: { status: 409, title: 'The poll is closed' },
+  poll_not_open: { status: 409, title: 'The poll is not open for voting yet' },
+  already_voted: { status: 409, title: 'This voter has already voted in this poll' },
+  invalid_option: { status: 422, title: 'An option id does not belong to this poll' },
+  duplicate_option: { status: 422, title: 'The same option id is given more than once' },
+  too_many_choices: { status: 422, title: 'More options chosen than the poll allows' },
+  too_few_choices: { status: 422, title: 'At least one option must be chosen' },
+  voter_id_required: { status: 422, title: 'This poll names voters: the body needs a voterId' },
+  voter_id_not_allowed: { status: 422, title: 'This poll identifies voters by token: voterId is not accepted' },
+  voter_token_invalid: { status: 401, title: 'The voter token is not valid' },
+  idempotency_key_invalid: { status: 400, title: 'The Idempotency-Key header is malformed' },
+  idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
+  results_hidden: { status: 403, title: 'The results of this poll are not visible to you yet' },
+  rate_limited: { status: 429, title: 'Too many requests: slow down and retry later' },
+  overloaded: { status: 503, title: 'The server is busy: retry later' },
+  shutting_down: { status: 503, title: 'The server is shutting down: retry on another instance' },
+  store_unavailable: { status: 503, title: 'The database is unavailable: retry later' },
+  internal_error: { status: 500, title: 'Unexpected server error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A failure with a registered code; the HTTP layer turns it into application/problem+json. */
+export class PollcastError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly retryAfterSec: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, extra?: Record<string, unknown>, retryAfterSec?: number) {
+    super(detail ?? ERRORS[code].title);
+    this.name = 'PollcastError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = extra;
+    this.retryAfterSec = retryAfterSec;
+  }
+}
+
+export function isPollcastError(err: unknown): err is PollcastError {
+  return err instanceof PollcastError;
+}
+
+/** The application/problem+json body for a code (RFC 9457). Extra members sit beside the standard ones. */
+export function problemBody(code: ErrorCode, detail?: string, extra?: Record<string, unknown>): string {
+  const def = ERRORS[code];
+  return JSON.stringify({
+    type: `https://pollcast.dev/errors/${code}`,
+    title: def.title,
+    status: def.status,
+    code,
+    detail: detail ?? def.title,
+    ...extra,
+  });
+}

@@ -1,0 +1,23 @@
+/** What the HTTP routes need from the composition root. Routes see services, never adapters. */
+import type { Config } from '../config.js';
+import type { PollService } from '../core/poll-service.js';
+import type { ResultsReader } from '../core/results-reader.js';
+import type { VoteService } from '../core/vote-service.js';
+import type { ResultsHub } from '../realtime/results-hub.js';
+import type { Store } from '../ports/store.js';
+
+export interface Readiness {
+  draining: boolean;
+  /** Each dependency's check; the process is ready when all pass. */
+  checks: Array<{ name: string; check: () => Promise<void> }>;
+}
+
+export interface HttpDeps {
+  config: Readonly<Config>;
+  polls: PollService;
+  votes: VoteService | null;
+  results: ResultsReader;
+  hub: ResultsHub | null;
+  store: Store;
+  readiness: Readiness;
+}

@@ -1,0 +1,74 @@
+/** Casting a vote, and reading one's own. The answer bytes come from the vote service as-is. */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { PollcastError } from '../../errors.js';
+import type { HttpDeps } from '../deps.js';
+import { PROBLEM_TYPE } from '../problem.js';
+import { voterCookie, voterToken } from '../request-context.js';
+import { PollParams, Problem, VoteBody, VoteReceipt } from '../schemas.js';
+import { checkPollId } from './polls.js';
+
+export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const votes = deps.votes;
+  if (!votes) return;
+  const secure = deps.config.http.cookieSecure;
+
+  app.post<{ Params: PollParams; Body: VoteBody }>(
+    '/v1/polls/:pollId/votes',
+    {
+      schema: {
+        summary: 'Cast a vote',
+        description:
+          '201 counted; 409 already voted (the body says what is counted) or poll closed/not open; 422 bad ballot. ' +
+          'Send Idempotency-Key to make retries safe. In device mode the answer carries voterToken; send it back in X-Voter-Token or the cookie.',
+        tags: ['votes'],
+        params: PollParams,
+        body: VoteBody,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()), 'x-voter-token': Type.Optional(Type.String()) }),
+        response: { 201: VoteReceipt, 400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem, 503: Problem },
+      },
+    },
+    async (req, reply) => {
+      checkPollId(req.params.pollId);
+      const key = req.headers['idempotency-key'];
+      const answer = await votes.cast({
+        pollId: req.params.pollId,
+        optionIds: req.body.optionIds,
+        voterId: req.body.voterId,
+        voterToken: voterToken(req),
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+        ip: req.ip,
+      });
+      if (answer.voterToken) reply.header('set-cookie', voterCookie(answer.voterToken, secure));
+      if (answer.rate) {
+        reply.header('ratelimit', `limit=${answer.rate.limit}, remaining=${answer.rate.remaining}, reset=${answer.rate.resetSec}`);
+      }
+      // The body is already JSON: send the stored bytes without re-serializing.
+      return reply
+        .code(answer.status)
+        .type(answer.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
+        .serializer((s: unknown) => s as string)
+        .send(answer.body);
+    },
+  );
+
+  app.get<{ Params: PollParams; Querystring: { voterId?: string } }>(
+    '/v1/polls/:pollId/votes/me',
+    {
+      schema: {
+        summary: "The caller's counted vote",
+        tags: ['votes'],
+        params: PollParams,
+        querystring: Type.Object({ voterId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), countedAt: Type.String() }), 400: Problem, 401: Problem, 404: Problem, 422: Problem },
+      },
+    },
+    async (req) => {
+      checkPollId(req.params.pollId);
+      const poll = await deps.polls.get(req.params.pollId);
+      const vote = await votes.findVote(poll, voterToken(req), req.query.voterId);
+      if (!vote) throw new PollcastError('not_found', 'this voter has not voted in this poll');
+      return { pollId: poll.id, receiptId: vote.receiptId, optionIds: vote.optionIds, countedAt: new Date(vote.at).toISOString() };
+    },
+  );
+}

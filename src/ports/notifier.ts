@@ -1,0 +1,15 @@
+/**
+ * Notifier port: fire-and-forget, cross-process notices that something changed (results of a
+ * poll, a poll's definition). Lossy by contract: listeners always re-read the truth, so a lost
+ * notice delays a push but never corrupts it. Adapters: memory, Redis pub/sub.
+ */
+export type Notice =
+  | { type: 'results'; pollId: string; version: number; committedAt: number }
+  | { type: 'poll'; pollId: string };
+
+export interface Notifier {
+  readonly kind: string;
+  publish(notice: Notice): void;
+  subscribe(listener: (notice: Notice) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,17 @@
+/**
+ * Rate limiter port: fixed-window counters shared by every process that uses the same backend.
+ * Adapters: memory (per process), Redis (cluster-wide, falls back to memory while Redis is down).
+ */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+}
+
+export interface RateLimiter {
+  readonly kind: string;
+  hit(key: string, limit: number, windowMs: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,77 @@
+/**
+ * The store port: the source of truth for polls, votes, tallies, idempotency keys and the outbox.
+ * Adapters: embedded (SQLite file under DATA_DIR) and PostgreSQL. Both pass test/contract/store.
+ *
+ * Contract:
+ * - recordVotes commits the whole batch in one transaction: vote rows, tally deltas, idempotency
+ *   claims with their rendered answers, and outbox events. Nothing is visible before it commits;
+ *   if it throws, nothing of the batch was written.
+ * - One counted vote per (pollId, voterId) is enforced by a unique key, not by a read.
+ * - A vote is checked against the poll's status and window inside that transaction.
+ * - Results `version` grows by at least one with every committed change to counts or status.
+ */
+import type { Poll } from '../domain/poll.js';
+import type { Results } from '../domain/results.js';
+import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../domain/vote.js';
+
+/** Renders the HTTP answer for one outcome so the store can keep it with an idempotency key. */
+export type RenderAnswer = (cmd: VoteCommand, outcome: VoteOutcome) => StoredResponse;
+
+export interface OutboxEvent {
+  /** Unique, stable across redelivery: consumers dedupe on it. */
+  eventId: string;
+  type: 'votes.recorded' | 'poll.status';
+  pollId: string;
+  at: number;
+  payload: Record<string, unknown>;
+}
+
+export interface MinuteCount {
+  minute: string;
+  votes: number;
+}
+
+export interface StatusChange {
+  pollId: string;
+  status: Poll['status'];
+  version: number;
+}
+
+export interface Store extends StoreMaintenance {
+  readonly kind: string;
+  migrate(): Promise<void>;
+  createPoll(poll: Poll): Promise<void>;
+  /** `fresh` reads the primary; otherwise an adapter may answer from a replica. */
+  getPoll(id: string, opts?: { fresh?: boolean }): Promise<Poll | null>;
+  /**
+   * Replaces the poll if nobody changed it since `expectedUpdatedAt`; returns the new results
+   * version, or null when the poll is gone or changed meanwhile.
+   */
+  updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null>;
+  deletePoll(id: string): Promise<boolean>;
+  recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]>;
+  getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null>;
+  getVote(pollId: string, voterId: string): Promise<CountedVote | null>;
+  countVotes(pollId: string): Promise<number>;
+  getIdempotent(pollId: string, key: string): Promise<StoredResponse | null>;
+  /** Flips every poll whose opensAt/closesAt has passed; returns what changed. */
+  applyDueTransitions(now: number): Promise<StatusChange[]>;
+  /** The next opensAt/closesAt after `now` among polls not yet closed, for timers. */
+  nextDueAt(now: number): Promise<number | null>;
+  /** Up to `limit` unpublished outbox events, oldest first, with a handle to mark them sent. */
+  readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>>;
+  markOutboxPublished(seqs: number[]): Promise<void>;
+  outboxBacklog(): Promise<number>;
+  /** Adds per-minute vote counts once per eventId; returns false if the event was seen before. */
+  applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean>;
+  getMinuteCounts(pollId: string): Promise<MinuteCount[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreMaintenance {
+  /** Forgets idempotency keys older than `before` (epoch ms); returns how many. */
+  pruneIdempotency(before: number): Promise<number>;
+  /** The cluster-wide signing secret: the first caller's candidate wins, everyone reads it. */
+  ensureSecret(candidate: string): Promise<string>;
+}

@@ -65,6 +65,12 @@ export interface Store extends StoreMaintenance {
   /** Adds per-minute vote counts once per eventId; returns false if the event was seen before. */
   applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean>;
   getMinuteCounts(pollId: string): Promise<MinuteCount[]>;
+  /**
+   * Cluster-wide leadership for singletons (outbox relay, scheduler): resolves to a release
+   * function if this process now holds `name`, or null if another process does. Held until
+   * released or the holder's connection dies.
+   */
+  tryLead(name: string): Promise<(() => Promise<void>) | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

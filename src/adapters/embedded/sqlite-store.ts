@@ -340,6 +340,11 @@ export class SqliteStore implements Store {
     return this.#s.getMeta!.get('voter_secret') as string;
   }
 
+  /** One process owns the data directory, so it always leads. */
+  async tryLead(_name: string): Promise<(() => Promise<void>) | null> {
+    return async () => {};
+  }
+
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }

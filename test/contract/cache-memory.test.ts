@@ -1,0 +1,4 @@
+import { MemoryCache } from '../../src/adapters/embedded/memory-cache.js';
+import { runCacheContract } from './cache-contract.js';
+
+runCacheContract('MemoryCache', async () => new MemoryCache());

@@ -1,0 +1,85 @@
+/**
+ * The RateLimiter port's contract, run against every adapter. `make(ns)` builds a fresh instance
+ * in namespace `ns`; every test uses its own random namespace. Capabilities: `shared` — instances
+ * made with the same namespace count against one limit (what keeps a per-IP limit across several
+ * api processes); a per-process limiter does not have it.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { RateLimiter } from '../../src/ports/rate-limiter.js';
+import { newNamespace } from './namespace.js';
+import { eventually } from '../support/eventually.js';
+
+export interface RateLimiterContractOptions {
+  shared?: boolean;
+  /** A skip message (from needServices) or false. */
+  skip?: string | false;
+}
+
+export function runRateLimiterContract(name: string, make: (ns: string) => Promise<RateLimiter>, opts: RateLimiterContractOptions = {}): void {
+  describe(`RateLimiter contract: ${name}`, { skip: opts.skip ?? false }, () => {
+    const made: RateLimiter[] = [];
+    const fresh = async (ns = newNamespace()) => {
+      const l = await make(ns);
+      made.push(l);
+      return l;
+    };
+    afterEach(async () => {
+      await Promise.all(made.splice(0).map((l) => l.close()));
+    });
+
+    it('allows `limit` hits in a window, counting remaining down, then refuses', async () => {
+      const l = await fresh();
+      for (let i = 1; i <= 3; i++) {
+        const d = await l.hit('ip:1', 3, 60_000);
+        assert.equal(d.allowed, true, `hit ${i}`);
+        assert.equal(d.limit, 3);
+        assert.equal(d.remaining, 3 - i);
+        assert.ok(d.resetMs > 0 && d.resetMs <= 60_000, `resetMs ${d.resetMs}`);
+      }
+      const refused = await l.hit('ip:1', 3, 60_000);
+      assert.equal(refused.allowed, false);
+      assert.equal(refused.remaining, 0);
+      assert.ok(refused.resetMs > 0 && refused.resetMs <= 60_000, `resetMs ${refused.resetMs}`);
+    });
+
+    it('counts keys apart', async () => {
+      const l = await fresh();
+      assert.equal((await l.hit('voter:a', 1, 60_000)).allowed, true);
+      assert.equal((await l.hit('voter:a', 1, 60_000)).allowed, false);
+      assert.equal((await l.hit('voter:b', 1, 60_000)).allowed, true);
+    });
+
+    it('starts a new window once the old one has ended', async () => {
+      const l = await fresh();
+      assert.equal((await l.hit('k', 1, 150)).allowed, true);
+      assert.equal((await l.hit('k', 1, 150)).allowed, false);
+      await eventually(async () => (await l.hit('k', 1, 150)).allowed, 'a hit is allowed in a later window', 3_000, 50);
+    });
+
+    it('never allows more than the limit under concurrent hits', async () => {
+      const l = await fresh();
+      const decisions = await Promise.all(Array.from({ length: 60 }, () => l.hit('burst', 25, 60_000)));
+      assert.equal(decisions.filter((d) => d.allowed).length, 25);
+    });
+
+    it('close is idempotent', async () => {
+      const l = await make(newNamespace());
+      await l.hit('k', 1, 1_000);
+      await l.close();
+      await l.close();
+    });
+
+    if (opts.shared) {
+      it('two instances on one namespace share one limit (accepted = limit, not 2 × limit)', async () => {
+        const ns = newNamespace();
+        const [a, b] = await Promise.all([fresh(ns), fresh(ns)]);
+        const limit = 20;
+        const decisions = await Promise.all(Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).hit('ip:shared', limit, 60_000)));
+        assert.equal(decisions.filter((d) => d.allowed).length, limit);
+        const other = await fresh();
+        assert.equal((await other.hit('ip:shared', limit, 60_000)).allowed, true, 'another namespace has its own counter');
+      });
+    }
+  });
+}

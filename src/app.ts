@@ -13,9 +13,11 @@ import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
 import { VoterTokens } from './domain/voter-token.js';
 import type { Readiness } from './http/deps.js';
+import { InFlightRequests } from './http/in-flight.js';
 import { buildHttpServer } from './http/server.js';
 import { ResultsHub } from './realtime/results-hub.js';
 import { startAnalyticsConsumer } from './worker/analytics-consumer.js';
+import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
 
@@ -55,7 +57,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
   cleanup.push({ name: 'cache', run: () => cache.close() });
   cleanup.push({ name: 'rate limiter', run: () => limiter.close() });
   cleanup.push({ name: 'notifier', run: () => notifier.close() });
-  cleanup.push({ name: 'event bus', run: () => bus.close() });
+  cleanup.push({ name: 'event bus', run: () => bus?.close() });
 
   try {
     await store.migrate();
@@ -76,31 +78,37 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const hub = runs('realtime') ? new ResultsHub(results, notifier, config.realtime) : null;
 
     const onWorkerError = (err: unknown) => logger.warn({ err }, 'worker step failed; retrying');
-    if (runs('worker')) {
+    if (runs('worker') && bus) {
       const scheduler = new Scheduler(store, notifier, config.schedulerIntervalMs, onWorkerError);
       const relay = new OutboxRelay(store, bus, onWorkerError);
       const stopAnalytics = await startAnalyticsConsumer(store, bus);
-      scheduler.start();
-      relay.start();
+      // Singletons: one leader per cluster for each, the others stand by.
+      const schedulerLead = new Leadership(store, 'scheduler', scheduler, onWorkerError);
+      const relayLead = new Leadership(store, 'outbox-relay', relay, onWorkerError);
+      schedulerLead.start();
+      relayLead.start();
       notifier.subscribe((n) => n.type === 'poll' && scheduler.poke());
       cleanup.push({ name: 'analytics consumer', run: stopAnalytics });
-      cleanup.push({ name: 'outbox relay', run: () => relay.stop() });
-      cleanup.push({ name: 'scheduler', run: () => scheduler.stop() });
+      cleanup.push({ name: 'outbox relay', run: () => relayLead.stop() });
+      cleanup.push({ name: 'scheduler', run: () => schedulerLead.stop() });
     }
 
     const readiness: Readiness = {
       draining: false,
       checks: [{ name: 'store', check: () => store.ping() }],
+      requests: new InFlightRequests(),
     };
     const http = await buildHttpServer({ config, polls: pollService, votes, results, hub, store, readiness }, logger);
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });
     cleanup.push({ name: 'http server', run: () => http.close() });
+    // While accepted requests finish, the listener stays open and answers new ones 503 + Retry-After.
+    cleanup.push({ name: 'in-flight requests', run: async () => (await votes?.drain(), await readiness.requests.idle()) });
     cleanup.push({ name: 'live streams', run: () => hub?.closeAll('shutdown') });
 
     const address = await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as { port: number }).port;
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    logger.info({ url, role, store: store.kind, cache: cache.kind, bus: bus.kind }, 'pollcast is serving');
+    logger.info({ url, role, store: store.kind, cache: cache.kind, bus: bus?.kind ?? 'none' }, 'pollcast is serving');
 
     let stopping: Promise<void> | null = null;
     const shutdown = (reason = 'shutdown') => {

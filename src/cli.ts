@@ -1,4 +1,6 @@
 /** The `pollcast` command line: serve, migrate, bench. */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, CONFIG_VARIABLES, loadConfig, ROLES, type Flags } from './config.js';
 
@@ -88,4 +90,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
+}
+
+// Run when executed directly (`node dist/cli.js …`, `tsx src/cli.ts …`); bin/pollcast.js imports it.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

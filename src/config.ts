@@ -49,7 +49,7 @@ const url = (protocols: string[]) =>
     } catch {
       return false;
     }
-  }, `must be a URL starting with ${protocols.join(' or ')}//`);
+  }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
 const urlList = (protocols: string[]) =>
   z
     .string()
@@ -70,7 +70,7 @@ const schema = z.object({
   DATABASE_SHARD_URLS: urlList(pgUrl).optional(),
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
-  NATS_URL: url(['nats:', 'tls:']).optional(),
+  NATS_URL: urlList(['nats:', 'tls:']).pipe(z.array(z.string()).min(1)).transform((l) => l.join(',')).optional(),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
   GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
@@ -135,6 +135,8 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
     problems.push('DATABASE_URL: must be set when DATABASE_REPLICA_URLS or DATABASE_SHARD_URLS is set');
   }
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
+  // The event-bus port is open for RabbitMQ (docs/broker.md), but no adapter ships yet.
+  if (e.AMQP_URL) problems.push('AMQP_URL: the RabbitMQ event bus is not available in this version; use NATS_URL (see docs/broker.md)');
   const distributed = e.DATABASE_URL !== undefined;
   if (e.POLLCAST_ROLE !== 'all' && (!distributed || (!e.NATS_URL && !e.AMQP_URL) || !e.REDIS_URL)) {
     problems.push(

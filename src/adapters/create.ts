@@ -13,7 +13,8 @@ export interface Ports {
   store: Store;
   cache: Cache;
   notifier: Notifier;
-  bus: EventBus;
+  /** Only processes that run the worker role connect to the broker: api keeps taking votes without it. */
+  bus: EventBus | null;
   limiter: RateLimiter;
   /** How many shards new polls may be placed on. */
   shardCount: number;
@@ -67,6 +68,7 @@ export async function createEventBus(c: BusConfig, prefix: string): Promise<Even
 export async function createPorts(config: Readonly<Config>, prefix = 'pollcast'): Promise<Ports> {
   const { store, shardCount } = await createStore(config.store);
   const { cache, limiter, notifier } = await createCacheAndLimiter(config.cache, prefix);
-  const bus = await createEventBus(config.bus, prefix);
+  const needsBus = config.role === 'all' || config.role === 'worker';
+  const bus = needsBus ? await createEventBus(config.bus, prefix) : null;
   return { store, cache, limiter, notifier, bus, shardCount };
 }

@@ -27,7 +27,7 @@ export class Scheduler {
 
   /** Re-checks soon: call when a poll's schedule changed. */
   poke(): void {
-    if (!this.#stopped && this.#running === null) this.#arm(0);
+    if (this.#timer !== null && !this.#stopped && this.#running === null) this.#arm(0);
   }
 
   #arm(ms: number): void {

@@ -99,7 +99,7 @@ async function outage(mode: CutMode, cutForMs: number): Promise<void> {
       NATS_URL: proxy.url(SERVICES.nats.url),
     });
     app = await startApp(config, { prefix });
-    assert.equal(app.ports.bus.kind, 'nats');
+    assert.equal(app.ports.bus?.kind, 'nats');
     const { store } = app.ports;
     const created = await createPoll(app.url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const pollId = created.poll.id;
@@ -142,7 +142,7 @@ async function outage(mode: CutMode, cutForMs: number): Promise<void> {
     assert.equal(await sum(), acked, 'per-minute analytics = ballots recorded');
     await sleep(300);
     assert.equal(await sum(), acked);
-    await app.ports.bus.ping();
+    await app.ports.bus?.ping();
   } finally {
     await app?.shutdown('test');
     await proxy.close();

@@ -15,7 +15,8 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_SYNC: 'normal', ...env });
-  const app = await startApp(config);
+  // Own key prefix: apps on a shared Redis/NATS must not share rate-limit windows or streams.
+  const app = await startApp(config, { prefix: 'pollcast_t' + Math.random().toString(36).slice(2, 10) });
   return {
     app,
     url: app.url,

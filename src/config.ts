@@ -138,10 +138,15 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   // The event-bus port is open for RabbitMQ (docs/broker.md), but no adapter ships yet.
   if (e.AMQP_URL) problems.push('AMQP_URL: the RabbitMQ event bus is not available in this version; use NATS_URL (see docs/broker.md)');
   const distributed = e.DATABASE_URL !== undefined;
-  if (e.POLLCAST_ROLE !== 'all' && (!distributed || (!e.NATS_URL && !e.AMQP_URL) || !e.REDIS_URL)) {
-    problems.push(
-      `POLLCAST_ROLE: role "${e.POLLCAST_ROLE}" runs apart from the others, which needs DATABASE_URL, REDIS_URL and NATS_URL or AMQP_URL; the embedded backends only run as role "all"`,
-    );
+  // Roles apart share state through PostgreSQL and Redis; workers also need the broker.
+  if (e.POLLCAST_ROLE !== 'all') {
+    const needs = ['DATABASE_URL', 'REDIS_URL', ...(e.POLLCAST_ROLE === 'worker' ? ['NATS_URL'] : [])];
+    const missing = needs.filter((n) => merged[n] === undefined);
+    if (missing.length > 0 || !distributed) {
+      problems.push(
+        `POLLCAST_ROLE: role "${e.POLLCAST_ROLE}" runs apart from the other roles and needs ${needs.join(', ')} (missing: ${missing.join(', ')}); the embedded backends only run as role "all"`,
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

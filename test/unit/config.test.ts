@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  it('defaults to every role, embedded backends, port 8080', () => {
+    const c = loadConfig({});
+    assert.equal(c.role, 'all');
+    assert.equal(c.port, 8080);
+    assert.deepEqual(c.store, { kind: 'embedded', dataDir: './data', sync: 'full' });
+    assert.equal(c.cache.kind, 'memory');
+    assert.equal(c.bus.kind, 'memory');
+  });
+
+  it('is frozen, deeply', () => {
+    const c = loadConfig({});
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.store) && Object.isFrozen(c.groupCommit));
+    assert.throws(() => {
+      (c as { port: number }).port = 1;
+    });
+  });
+
+  it('reports every bad setting at once, by name', () => {
+    try {
+      loadConfig({ PORT: 'abc', GROUP_COMMIT_MAX_BATCH: '0', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', POLLCAST_SECRET: 'short' });
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const names = err.problems.map((p) => p.split(':')[0]);
+      for (const n of ['PORT', 'GROUP_COMMIT_MAX_BATCH', 'REDIS_URL', 'LOG_LEVEL', 'POLLCAST_SECRET']) assert.ok(names.includes(n), `${n} in ${names}`);
+      assert.ok(!err.message.includes('short'), 'secret values are never echoed');
+    }
+  });
+
+  it('switches adapters by URL and flags win over env', () => {
+    const c = loadConfig(
+      { DATABASE_URL: 'postgres://u@h/db', DATABASE_REPLICA_URLS: 'postgres://r1/db, postgres://r2/db', REDIS_URL: 'redis://h:6379', NATS_URL: 'nats://h:4222', PORT: '1' },
+      { port: '9000', role: 'api' },
+    );
+    assert.equal(c.store.kind, 'postgres');
+    assert.deepEqual(c.store.kind === 'postgres' && c.store.replicaUrls, ['postgres://r1/db', 'postgres://r2/db']);
+    assert.equal(c.cache.kind, 'redis');
+    assert.equal(c.bus.kind, 'nats');
+    assert.equal(c.port, 9000);
+    assert.equal(c.role, 'api');
+  });
+
+  it('refuses roles apart on embedded backends and unknown roles', () => {
+    assert.throws(() => loadConfig({}, { role: 'api' }), /POLLCAST_ROLE.*needs DATABASE_URL/);
+    assert.throws(() => loadConfig({ POLLCAST_ROLE: 'boss' }), /POLLCAST_ROLE/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' }, { role: 'worker' }), /missing: NATS_URL/);
+  });
+
+  it('the CLI exits 2 on an unknown role and on bad settings', () => {
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--role', 'boss'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /role/);
+    const env = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { encoding: 'utf8', env: { ...process.env, PORT: 'x', LOG_LEVEL: 'loud' } });
+    assert.equal(env.status, 2);
+    assert.match(env.stderr, /PORT/);
+    assert.match(env.stderr, /LOG_LEVEL/);
+    const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /migrate/);
+  });
+});

@@ -1,1 +1,74 @@
-export async function runBench(_o: { durationSec: number; runs: number; connections: number; scenarios?: string[] | undefined }): Promise<void> { throw new Error("not yet"); }
+/**
+ * `pollcast bench`: for each scenario, votes/s and latency against a minimal-Fastify ceiling
+ * measured in the same run, latency at half of capacity, and a check that stored votes equal the
+ * acknowledged ones. Prints figures and writes JSON under bench/results/; asserts no times. Exits
+ * 1 when the stored votes do not match, 2 on bad options.
+ */
+import { fileURLToPath } from 'node:url';
+import type { BenchConfig, Scenario, ScenarioContext, ScenarioResult } from './bench-types.js';
+import { startCeiling } from './ceiling-target.js';
+import { measureCeiling, measureScenario } from './measure-scenario.js';
+import { formatReport, machineInfo, writeResults } from './report.js';
+import { pickScenarios } from './scenarios/registry.js';
+
+const EXIT_USAGE = 2;
+
+export interface BenchOptions {
+  durationSec: number;
+  runs: number;
+  connections: number;
+  scenarios?: string[] | undefined;
+}
+
+export async function runBench(o: BenchOptions): Promise<void> {
+  const problems: string[] = [];
+  if (!(o.durationSec > 0)) problems.push('--duration must be a positive number of seconds');
+  if (!Number.isInteger(o.runs) || o.runs < 1) problems.push('--runs must be a whole number ≥ 1');
+  if (!Number.isInteger(o.connections) || o.connections < 1) problems.push('--connections must be a whole number ≥ 1');
+  let scenarios: Scenario[] = [];
+  try {
+    scenarios = pickScenarios(o.scenarios);
+  } catch (err) {
+    problems.push(`--scenarios: ${(err as Error).message}`);
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`pollcast bench: ${problems.join('\n  ')}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+
+  // src/bench/ and dist/bench/ are both two levels below the repository root.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const ctx: ScenarioContext = { root, log: (line) => process.stderr.write(`bench: ${line}\n`) };
+  const machine = machineInfo();
+  const config: BenchConfig = {
+    durationSec: o.durationSec,
+    runs: o.runs,
+    connections: o.connections,
+    warmupSec: Math.min(2, o.durationSec),
+    generator: 'autocannon 8, in the harness process, same machine; a new voterId per request',
+  };
+  ctx.log(`${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, load average ${machine.loadAvgAtStart.join(' ')}`);
+  ctx.log(`${config.runs} run(s) × ${config.durationSec} s per scenario, ${config.connections} connections`);
+
+  const results: ScenarioResult[] = [];
+  const ceiling = await startCeiling(root);
+  try {
+    ctx.log(`ceiling: warming up ${config.warmupSec} s`);
+    await measureCeiling(ceiling, config, config.warmupSec, 'w-');
+    for (const scenario of scenarios) {
+      const reason = await scenario.unavailable(ctx);
+      if (reason !== null) {
+        ctx.log(`${scenario.name}: skipped: ${reason}`);
+        continue;
+      }
+      results.push(await measureScenario({ scenario, ctx, ceiling, config, machine }));
+    }
+  } finally {
+    await ceiling.stop();
+  }
+
+  process.stdout.write(formatReport(results));
+  for (const file of writeResults(root, results)) ctx.log(`wrote ${file}`);
+  if (results.some((r) => !r.verification.ok)) process.exitCode = 1;
+}

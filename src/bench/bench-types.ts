@@ -1,0 +1,108 @@
+/** Shapes shared by the benchmark harness, its scenarios and its report. */
+
+/** A running system under test. The harness votes on it over HTTP and stops it at the end. */
+export interface BenchTarget {
+  /** Base URLs (one per api process); the load generator spreads its connections over them. */
+  readonly urls: string[];
+  /** Settings the target runs with, copied into the JSON report. */
+  readonly settings: Record<string, string | number | boolean>;
+  stop(): Promise<void>;
+}
+
+export interface ScenarioContext {
+  /** Repository root (holds bin/pollcast.js and bench/results/). */
+  readonly root: string;
+  /** Progress output (stderr); figures go to stdout. */
+  log(line: string): void;
+}
+
+/** One way to run pollcast for the benchmark: `embedded`, later `postgres`, `processes`, … */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** null when the scenario can run on this machine, else the reason it is skipped. */
+  unavailable(ctx: ScenarioContext): Promise<string | null>;
+  start(ctx: ScenarioContext): Promise<BenchTarget>;
+}
+
+/** Latency percentiles in milliseconds, over 2xx answers only. */
+export interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+}
+
+/** What one load-generator run measured. */
+export interface LoadFigures extends Latency {
+  durationSec: number;
+  ok2xx: number;
+  perSec: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Voter ids sent without an answer (abandoned at the end of the run, timeouts, resets). */
+  unanswered: string[];
+}
+
+export interface RunRecord {
+  run: number;
+  order: 'ceiling-first' | 'scenario-first';
+  votesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  votes2xx: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  durationSec: number;
+  ceiling: { reqPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number };
+  ratio: number;
+}
+
+export interface Verification {
+  ok: boolean;
+  storedTotal: number;
+  acknowledged: number;
+  unanswered: number;
+  unansweredStored: number;
+  detail: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  description: string;
+  votesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  ceilingReqPerSec: number;
+  ratio: number;
+  halfCapacity: (Latency & { targetRatePerSec: number; achievedPerSec: number; p99TargetMs: number; generator: string }) | null;
+  verification: Verification;
+  runs: RunRecord[];
+  target: Record<string, string | number | boolean>;
+  machine: Machine;
+  config: BenchConfig;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  arch: string;
+  loadAvgAtStart: number[];
+}
+
+export interface BenchConfig {
+  durationSec: number;
+  runs: number;
+  connections: number;
+  warmupSec: number;
+  generator: string;
+}

@@ -1,0 +1,135 @@
+/**
+ * Measures one scenario: warm up, then `runs` rounds that each measure the ceiling and the
+ * scenario back to back (alternating which goes first, so machine noise hits both), then the
+ * latency at half of the median capacity, then the stored-votes check.
+ */
+import type { BenchConfig, BenchTarget, LoadFigures, Machine, RunRecord, Scenario, ScenarioContext, ScenarioResult } from './bench-types.js';
+import { runClosedLoop } from './closed-loop-load.js';
+import { runPaced } from './paced-load.js';
+import { createBenchPoll } from './poll-api.js';
+import { verifyVotes } from './verify-votes.js';
+import type { VotePlan } from './vote-plan.js';
+
+/** Architecture target: vote latency p99 at half of the measured capacity. */
+const HALF_LOAD_P99_TARGET_MS = 25;
+
+export interface MeasureOptions {
+  scenario: Scenario;
+  ctx: ScenarioContext;
+  ceiling: BenchTarget;
+  config: BenchConfig;
+  machine: Machine;
+}
+
+/** The ceiling: same generator, same request, against the minimal Fastify handler. */
+export function measureCeiling(ceiling: BenchTarget, config: BenchConfig, durationSec: number, tag: string): Promise<LoadFigures> {
+  const plan: VotePlan = { pollId: 'ceiling', optionIds: ['a', 'b', 'c', 'd'], voterPrefix: tag };
+  return runClosedLoop({ urls: ceiling.urls, plan, connections: config.connections, durationSec });
+}
+
+export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult> {
+  const { scenario, ctx, ceiling, config } = o;
+  const startedAt = new Date().toISOString();
+  ctx.log(`${scenario.name}: starting`);
+  const target = await scenario.start(ctx);
+  try {
+    const poll = await createBenchPoll(target.urls[0]!);
+    let acknowledged = 0;
+    const unanswered: string[] = [];
+    const account = (f: LoadFigures) => {
+      acknowledged += f.ok2xx;
+      unanswered.push(...f.unanswered);
+      return f;
+    };
+    const votes = (prefix: string, durationSec: number) =>
+      runClosedLoop({ urls: target.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec }).then(account);
+
+    ctx.log(`${scenario.name}: warming up ${config.warmupSec} s`);
+    await votes('w-', config.warmupSec);
+
+    const runs: RunRecord[] = [];
+    for (let i = 1; i <= config.runs; i++) {
+      const order = i % 2 === 1 ? 'ceiling-first' : 'scenario-first';
+      let c: LoadFigures;
+      let v: LoadFigures;
+      if (order === 'ceiling-first') {
+        c = await measureCeiling(ceiling, config, config.durationSec, `c${i}-`);
+        v = await votes(`r${i}-`, config.durationSec);
+      } else {
+        v = await votes(`r${i}-`, config.durationSec);
+        c = await measureCeiling(ceiling, config, config.durationSec, `c${i}-`);
+      }
+      const run: RunRecord = {
+        run: i,
+        order,
+        votesPerSec: v.perSec,
+        p50Ms: v.p50Ms,
+        p99Ms: v.p99Ms,
+        p999Ms: v.p999Ms,
+        votes2xx: v.ok2xx,
+        non2xx: v.non2xx,
+        statusCodes: v.statusCodes,
+        errors: v.errors,
+        timeouts: v.timeouts,
+        durationSec: v.durationSec,
+        ceiling: { reqPerSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms, p999Ms: c.p999Ms },
+        ratio: c.perSec > 0 ? round3(v.perSec / c.perSec) : 0,
+      };
+      runs.push(run);
+      ctx.log(
+        `${scenario.name} run ${i}/${config.runs}: ${run.votesPerSec} votes/s (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}) | ceiling ${run.ceiling.reqPerSec} req/s | ratio ${(run.ratio * 100).toFixed(1)} %`,
+      );
+    }
+
+    const median = medianBy(runs, (r) => r.votesPerSec);
+    const ceilingReqPerSec = medianBy(runs, (r) => r.ceiling.reqPerSec).ceiling.reqPerSec;
+
+    let halfCapacity: ScenarioResult['halfCapacity'] = null;
+    if (median.votesPerSec > 0) {
+      const rate = Math.max(1, Math.round(median.votesPerSec / 2));
+      ctx.log(`${scenario.name}: latency at half capacity, ${rate} votes/s for ${config.durationSec} s`);
+      const h = account(await runPaced({ urls: target.urls, plan: { ...poll, voterPrefix: 'h-' }, ratePerSec: rate, durationSec: config.durationSec, connections: config.connections }));
+      halfCapacity = {
+        targetRatePerSec: rate,
+        achievedPerSec: h.perSec,
+        p50Ms: h.p50Ms,
+        p99Ms: h.p99Ms,
+        p999Ms: h.p999Ms,
+        p99TargetMs: HALF_LOAD_P99_TARGET_MS,
+        generator: 'open loop at a fixed rate over raw keep-alive sockets, latency from each request’s due time',
+      };
+    }
+
+    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered);
+    return {
+      scenario: scenario.name,
+      description: scenario.description,
+      votesPerSec: median.votesPerSec,
+      p50Ms: median.p50Ms,
+      p99Ms: median.p99Ms,
+      p999Ms: median.p999Ms,
+      ceilingReqPerSec,
+      ratio: ceilingReqPerSec > 0 ? round3(median.votesPerSec / ceilingReqPerSec) : 0,
+      halfCapacity,
+      verification,
+      runs,
+      target: target.settings,
+      machine: o.machine,
+      config,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The middle element by `key` (the lower middle for an even count). */
+function medianBy<T>(items: T[], key: (t: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

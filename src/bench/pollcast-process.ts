@@ -1,0 +1,32 @@
+/** Runs `pollcast serve` as a child process for a scenario: the built CLI, or the source via tsx. */
+import { join } from 'node:path';
+import { freePort, startNodeChild, type NodeChild } from './child-process.js';
+import { moduleArgs } from './module-args.js';
+
+/** Variables that would switch pollcast to distributed backends or another role. */
+const DISTRIBUTED_VARS = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'DATABASE_SHARD_URLS', 'REDIS_URL', 'NATS_URL', 'AMQP_URL', 'POLLCAST_ROLE'];
+
+/**
+ * The environment a bench server gets: the caller's environment without distributed settings
+ * (a scenario adds the ones it wants), quiet logs, and a per-IP rate limit the load generator
+ * (one IP) cannot reach.
+ */
+export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of DISTRIBUTED_VARS) delete env[k];
+  return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_IP_PER_MIN: '100000000', NODE_ENV: 'production', ...extra };
+}
+
+export async function startPollcast(opts: { label: string; root: string; env: NodeJS.ProcessEnv }): Promise<NodeChild> {
+  const port = await freePort();
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fromSource ? join(opts.root, 'src', 'cli.ts') : join(opts.root, 'bin', 'pollcast.js');
+  return startNodeChild({
+    label: opts.label,
+    args: [...moduleArgs(entry), 'serve'],
+    env: { ...opts.env, PORT: String(port) },
+    port,
+    readyPath: '/readyz',
+    cwd: opts.root,
+  });
+}

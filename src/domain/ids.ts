@@ -2,7 +2,7 @@
  * Identifiers. A poll id carries its shard in its first character, so the store can route a
  * poll to its database without a lookup table; adding shards never moves existing polls.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomFillSync, randomInt } from 'node:crypto';
 
 /** No 0/O/1/l/I: ids are read aloud and typed from screens. */
 export const ID_ALPHABET = '23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -37,7 +37,20 @@ export function shardOf(pollId: string): number {
 }
 
 export const newOptionId = (): string => randomId(6);
-export const newReceiptId = (): string => 'r_' + randomBytes(12).toString('base64url');
-export const newVoterId = (): string => randomBytes(12).toString('base64url');
+/** Random bytes drawn from a pooled buffer: one syscall per 4 KiB instead of one per vote. */
+const pool = Buffer.allocUnsafe(4096);
+let poolOffset = pool.length;
+function pooledRandom(n: number): Buffer {
+  if (poolOffset + n > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
+}
+
+export const newReceiptId = (): string => 'r_' + pooledRandom(12).toString('base64url');
+export const newVoterId = (): string => pooledRandom(12).toString('base64url');
 export const newOwnerToken = (): string => 'pco_' + randomBytes(24).toString('base64url');
 export const newEventId = (): string => randomBytes(12).toString('base64url');

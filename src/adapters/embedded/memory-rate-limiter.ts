@@ -1,33 +1,37 @@
-/** Per-process fixed-window rate limiter. Windows are swept lazily so memory stays bounded. */
+/**
+ * Per-process fixed-window rate limiter. Windows are aligned to the clock and kept as one map per
+ * window length; when a window ends its whole map is dropped at once, so memory is bounded by the
+ * keys seen in one window and no sweep ever walks the map.
+ */
 import type { RateDecision, RateLimiter } from '../../ports/rate-limiter.js';
+
+interface Generation {
+  index: number;
+  counts: Map<string, number>;
+}
 
 export class MemoryRateLimiter implements RateLimiter {
   readonly kind = 'memory';
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-  #lastSweep = Date.now();
+  readonly #generations = new Map<number, Generation>();
 
   hitSync(key: string, limit: number, windowMs: number): RateDecision {
     const now = Date.now();
-    if (now - this.#lastSweep > windowMs && this.#windows.size > 10_000) this.#sweep(now);
-    let w = this.#windows.get(key);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + windowMs };
-      this.#windows.set(key, w);
+    const index = Math.floor(now / windowMs);
+    let g = this.#generations.get(windowMs);
+    if (!g || g.index !== index) {
+      g = { index, counts: new Map() };
+      this.#generations.set(windowMs, g);
     }
-    w.count += 1;
-    return { allowed: w.count <= limit, limit, remaining: Math.max(0, limit - w.count), resetMs: w.resetAt - now };
+    const count = (g.counts.get(key) ?? 0) + 1;
+    g.counts.set(key, count);
+    return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: (index + 1) * windowMs - now };
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     return this.hitSync(key, limit, windowMs);
   }
 
-  #sweep(now: number): void {
-    this.#lastSweep = now;
-    for (const [k, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(k);
-  }
-
   async close(): Promise<void> {
-    this.#windows.clear();
+    this.#generations.clear();
   }
 }

@@ -40,15 +40,24 @@ export function minuteOf(at: number): string {
 export class SqliteStore implements Store {
   readonly kind = 'embedded';
   readonly #db: Database.Database;
+  /**
+   * A second connection for derived data (outbox deletes, analytics, pruning) that commits
+   * without its own fsync: the next vote commit's fsync makes it durable too. A lost derived
+   * write only means an event is re-sent (consumers dedupe) — never a lost or doubled vote.
+   */
+  readonly #derived: Database.Database;
   #s!: Record<string, Stmt>;
 
   constructor(opts: { dataDir: string; sync: 'full' | 'normal'; fileName?: string }) {
     mkdirSync(opts.dataDir, { recursive: true });
-    this.#db = new Database(join(opts.dataDir, opts.fileName ?? 'pollcast.db'));
+    const file = join(opts.dataDir, opts.fileName ?? 'pollcast.db');
+    this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma('foreign_keys = OFF');
+    this.#derived = new Database(file);
+    this.#derived.pragma('synchronous = NORMAL');
+    this.#derived.pragma('busy_timeout = 5000');
   }
 
   async migrate(): Promise<void> {
@@ -67,6 +76,7 @@ export class SqliteStore implements Store {
 
   #prepare(): void {
     const p = (sql: string) => this.#db.prepare(sql);
+    const d = (sql: string) => this.#derived.prepare(sql);
     this.#s = {
       insertPoll: p('INSERT INTO polls (id, def, status, opens_at, closes_at, updated_at, version, total, results_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)'),
       getPoll: p('SELECT * FROM polls WHERE id = ?'),
@@ -87,10 +97,10 @@ export class SqliteStore implements Store {
       tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
       getIdem: p('SELECT status, body, request_hash FROM idempotency WHERE poll_id = ? AND key = ?'),
       insertIdem: p('INSERT INTO idempotency (poll_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      pruneIdem: p('DELETE FROM idempotency WHERE created_at < ?'),
+      pruneIdem: d('DELETE FROM idempotency WHERE created_at < ?'),
       insertOutbox: p('INSERT INTO outbox (event_id, type, poll_id, at, payload) VALUES (?, ?, ?, ?, ?)'),
       readOutbox: p('SELECT seq, event_id, type, poll_id, at, payload FROM outbox ORDER BY seq LIMIT ?'),
-      deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
+      deleteOutbox: d('DELETE FROM outbox WHERE seq = ?'),
       outboxCount: p('SELECT count(*) FROM outbox').pluck(),
       due: p(
         "SELECT * FROM polls WHERE (status = 'draft' AND opens_at IS NOT NULL AND opens_at <= ?) OR (status <> 'closed' AND closes_at IS NOT NULL AND closes_at <= ?)",
@@ -98,8 +108,8 @@ export class SqliteStore implements Store {
       setStatus: p('UPDATE polls SET status = ?, updated_at = ?, version = version + 1, results_at = ? WHERE id = ? AND status = ? RETURNING version'),
       nextOpen: p("SELECT min(opens_at) FROM polls WHERE status = 'draft' AND opens_at IS NOT NULL AND opens_at > ?").pluck(),
       nextClose: p("SELECT min(closes_at) FROM polls WHERE status <> 'closed' AND closes_at IS NOT NULL AND closes_at > ?").pluck(),
-      markEvent: p('INSERT INTO processed_events (consumer, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      addMinute: p('INSERT INTO minute_counts (poll_id, minute, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, minute) DO UPDATE SET votes = votes + excluded.votes'),
+      markEvent: d('INSERT INTO processed_events (consumer, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      addMinute: d('INSERT INTO minute_counts (poll_id, minute, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, minute) DO UPDATE SET votes = votes + excluded.votes'),
       minutes: p('SELECT minute, votes FROM minute_counts WHERE poll_id = ? ORDER BY minute'),
       insertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -314,7 +324,7 @@ export class SqliteStore implements Store {
   }
 
   async markOutboxPublished(seqs: number[]): Promise<void> {
-    this.#db.transaction(() => {
+    this.#derived.transaction(() => {
       for (const seq of seqs) this.#s.deleteOutbox!.run(seq);
     })();
   }
@@ -324,7 +334,7 @@ export class SqliteStore implements Store {
   }
 
   async applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean> {
-    return this.#db.transaction(() => {
+    return this.#derived.transaction(() => {
       if (this.#s.markEvent!.run(consumer, eventId, Date.now()).changes === 0) return false;
       for (const c of counts) this.#s.addMinute!.run(pollId, c.minute, c.votes);
       return true;
@@ -350,6 +360,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#derived.open) this.#derived.close();
     if (this.#db.open) this.#db.close();
   }
 }

@@ -23,6 +23,8 @@ export class PollService {
     const ownerToken = newOwnerToken();
     const poll = createPoll(newPollId(this.pickShard()), draft, hashOwnerToken(ownerToken), Date.now());
     await this.store.createPoll(poll);
+    // A poll notice wakes the scheduler, which otherwise learns of a new due time only on its next tick.
+    if (poll.opensAt !== null || poll.closesAt !== null) this.notifier.publish({ type: 'poll', pollId: poll.id });
     return { poll, ownerToken };
   }
 

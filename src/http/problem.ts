@@ -15,6 +15,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'poll_not_found',
 };
 
 /** Maps any error thrown in a request to a PollcastError; unknown errors become internal_error. */
@@ -22,7 +24,12 @@ export function toPollcastError(err: unknown): PollcastError {
   if (isPollcastError(err)) return err;
   const e = err as FastifyError & { validation?: Array<{ keyword: string; instancePath: string; params: Record<string, unknown>; message?: string }> };
   if (e && Array.isArray(e.validation) && e.validation.length > 0) {
-    const v = e.validation[0]!;
+    // Every path parameter is a poll id: one that fails its schema names no poll.
+    if (e.validationContext === 'params') return new PollcastError('poll_not_found');
+    // Inside a union (an option given as a string or an object) the first error is the first
+    // branch's; an unknown field in any branch is the clearer answer.
+    const unknown = e.validation.find((x) => x.keyword === 'additionalProperties');
+    const v = unknown ?? e.validation[0]!;
     const where = (e.validationContext ?? 'body') + (v.instancePath || '');
     if (v.keyword === 'additionalProperties') {
       const field = String(v.params.additionalProperty);

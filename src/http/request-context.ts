@@ -17,11 +17,20 @@ export function voterToken(req: FastifyRequest): string | undefined {
   if (typeof cookie !== 'string') return undefined;
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === VOTER_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === VOTER_COOKIE) return safeDecode(part.slice(eq + 1).trim());
   }
   return undefined;
 }
 
 export function voterCookie(token: string, secure: boolean): string {
   return `${VOTER_COOKIE}=${token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** A badly encoded cookie is the client's mistake: keep the raw text, so it fails as an invalid token (401), not a 500. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -4,7 +4,8 @@ import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import { PollcastError } from '../errors.js';
 import type { HttpDeps } from './deps.js';
-import { errorHandler, sendProblem } from './problem.js';
+import { parseJsonBody } from './json-body.js';
+import { errorHandler, sendProblem, toPollcastError } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { pollRoutes } from './routes/polls.js';
 import { resultsRoutes } from './routes/results.js';
@@ -20,14 +21,23 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     trustProxy: config.http.trustProxy,
     requestTimeout: config.http.requestTimeoutMs,
     return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    // Shutdown closes the server only after every accepted request was answered (app.ts), so the
+    // connections left are idle or have sent nothing yet: close them all rather than wait for them.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // Errors the router raises before any route runs (a bad %-escape, an overlong id) are problems too.
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, toPollcastError(err)),
   }) as unknown as FastifyInstance;
+
+  // JSON only: a text/plain (or any other) body is 415, not a string handed to the schema.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, new PollcastError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
   app.addHook('onRequest', async (req, reply) => {
+    deps.readiness.requests.track(reply.raw);
     if (deps.readiness.draining && req.url !== '/healthz' && req.url !== '/readyz') {
       reply.header('connection', 'close');
       return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));

@@ -13,6 +13,8 @@ export class Scheduler {
   #stopped = false;
   #running: Promise<void> | null = null;
   #lastPrune = 0;
+  /** A poke came while a tick ran: that tick may have read the schedule before the change. */
+  #again = false;
 
   constructor(
     private readonly store: Store,
@@ -27,7 +29,9 @@ export class Scheduler {
 
   /** Re-checks soon: call when a poll's schedule changed. */
   poke(): void {
-    if (this.#timer !== null && !this.#stopped && this.#running === null) this.#arm(0);
+    if (this.#timer === null || this.#stopped) return;
+    if (this.#running !== null) this.#again = true;
+    else this.#arm(0);
   }
 
   #arm(ms: number): void {
@@ -40,6 +44,7 @@ export class Scheduler {
 
   async #tick(): Promise<void> {
     let wait = this.intervalMs;
+    this.#again = false;
     try {
       const now = Date.now();
       for (const c of await this.store.applyDueTransitions(now)) {
@@ -55,7 +60,7 @@ export class Scheduler {
     } catch (err) {
       this.onError(err);
     }
-    if (!this.#stopped) this.#arm(wait);
+    if (!this.#stopped) this.#arm(this.#again ? 0 : wait);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,157 @@
+/**
+ * Every statement the PostgreSQL store runs, with constant text per schema. Tables are qualified
+ * with the schema in the text (no `SET search_path`: no session state, so PgBouncer's transaction
+ * pooling is safe). Batches go in as arrays through `unnest`, so a batch of 1 and of 500 use the
+ * same prepared statement. Each path is backed by an index (test/contract/store-postgres.test.ts
+ * checks the plans).
+ */
+import { stmt, type Stmt } from './pg-link.js';
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _`);
+  return schema;
+}
+
+export function buildSql(schema: string) {
+  const s = `"${checkSchemaName(schema)}"`;
+  return {
+    ping: stmt('SELECT 1'),
+    insertPoll: stmt(`INSERT INTO ${s}.polls (id, def, status, opens_at, closes_at, updated_at, results_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
+    getPoll: stmt(`SELECT def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = $1`),
+    getResults: stmt(
+      `SELECT p.def, p.status, p.opens_at, p.closes_at, p.updated_at, p.version, p.total, p.results_at,
+              coalesce((SELECT jsonb_object_agg(t.option_id, t.votes) FROM ${s}.tallies t WHERE t.poll_id = p.id), '{}'::jsonb) AS counts
+         FROM ${s}.polls p WHERE p.id = $1`,
+    ),
+    lockPoll: stmt(`SELECT status, updated_at FROM ${s}.polls WHERE id = $1 FOR UPDATE`),
+    updatePoll: stmt(
+      `UPDATE ${s}.polls SET def = $2, status = $3, opens_at = $4, closes_at = $5, updated_at = $6, version = version + 1, results_at = $6
+        WHERE id = $1 AND updated_at = $7 RETURNING version`,
+    ),
+    insertOutbox: stmt(`INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload) VALUES ($1, $2, $3, $4, $5)`),
+    /** First, alone: waits for in-flight vote batches (they lock the poll row) before the rest goes. */
+    deletePoll: stmt(`DELETE FROM ${s}.polls WHERE id = $1 RETURNING id`),
+    deletePollData: stmt(
+      `WITH t AS (DELETE FROM ${s}.tallies WHERE poll_id = $1),
+            v AS (DELETE FROM ${s}.votes WHERE poll_id = $1),
+            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
+            m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1)
+       SELECT 1`,
+    ),
+
+    // --- the vote batch (pg-record-votes.ts), in the order it runs ---
+    /** Serializes batches per poll and fixes the status the window check uses until commit. */
+    lockPolls: stmt(
+      `SELECT id, def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+    ),
+    claimIdempotency: stmt(
+      `INSERT INTO ${s}.idempotency (poll_id, key, request_hash, status, body, created_at)
+       SELECT u.p, u.k, u.h, 0, '', $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, k, h)
+       ON CONFLICT DO NOTHING RETURNING poll_id, key`,
+    ),
+    getIdempotencyMany: stmt(
+      `SELECT i.poll_id, i.key, i.request_hash, i.status, i.body
+         FROM ${s}.idempotency i JOIN unnest($1::text[], $2::text[]) AS u(p, k) ON i.poll_id = u.p AND i.key = u.k`,
+    ),
+    insertVotes: stmt(
+      `INSERT INTO ${s}.votes (poll_id, voter_id, option_ids, receipt_id, cast_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+       ON CONFLICT DO NOTHING RETURNING poll_id, voter_id`,
+    ),
+    lockVotes: stmt(
+      `SELECT v.poll_id, v.voter_id, v.option_ids, v.receipt_id, v.cast_at
+         FROM ${s}.votes v JOIN unnest($1::text[], $2::text[]) AS u(p, w) ON v.poll_id = u.p AND v.voter_id = u.w
+        WHERE v.poll_id = ANY($3::text[])
+        ORDER BY v.poll_id, v.voter_id FOR UPDATE OF v`,
+    ),
+    changeVotes: stmt(
+      `UPDATE ${s}.votes v SET option_ids = u.o, receipt_id = u.r, cast_at = u.c, changes = v.changes + u.n
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[]) AS u(p, w, o, r, c, n)
+        WHERE v.poll_id = u.p AND v.voter_id = u.w AND v.poll_id = ANY($7::text[])`,
+    ),
+    /** Per-option deltas summed per batch, poll version/total bump and outbox rows: one statement. */
+    finishBatch: stmt(
+      `WITH t AS (
+         INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
+       ), b AS (
+         UPDATE ${s}.polls p SET version = p.version + 1, total = p.total + u.t, results_at = $4
+           FROM unnest($5::text[], $6::bigint[]) AS u(id, t)
+          WHERE p.id = u.id
+         RETURNING p.id, p.version
+       ), o AS (
+         INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
+         SELECT u.e, 'votes.recorded', b.id, $4, jsonb_build_object('votes', u.t, 'ballots', u.c, 'minute', $7::text, 'version', b.version)
+           FROM b JOIN unnest($5::text[], $6::bigint[], $8::bigint[], $9::text[]) AS u(id, t, c, e) ON u.id = b.id
+       )
+       SELECT id, version FROM b`,
+    ),
+    answerIdempotency: stmt(
+      `UPDATE ${s}.idempotency i SET status = u.st, body = u.b
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS u(p, k, st, b)
+        WHERE i.poll_id = u.p AND i.key = u.k`,
+    ),
+
+    getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),
+    countVotes: stmt(`SELECT count(*) AS n FROM ${s}.votes WHERE poll_id = $1`),
+    getIdempotency: stmt(`SELECT status, body, request_hash FROM ${s}.idempotency WHERE poll_id = $1 AND key = $2`),
+    pruneIdempotency: stmt(`WITH d AS (DELETE FROM ${s}.idempotency WHERE created_at < $1 RETURNING 1) SELECT count(*) AS n FROM d`),
+
+    duePolls: stmt(
+      `SELECT id, status, opens_at, closes_at FROM ${s}.polls
+        WHERE (status = 'draft' AND opens_at IS NOT NULL AND opens_at <= $1)
+           OR (status <> 'closed' AND closes_at IS NOT NULL AND closes_at <= $1)
+        ORDER BY id FOR UPDATE`,
+    ),
+    setStatuses: stmt(
+      `WITH u AS (
+         UPDATE ${s}.polls p SET status = x.next, updated_at = $1, version = p.version + 1, results_at = $1
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS x(id, prev, next, e)
+          WHERE p.id = x.id AND p.status = x.prev
+         RETURNING p.id, p.status, p.version, x.e
+       ), o AS (
+         INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
+         SELECT u.e, 'poll.status', u.id, $1, jsonb_build_object('status', u.status, 'version', u.version) FROM u
+       )
+       SELECT id, status, version FROM u ORDER BY id`,
+    ),
+    nextDue: stmt(
+      `SELECT least(
+         (SELECT min(opens_at) FROM ${s}.polls WHERE status = 'draft' AND opens_at IS NOT NULL AND opens_at > $1),
+         (SELECT min(closes_at) FROM ${s}.polls WHERE status <> 'closed' AND closes_at IS NOT NULL AND closes_at > $1)) AS at`,
+    ),
+
+    readOutbox: stmt(`SELECT seq, event_id, type, poll_id, at, payload FROM ${s}.outbox ORDER BY seq LIMIT $1`),
+    deleteOutbox: stmt(`DELETE FROM ${s}.outbox WHERE seq = ANY($1::bigint[])`),
+    outboxBacklog: stmt(`SELECT count(*) AS n FROM ${s}.outbox`),
+
+    applyMinuteCounts: stmt(
+      `WITH e AS (
+         INSERT INTO ${s}.processed_events (consumer, event_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1
+       ), m AS (
+         INSERT INTO ${s}.minute_counts AS mc (poll_id, minute, votes)
+         SELECT $4, u.m, u.v FROM unnest($5::text[], $6::bigint[]) AS u(m, v) WHERE EXISTS (SELECT 1 FROM e)
+         ON CONFLICT (poll_id, minute) DO UPDATE SET votes = mc.votes + excluded.votes
+       )
+       SELECT count(*) AS n FROM e`,
+    ),
+    minuteCounts: stmt(`SELECT minute, votes FROM ${s}.minute_counts WHERE poll_id = $1 ORDER BY minute`),
+
+    insertMeta: stmt(`INSERT INTO ${s}.meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING value`),
+    getMeta: stmt(`SELECT value FROM ${s}.meta WHERE key = $1`),
+
+    /** Takes or renews a lease: succeeds if free, expired, or already ours. The database clock decides. */
+    takeLease: stmt(
+      `INSERT INTO ${s}.leases AS l (name, holder, expires_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE l.holder = excluded.holder OR l.expires_at < clock_timestamp()
+       RETURNING holder`,
+    ),
+    releaseLease: stmt(`DELETE FROM ${s}.leases WHERE name = $1 AND holder = $2`),
+  } satisfies Record<string, Stmt>;
+}
+
+export type Sql = ReturnType<typeof buildSql>;

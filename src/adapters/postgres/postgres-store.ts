@@ -1,0 +1,187 @@
+/**
+ * The PostgreSQL store: routes each poll to the shard its id names (shardOf, no lookup table),
+ * fans cross-shard work out over every shard, and keeps cluster-wide state (leases, the signing
+ * secret) on shard 0. A poll id naming a shard that is not configured is a poll that does not
+ * exist. See docs/storage.md.
+ *
+ * Outbox sequence numbers carry their shard: seq = local * MAX_SHARDS + shard.
+ */
+import { MAX_SHARDS, shardOf } from '../../domain/ids.js';
+import type { Poll } from '../../domain/poll.js';
+import type { Results } from '../../domain/results.js';
+import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
+import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import type { OpenTx } from './pg-link.js';
+import type { PgLeases } from './pg-lease.js';
+import type { PgShard } from './pg-shard.js';
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  #closed: Promise<void> | null = null;
+
+  constructor(
+    readonly shards: readonly PgShard[],
+    private readonly leases: PgLeases,
+  ) {
+    if (shards.length === 0 || shards.length > MAX_SHARDS) throw new RangeError(`1–${MAX_SHARDS} shards, got ${shards.length}`);
+  }
+
+  #shard(pollId: string): PgShard | null {
+    return this.shards[shardOf(pollId)] ?? null;
+  }
+
+  async migrate(): Promise<void> {
+    await Promise.all(this.shards.map((s) => s.migrate()));
+  }
+
+  async createPoll(poll: Poll): Promise<void> {
+    const shard = this.#shard(poll.id);
+    if (!shard) throw new RangeError(`poll ${poll.id} names shard ${shardOf(poll.id)}, but ${this.shards.length} are configured`);
+    await shard.createPoll(poll);
+  }
+
+  async getPoll(id: string, opts?: { fresh?: boolean }): Promise<Poll | null> {
+    return (await this.#shard(id)?.getPoll(id, opts?.fresh === true)) ?? null;
+  }
+
+  async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {
+    return (await this.#shard(next.id)?.updatePoll(next, expectedUpdatedAt)) ?? null;
+  }
+
+  async deletePoll(id: string): Promise<boolean> {
+    return (await this.#shard(id)?.deletePoll(id)) ?? false;
+  }
+
+  /**
+   * One transaction per shard the batch touches (one, when the caller batches per shard). The
+   * parts run one after another in shard order, each up to COMMIT, holding its locks; only when
+   * every part got there do they commit, so a failure before that writes nothing anywhere. Shard
+   * order is the lock order: two batches spanning the same shards cannot wait on each other in a
+   * cycle no single database could see. A shard lost between two COMMITs can leave the other
+   * shards' part committed and the whole batch answered with an error: a retry then sees "already
+   * voted" or the idempotent replay, never a second count.
+   */
+  async recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]> {
+    const outcomes: VoteOutcome[] = new Array(batch.length);
+    const parts = new Map<PgShard, number[]>();
+    for (let i = 0; i < batch.length; i++) {
+      const shard = this.#shard(batch[i]!.pollId);
+      if (!shard) {
+        outcomes[i] = { kind: 'rejected', code: 'poll_not_found' };
+        continue;
+      }
+      let idx = parts.get(shard);
+      if (!idx) parts.set(shard, (idx = []));
+      idx.push(i);
+    }
+    const entries = [...parts].sort((a, b) => a[0].index - b[0].index);
+    const open: Array<OpenTx<VoteOutcome[]>> = [];
+    try {
+      for (const [shard, idx] of entries) open.push(await shard.beginVotes(idx.map((i) => batch[i]!), render));
+    } catch (err) {
+      await Promise.all(open.map((t) => t.rollback()));
+      throw err;
+    }
+    const commits = await Promise.allSettled(open.map((t) => t.commit()));
+    const commitFailed = commits.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (commitFailed) throw commitFailed.reason;
+    entries.forEach(([, idx], n) => {
+      const part = open[n]!.value;
+      idx.forEach((i, j) => (outcomes[i] = part[j]!));
+    });
+    return outcomes;
+  }
+
+  async getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null> {
+    return (await this.#shard(pollId)?.getResults(pollId, opts?.fresh === true)) ?? null;
+  }
+
+  async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {
+    return (await this.#shard(pollId)?.getVote(pollId, voterId)) ?? null;
+  }
+
+  async countVotes(pollId: string): Promise<number> {
+    return (await this.#shard(pollId)?.countVotes(pollId)) ?? 0;
+  }
+
+  async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {
+    return (await this.#shard(pollId)?.getIdempotent(pollId, key)) ?? null;
+  }
+
+  async pruneIdempotency(before: number): Promise<number> {
+    const n = await Promise.all(this.shards.map((s) => s.pruneIdempotency(before)));
+    return n.reduce((a, b) => a + b, 0);
+  }
+
+  async applyDueTransitions(now: number): Promise<StatusChange[]> {
+    return (await Promise.all(this.shards.map((s) => s.applyDueTransitions(now)))).flat();
+  }
+
+  async nextDueAt(now: number): Promise<number | null> {
+    const all = (await Promise.all(this.shards.map((s) => s.nextDueAt(now)))).filter((t): t is number => t !== null);
+    return all.length === 0 ? null : Math.min(...all);
+  }
+
+  /** Each shard's oldest events, merged by time; within a shard, sequence order is kept. */
+  async readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>> {
+    const per = await Promise.all(this.shards.map(async (s) => (await s.readOutbox(limit)).map((e) => ({ ...e, seq: e.seq * MAX_SHARDS + s.index }))));
+    if (per.length === 1) return per[0]!;
+    const heads = per.map(() => 0);
+    const out: Array<OutboxEvent & { seq: number }> = [];
+    while (out.length < limit) {
+      let pick = -1;
+      for (let i = 0; i < per.length; i++) {
+        const e = per[i]![heads[i]!];
+        if (e && (pick < 0 || e.at < per[pick]![heads[pick]!]!.at)) pick = i;
+      }
+      if (pick < 0) break;
+      out.push(per[pick]![heads[pick]!++]!);
+    }
+    return out;
+  }
+
+  async markOutboxPublished(seqs: number[]): Promise<void> {
+    const byShard = new Map<number, number[]>();
+    for (const seq of seqs) {
+      const shard = seq % MAX_SHARDS;
+      let list = byShard.get(shard);
+      if (!list) byShard.set(shard, (list = []));
+      list.push(Math.floor(seq / MAX_SHARDS));
+    }
+    await Promise.all([...byShard].map(([shard, local]) => this.shards[shard]?.markOutboxPublished(local)));
+  }
+
+  async outboxBacklog(): Promise<number> {
+    return (await Promise.all(this.shards.map((s) => s.outboxBacklog()))).reduce((a, b) => a + b, 0);
+  }
+
+  async applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean> {
+    const shard = this.#shard(pollId);
+    if (!shard) throw new RangeError(`poll ${pollId} names shard ${shardOf(pollId)}, but ${this.shards.length} are configured`);
+    return shard.applyMinuteCounts(consumer, eventId, pollId, counts);
+  }
+
+  async getMinuteCounts(pollId: string): Promise<MinuteCount[]> {
+    return (await this.#shard(pollId)?.getMinuteCounts(pollId)) ?? [];
+  }
+
+  async ensureSecret(candidate: string): Promise<string> {
+    return this.shards[0]!.ensureSecret(candidate);
+  }
+
+  async tryLead(name: string): Promise<(() => Promise<void>) | null> {
+    return this.leases.tryLead(name);
+  }
+
+  async ping(): Promise<void> {
+    await Promise.all(this.shards.map((s) => s.ping()));
+  }
+
+  async close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.leases.close();
+      await Promise.allSettled(this.shards.map((s) => s.close()));
+    })();
+    return this.#closed;
+  }
+}

@@ -43,6 +43,14 @@ export interface LoadFigures extends Latency {
   timeouts: number;
   /** Voter ids sent without an answer (abandoned at the end of the run, timeouts, resets). */
   unanswered: string[];
+  /** Requests handed to the wire (or at least built for it). */
+  sent: number;
+  /**
+   * Requests sent without an answer whose voter ids the generator cannot name (wrk: issued −
+   * answered). Each may or may not have been stored; 0 for generators that list them in
+   * `unanswered`.
+   */
+  unansweredUnknownIds: number;
 }
 
 export interface RunRecord {
@@ -58,6 +66,9 @@ export interface RunRecord {
   errors: number;
   timeouts: number;
   durationSec: number;
+  /** Vote requests sent, and how many of them got no answer (in flight at the stop, resets). */
+  sent: number;
+  unanswered: number;
   ceiling: { reqPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number };
   ratio: number;
 }
@@ -68,6 +79,10 @@ export interface Verification {
   acknowledged: number;
   unanswered: number;
   unansweredStored: number;
+  /** Unanswered requests whose voter ids are unknown (wrk); the check accepts 0..all stored. */
+  unansweredUnknownIds: number;
+  /** How many of those are stored (stored − acknowledged − unansweredStored), when in range. */
+  unknownIdsStored: number | null;
   detail: string;
 }
 
@@ -104,5 +119,7 @@ export interface BenchConfig {
   runs: number;
   connections: number;
   warmupSec: number;
+  /** The closed-loop generator used for the ceiling and the scenarios alike. */
+  loadGenerator: 'wrk' | 'autocannon';
   generator: string;
 }

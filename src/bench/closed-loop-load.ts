@@ -71,7 +71,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> 
   let errors = 0;
   let timeouts = 0;
   let durationSec = 0;
+  let sent = 0;
   for (const r of results) {
+    sent += r.requests.sent;
     ok2xx += r['2xx'];
     non2xx += r.non2xx;
     errors += r.errors;
@@ -89,5 +91,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> 
     errors,
     timeouts,
     unanswered: [...unanswered],
+    sent,
+    unansweredUnknownIds: 0,
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Measures one scenario: warm up, then `runs` rounds that each measure the ceiling and the
  * scenario back to back (alternating which goes first, so machine noise hits both), then the
- * latency at half of the median capacity, then the stored-votes check.
+ * latency at half of the median capacity, then the stored-votes check. The ceiling and the
+ * scenario use the same closed-loop generator (wrk or autocannon, see closed-loop-generator.ts).
  */
 import type { BenchConfig, BenchTarget, LoadFigures, Machine, RunRecord, Scenario, ScenarioContext, ScenarioResult } from './bench-types.js';
-import { runClosedLoop } from './closed-loop-load.js';
+import type { ClosedLoopGenerator } from './closed-loop-generator.js';
 import { runPaced } from './paced-load.js';
 import { createBenchPoll } from './poll-api.js';
 import { verifyVotes } from './verify-votes.js';
@@ -19,16 +20,17 @@ export interface MeasureOptions {
   ceiling: BenchTarget;
   config: BenchConfig;
   machine: Machine;
+  load: ClosedLoopGenerator;
 }
 
 /** The ceiling: same generator, same request, against the minimal Fastify handler. */
-export function measureCeiling(ceiling: BenchTarget, config: BenchConfig, durationSec: number, tag: string): Promise<LoadFigures> {
+export function measureCeiling(load: ClosedLoopGenerator, ceiling: BenchTarget, config: BenchConfig, durationSec: number, tag: string): Promise<LoadFigures> {
   const plan: VotePlan = { pollId: 'ceiling', optionIds: ['a', 'b', 'c', 'd'], voterPrefix: tag };
-  return runClosedLoop({ urls: ceiling.urls, plan, connections: config.connections, durationSec });
+  return load.run({ urls: ceiling.urls, plan, connections: config.connections, durationSec });
 }
 
 export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult> {
-  const { scenario, ctx, ceiling, config } = o;
+  const { scenario, ctx, ceiling, config, load } = o;
   const startedAt = new Date().toISOString();
   ctx.log(`${scenario.name}: starting`);
   const target = await scenario.start(ctx);
@@ -36,13 +38,15 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
     const poll = await createBenchPoll(target.urls[0]!);
     let acknowledged = 0;
     const unanswered: string[] = [];
+    let unknownIds = 0;
     const account = (f: LoadFigures) => {
       acknowledged += f.ok2xx;
       unanswered.push(...f.unanswered);
+      unknownIds += f.unansweredUnknownIds;
       return f;
     };
     const votes = (prefix: string, durationSec: number) =>
-      runClosedLoop({ urls: target.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec }).then(account);
+      load.run({ urls: target.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec }).then(account);
 
     ctx.log(`${scenario.name}: warming up ${config.warmupSec} s`);
     await votes('w-', config.warmupSec);
@@ -53,11 +57,11 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
       let c: LoadFigures;
       let v: LoadFigures;
       if (order === 'ceiling-first') {
-        c = await measureCeiling(ceiling, config, config.durationSec, `c${i}-`);
+        c = await measureCeiling(load, ceiling, config, config.durationSec, `c${i}-`);
         v = await votes(`r${i}-`, config.durationSec);
       } else {
         v = await votes(`r${i}-`, config.durationSec);
-        c = await measureCeiling(ceiling, config, config.durationSec, `c${i}-`);
+        c = await measureCeiling(load, ceiling, config, config.durationSec, `c${i}-`);
       }
       const run: RunRecord = {
         run: i,
@@ -72,12 +76,14 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
         errors: v.errors,
         timeouts: v.timeouts,
         durationSec: v.durationSec,
+        sent: v.sent,
+        unanswered: v.unanswered.length + v.unansweredUnknownIds,
         ceiling: { reqPerSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms, p999Ms: c.p999Ms },
         ratio: c.perSec > 0 ? round3(v.perSec / c.perSec) : 0,
       };
       runs.push(run);
       ctx.log(
-        `${scenario.name} run ${i}/${config.runs}: ${run.votesPerSec} votes/s (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}) | ceiling ${run.ceiling.reqPerSec} req/s | ratio ${(run.ratio * 100).toFixed(1)} %`,
+        `${scenario.name} run ${i}/${config.runs}: ${run.votesPerSec} votes/s (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}, ${run.unanswered} of ${run.sent} unanswered) | ceiling ${run.ceiling.reqPerSec} req/s | ratio ${(run.ratio * 100).toFixed(1)} %`,
       );
     }
 
@@ -100,7 +106,7 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
       };
     }
 
-    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered);
+    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered, unknownIds);
     return {
       scenario: scenario.name,
       description: scenario.description,

@@ -181,5 +181,7 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
     errors: errors + timeouts,
     timeouts,
     unanswered: [...unanswered],
+    sent,
+    unansweredUnknownIds: 0,
   };
 }

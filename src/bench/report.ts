@@ -67,6 +67,8 @@ export function formatReport(results: ScenarioResult[]): string {
     }
     out.push(table(rows));
   }
+  const generator = results[0]?.config.generator;
+  if (generator) out.push(`\nLoad generator (ceiling and scenarios alike): ${generator}`);
   out.push('\nSummary (median of runs; ratio = votes/s ÷ ceiling req/s measured in the same run)');
   const rows = [['scenario', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ceiling req/s', 'ratio', 'p99 @ 50 % load', 'stored = 2xx']];
   for (const r of results) {

@@ -2,11 +2,13 @@
  * `pollcast bench`: for each scenario, votes/s and latency against a minimal-Fastify ceiling
  * measured in the same run, latency at half of capacity, and a check that stored votes equal the
  * acknowledged ones. Prints figures and writes JSON under bench/results/; asserts no times. Exits
- * 1 when the stored votes do not match, 2 on bad options.
+ * 1 when the stored votes do not match, 2 on bad options. The closed-loop load comes from wrk when
+ * it is on PATH, else from autocannon (closed-loop-generator.ts).
  */
 import { fileURLToPath } from 'node:url';
 import type { BenchConfig, Scenario, ScenarioContext, ScenarioResult } from './bench-types.js';
 import { startCeiling } from './ceiling-target.js';
+import { pickClosedLoopGenerator, type ClosedLoopGenerator, type GeneratorName } from './closed-loop-generator.js';
 import { measureCeiling, measureScenario } from './measure-scenario.js';
 import { formatReport, machineInfo, writeResults } from './report.js';
 import { pickScenarios } from './scenarios/registry.js';
@@ -18,6 +20,8 @@ export interface BenchOptions {
   runs: number;
   connections: number;
   scenarios?: string[] | undefined;
+  /** Force a closed-loop generator; by default wrk when it is on PATH, else autocannon. */
+  generator?: GeneratorName | undefined;
 }
 
 export async function runBench(o: BenchOptions): Promise<void> {
@@ -31,7 +35,13 @@ export async function runBench(o: BenchOptions): Promise<void> {
   } catch (err) {
     problems.push(`--scenarios: ${(err as Error).message}`);
   }
-  if (problems.length > 0) {
+  let load: ClosedLoopGenerator | null = null;
+  try {
+    load = pickClosedLoopGenerator(o.generator);
+  } catch (err) {
+    problems.push(`--generator: ${(err as Error).message}`);
+  }
+  if (problems.length > 0 || load === null) {
     process.stderr.write(`pollcast bench: ${problems.join('\n  ')}\n`);
     process.exitCode = EXIT_USAGE;
     return;
@@ -46,23 +56,25 @@ export async function runBench(o: BenchOptions): Promise<void> {
     runs: o.runs,
     connections: o.connections,
     warmupSec: Math.min(2, o.durationSec),
-    generator: 'autocannon 8, in the harness process, same machine; a new voterId per request',
+    loadGenerator: load.name,
+    generator: load.description,
   };
   ctx.log(`${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, load average ${machine.loadAvgAtStart.join(' ')}`);
   ctx.log(`${config.runs} run(s) × ${config.durationSec} s per scenario, ${config.connections} connections`);
+  ctx.log(`load generator: ${config.generator}`);
 
   const results: ScenarioResult[] = [];
   const ceiling = await startCeiling(root);
   try {
     ctx.log(`ceiling: warming up ${config.warmupSec} s`);
-    await measureCeiling(ceiling, config, config.warmupSec, 'w-');
+    await measureCeiling(load, ceiling, config, config.warmupSec, 'w-');
     for (const scenario of scenarios) {
       const reason = await scenario.unavailable(ctx);
       if (reason !== null) {
         ctx.log(`${scenario.name}: skipped: ${reason}`);
         continue;
       }
-      results.push(await measureScenario({ scenario, ctx, ceiling, config, machine }));
+      results.push(await measureScenario({ scenario, ctx, ceiling, config, machine, load }));
     }
   } finally {
     await ceiling.stop();

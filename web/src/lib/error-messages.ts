@@ -1,0 +1,54 @@
+/**
+ * Every error code the API can answer, as a sentence a person can act on. Typed against the
+ * server's registry, so a new code fails the web type check until it has a message here.
+ * Pure (no DOM): test/unit/web-error-messages.test.ts imports it under Node.
+ */
+import type { ErrorCode } from '../../../src/errors.js';
+
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  bad_request: 'Something in that request was garbled. Reload the page and try again.',
+  invalid_json: 'The app sent something the server could not read. Reload the page and try again.',
+  validation_failed: 'Some details are not in the expected form. Check what you entered and try again.',
+  unknown_field: 'The app sent a detail the server does not accept. Reload the page to get the latest version.',
+  unsupported_media_type: 'The app sent data in a format the server does not accept. Reload the page and try again.',
+  body_too_large: 'That is too much text to send at once. Shorten the question or the options.',
+  invalid_poll: 'Some details of the poll do not fit together. Check them and try again.',
+  poll_not_found: 'We could not find this poll. Check the link or code: the poll may have been deleted.',
+  not_found: 'There is nothing at this address.',
+  method_not_allowed: 'That action is not possible here.',
+  owner_token_required: 'Only the person who created this poll can do this, from the browser they created it in or with their owner link.',
+  owner_token_invalid: 'The owner key in this browser does not match this poll, so it cannot manage it.',
+  poll_not_draft: 'This poll has already opened, so it can no longer be edited.',
+  invalid_transition: 'The poll changed meanwhile. We reloaded it: check its status and try again.',
+  poll_closed: 'This poll is closed and no longer takes votes.',
+  poll_not_open: 'This poll is not open for voting yet.',
+  already_voted: 'You have already voted in this poll.',
+  invalid_option: 'That choice is no longer part of this poll. Reload the page and choose again.',
+  duplicate_option: 'The same choice was sent twice. Reload the page and vote again.',
+  too_many_choices: 'You picked more options than this poll allows.',
+  too_few_choices: 'Pick at least one option.',
+  voter_id_required: 'This poll asks for your name or ID. Fill it in to vote.',
+  voter_id_not_allowed: 'This poll does not take names. Reload the page and vote again.',
+  voter_token_invalid: 'The voting pass saved on this device is not valid on this server. We cleared it: vote again.',
+  idempotency_key_invalid: 'The app sent a malformed request. Reload the page and vote again.',
+  idempotency_key_reused: 'This ballot was already sent with a different choice. Reload the page and vote again.',
+  results_hidden: 'The results of this poll are not public yet.',
+  rate_limited: 'Many votes are coming from your network right now. Your vote was not counted yet; we will try again shortly.',
+  overloaded: 'pollcast is very busy right now. Your vote was not counted yet; we are retrying.',
+  shutting_down: 'The server is restarting. We are retrying.',
+  store_unavailable: 'The database is briefly unavailable. We are retrying.',
+  internal_error: 'Something went wrong on our side. Try again; if it keeps happening, tell the poll host.',
+};
+
+/** Codes the app itself uses for failures that never reached the API. */
+export const CLIENT_MESSAGES = {
+  network: 'You seem to be offline, or the server cannot be reached.',
+  unexpected: 'The server gave an unexpected answer. Try again in a moment.',
+} as const;
+
+export function messageFor(code: string, status = 0): string {
+  if (code in ERROR_MESSAGES) return ERROR_MESSAGES[code as ErrorCode];
+  if (code in CLIENT_MESSAGES) return CLIENT_MESSAGES[code as keyof typeof CLIENT_MESSAGES];
+  if (status >= 500) return 'The server had a problem answering. Try again in a moment.';
+  return CLIENT_MESSAGES.unexpected;
+}

@@ -1,0 +1,44 @@
+/** Entry: picks the page for the address. Vote, results and embed are in the first bundle; the rest load on demand. */
+import { render } from 'preact';
+import './styles.css';
+import { lazyPage } from './lib/lazy-page.js';
+import { interceptLinks, parseRoute, useLocation } from './lib/router.js';
+import EmbedPage from './pages/embed-page.js';
+import NotFoundPage from './pages/not-found-page.js';
+import ResultsPage from './pages/results-page.js';
+import VotePage from './pages/vote-page.js';
+
+const CreatePage = lazyPage(() => import('./pages/create-page.js'));
+const SharePage = lazyPage(() => import('./pages/share-page.js'));
+const PresentPage = lazyPage(() => import('./pages/present-page.js'));
+const ManagePage = lazyPage(() => import('./pages/manage-page.js'));
+const JoinPage = lazyPage(() => import('./pages/join-page.js'));
+
+function App() {
+  const route = parseRoute(useLocation());
+  switch (route.name) {
+    case 'create':
+      return <CreatePage />;
+    case 'join':
+      return <JoinPage code={route.code} />;
+    case 'vote':
+      return <VotePage key={route.pollId} pollId={route.pollId} />;
+    case 'results':
+      return <ResultsPage key={route.pollId} pollId={route.pollId} />;
+    case 'present':
+      return <PresentPage key={route.pollId} pollId={route.pollId} />;
+    case 'share':
+      return <SharePage key={route.pollId} pollId={route.pollId} />;
+    case 'manage':
+      return <ManagePage key={route.pollId} pollId={route.pollId} />;
+    case 'embed':
+      return <EmbedPage key={route.pollId} pollId={route.pollId} />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+const root = document.getElementById('app')!;
+root.textContent = '';
+interceptLinks(document.body);
+render(<App />, root);

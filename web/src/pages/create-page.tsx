@@ -1,0 +1,195 @@
+/** /: create a poll (question, options, kind, schedule, visibility, identity mode) → its share page. */
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorNotice } from '../components/error-notice.js';
+import { Layout } from '../components/layout.js';
+import { api, ApiError, asApiError } from '../lib/api.js';
+import { setTitle } from '../lib/format.js';
+import { navigate, pollPath } from '../lib/router.js';
+import { saveOwnerToken } from '../lib/storage.js';
+import type { Poll, ResultsVisibility } from '../lib/types.js';
+
+const MAX_OPTIONS = 100;
+
+/** What an invalid_poll / validation_failed `field` means, in words, and which input to point at. */
+function fieldProblem(field: string | undefined): { input: string; text: string } | null {
+  if (!field) return null;
+  const f = field.replace(/^body\/?/, '').replace(/\//g, '.');
+  const opt = /options[.[](\d+)/.exec(f);
+  if (opt) return { input: `option-${opt[1]}`, text: `Option ${Number(opt[1]) + 1} is empty, too long (200 characters at most) or repeats another option.` };
+  if (f.startsWith('options')) return { input: 'option-0', text: 'A poll needs 2 to 100 options.' };
+  if (f.startsWith('question')) return { input: 'question', text: 'The question must be 1 to 500 characters.' };
+  if (f.startsWith('closesAt')) return { input: 'closes-at', text: 'The closing time must be in the future and after the opening time.' };
+  if (f.startsWith('opensAt')) return { input: 'opens-at', text: 'The opening time is not a valid date.' };
+  if (f.startsWith('maxChoices')) return { input: 'max-choices', text: 'The number of choices allowed must be between 1 and the number of options.' };
+  return null;
+}
+
+/** A datetime-local value ("2026-05-01T18:30") is local time; the API takes ISO 8601. */
+const toIso = (local: string): string | null => (local ? new Date(local).toISOString() : null);
+
+export default function CreatePage() {
+  const [question, setQuestion] = useState('');
+  const [options, setOptions] = useState<string[]>(['', '']);
+  const [kind, setKind] = useState<'single' | 'multiple'>('single');
+  const [maxChoices, setMaxChoices] = useState(2);
+  const [opensAt, setOpensAt] = useState('');
+  const [closesAt, setClosesAt] = useState('');
+  const [draft, setDraft] = useState(false);
+  const [visibility, setVisibility] = useState<ResultsVisibility>('live');
+  const [identity, setIdentity] = useState<'device' | 'open'>('device');
+  const [allowChange, setAllowChange] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setTitle('Create a poll'), []);
+
+  const problem = error ? fieldProblem(typeof error.problem.field === 'string' ? error.problem.field : undefined) : null;
+  const invalid = (id: string) => (problem?.input === id ? { 'aria-invalid': true, 'aria-describedby': 'form-error' } : {});
+
+  const setOption = (i: number, v: string) => setOptions((o) => o.map((x, j) => (j === i ? v : x)));
+  const addOption = () => {
+    setOptions((o) => [...o, '']);
+    requestAnimationFrame(() => document.getElementById(`option-${options.length}`)?.focus());
+  };
+  const removeOption = (i: number) => setOptions((o) => o.filter((_, j) => j !== i));
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const filled = options.map((o) => o.trim()).filter(Boolean);
+    if (!question.trim()) return setError(new ApiError(422, 'invalid_poll', { status: 422, code: 'invalid_poll', field: 'question' }, null));
+    if (filled.length < 2) return setError(new ApiError(422, 'invalid_poll', { status: 422, code: 'invalid_poll', field: `options[${filled.length}]` }, null));
+    const body: Record<string, unknown> = {
+      question: question.trim(),
+      options: filled,
+      kind,
+      resultsVisibility: visibility,
+      identityMode: identity,
+      allowChange,
+    };
+    if (kind === 'multiple') body.maxChoices = Math.min(Math.max(1, maxChoices), filled.length);
+    if (opensAt) body.opensAt = toIso(opensAt);
+    if (closesAt) body.closesAt = toIso(closesAt);
+    if (draft) body.status = 'draft';
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ poll: Poll; ownerToken: string }>('POST', '/v1/polls', { body });
+      saveOwnerToken(r.poll.id, r.ownerToken);
+      navigate(pollPath(r.poll.id, 'share'));
+    } catch (err) {
+      setError(asApiError(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Layout>
+      <form class="card create" onSubmit={submit} noValidate aria-labelledby="create-title">
+        <h1 id="create-title">Create a poll</h1>
+
+        <div class="field">
+          <label for="question">Question</label>
+          <textarea id="question" rows={2} maxLength={500} value={question} onInput={(e) => setQuestion(e.currentTarget.value)} {...invalid('question')} />
+        </div>
+
+        <fieldset class="field">
+          <legend>Options</legend>
+          <ol class="option-inputs">
+            {options.map((o, i) => (
+              <li key={i}>
+                <input
+                  id={`option-${i}`}
+                  aria-label={`Option ${i + 1}`}
+                  maxLength={200}
+                  value={o}
+                  onInput={(e) => setOption(i, e.currentTarget.value)}
+                  {...invalid(`option-${i}`)}
+                />
+                {options.length > 2 && (
+                  <button type="button" class="btn icon" onClick={() => removeOption(i)} aria-label={`Remove option ${i + 1}`}>
+                    ×
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+          {options.length < MAX_OPTIONS && (
+            <button type="button" class="btn secondary small" onClick={addOption}>
+              + Add option
+            </button>
+          )}
+        </fieldset>
+
+        <fieldset class="field">
+          <legend>Voters may choose</legend>
+          <label class="inline">
+            <input type="radio" name="kind" checked={kind === 'single'} onChange={() => setKind('single')} /> one option
+          </label>
+          <label class="inline">
+            <input type="radio" name="kind" checked={kind === 'multiple'} onChange={() => setKind('multiple')} /> several options
+          </label>
+          {kind === 'multiple' && (
+            <div class="field nested">
+              <label for="max-choices">At most</label>
+              <input
+                id="max-choices"
+                type="number"
+                min={1}
+                max={options.length}
+                value={maxChoices}
+                onInput={(e) => setMaxChoices(Number(e.currentTarget.value))}
+                {...invalid('max-choices')}
+              />
+            </div>
+          )}
+        </fieldset>
+
+        <details class="field more">
+          <summary>Schedule, results and voters</summary>
+          <div class="grid2">
+            <div class="field">
+              <label for="opens-at">Opens at (optional)</label>
+              <input id="opens-at" type="datetime-local" value={opensAt} onInput={(e) => setOpensAt(e.currentTarget.value)} {...invalid('opens-at')} />
+            </div>
+            <div class="field">
+              <label for="closes-at">Closes at (optional)</label>
+              <input id="closes-at" type="datetime-local" value={closesAt} onInput={(e) => setClosesAt(e.currentTarget.value)} {...invalid('closes-at')} />
+            </div>
+          </div>
+          <label class="inline">
+            <input type="checkbox" checked={draft} onChange={(e) => setDraft(e.currentTarget.checked)} /> Keep it closed until I open it (draft)
+          </label>
+          <div class="field">
+            <label for="visibility">Who sees the results</label>
+            <select id="visibility" value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as ResultsVisibility)}>
+              <option value="live">Everyone, live while voting</option>
+              <option value="after_close">Everyone, once the poll closes</option>
+              <option value="owner_only">Only me (reveal them in presenter mode)</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="identity">One vote per</label>
+            <select id="identity" value={identity} onChange={(e) => setIdentity(e.currentTarget.value as 'device' | 'open')}>
+              <option value="device">device (no sign-up)</option>
+              <option value="open">name or ID that voters type</option>
+            </select>
+          </div>
+          <label class="inline">
+            <input type="checkbox" checked={allowChange} onChange={(e) => setAllowChange(e.currentTarget.checked)} /> Voters may change their vote
+          </label>
+        </details>
+
+        {error && (
+          <div id="form-error">
+            <ErrorNotice error={error}>{problem && <p>{problem.text}</p>}</ErrorNotice>
+          </div>
+        )}
+        <button type="submit" class="btn primary big" disabled={busy}>
+          {busy ? 'Creating…' : 'Create poll'}
+        </button>
+      </form>
+      <p class="center muted">
+        Have a code? <a href="/j">Join a poll</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,51 @@
+/** /p/{pollId}: the ballot, made for a phone in a crowd. */
+import { useEffect } from 'preact/hooks';
+import { ErrorNotice } from '../components/error-notice.js';
+import { Layout, Loading } from '../components/layout.js';
+import { VoteCard } from '../components/vote-card.js';
+import { setTitle } from '../lib/format.js';
+import { formatJoinCode } from '../lib/join-code.js';
+import { usePoll, type PollState } from '../lib/use-poll.js';
+
+/** While a poll is not open yet, look again now and then (and right when it is due to open). */
+export function useWaitForOpen(state: PollState): void {
+  const poll = state.poll;
+  useEffect(() => {
+    if (!poll || poll.status !== 'draft') return;
+    const due = poll.opensAt ? Date.parse(poll.opensAt) - Date.now() + 500 : Infinity;
+    const wait = Math.max(1000, Math.min(due, 10_000 + Math.random() * 5_000));
+    const id = window.setTimeout(() => void state.reload(), wait);
+    return () => window.clearTimeout(id);
+  }, [poll, state]);
+}
+
+export default function VotePage({ pollId }: { pollId: string }) {
+  const state = usePoll(pollId);
+  const { poll, error, loading } = state;
+  useWaitForOpen(state);
+  useEffect(() => setTitle(poll ? poll.question : 'Vote'), [poll]);
+
+  return (
+    <Layout>
+      {poll ? (
+        <article class="card vote">
+          <h1 class="question">{poll.question}</h1>
+          <VoteCard poll={poll} />
+          <p class="code-line muted small">
+            Join code <span class="code">{formatJoinCode(poll.id)}</span>
+          </p>
+        </article>
+      ) : error ? (
+        <div class="card">
+          <h1>{error.code === 'poll_not_found' ? 'Poll not found' : 'Cannot load this poll'}</h1>
+          <ErrorNotice error={error}>{error.retryable && <p>We keep trying by ourselves.</p>}</ErrorNotice>
+          <p>
+            <a href="/j">Enter a join code</a> · <a href="/">Create a poll</a>
+          </p>
+        </div>
+      ) : loading ? (
+        <Loading />
+      ) : null}
+    </Layout>
+  );
+}

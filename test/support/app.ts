@@ -1,28 +1,70 @@
-/** Starts a real pollcast in-process on a random port with its own data directory. */
+/**
+ * Starts a real pollcast in-process on a random port with its own data directory.
+ *
+ * Backends: embedded by default. With POLLCAST_TEST_BACKEND=distributed (in the environment, or
+ * `useTestBackend('distributed')` before the first app starts) every app gets its own scratch
+ * PostgreSQL schema, Redis key prefix and NATS stream (test/support/distributed.ts), removed by
+ * `stop()`; the HTTP suites then run unchanged on the distributed adapters. DATABASE_URL, REDIS_URL,
+ * NATS_URL given in `env` win over both.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { distributedSlice, type DistributedSlice } from './distributed.js';
+
+export type TestBackend = 'embedded' | 'distributed';
+
+let backend: TestBackend = process.env.POLLCAST_TEST_BACKEND === 'distributed' ? 'distributed' : 'embedded';
+
+/** Which backends the next startTestApp calls use. */
+export function useTestBackend(b: TestBackend): void {
+  backend = b;
+}
+
+export function testBackend(): TestBackend {
+  return backend;
+}
 
 export interface TestApp {
   app: RunningApp;
   url: string;
   dataDir: string;
+  backend: TestBackend;
   stop(): Promise<void>;
 }
 
+/** Distributed state by data directory, so `startTestApp({ DATA_DIR: t.dataDir })` restarts onto the same schema. */
+const slices = new Map<string, DistributedSlice>();
+
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_SYNC: 'normal', ...env });
-  // Own key prefix: apps on a shared Redis/NATS must not share rate-limit windows or streams.
-  const app = await startApp(config, { prefix: 'pollcast_t' + Math.random().toString(36).slice(2, 10) });
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'pollcast-test-'));
+  let slice: DistributedSlice | null = null;
+  if (backend === 'distributed' && env.DATABASE_URL === undefined) {
+    slice = slices.get(dataDir) ?? distributedSlice('pollcast_http');
+    slices.set(dataDir, slice);
+  }
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_SYNC: 'normal', ...slice?.env, ...env });
+  let app: RunningApp;
+  try {
+    // Own key prefix: apps on a shared Redis/NATS must not share rate-limit windows or streams.
+    app = await startApp(config, { prefix: slice?.prefix ?? 'pollcast_t' + Math.random().toString(36).slice(2, 10) });
+  } catch (err) {
+    slices.delete(dataDir);
+    await slice?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     app,
     url: app.url,
     dataDir,
+    backend: config.store.kind === 'postgres' ? 'distributed' : 'embedded',
     async stop() {
       await app.shutdown('test');
+      slices.delete(dataDir);
+      await slice?.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createPorts, type Ports } from './adapters/create.js';
 import type { Config } from './config.js';
 import { PollDirectory } from './core/poll-directory.js';
@@ -15,8 +15,16 @@ import { VoterTokens } from './domain/voter-token.js';
 import type { Readiness } from './http/deps.js';
 import { InFlightRequests } from './http/in-flight.js';
 import { buildHttpServer } from './http/server.js';
+import { createObservability, type Observability } from './observability/create-observability.js';
+import { hubObserver } from './observability/hub-observer.js';
+import { createLogger } from './observability/logger.js';
+import type { ScrapableMetrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics-server.js';
+import { observeEventBus } from './observability/observed-event-bus.js';
+import { traceStore } from './observability/traced-store.js';
+import type { Tracing } from './observability/tracing.js';
 import { ResultsHub } from './realtime/results-hub.js';
-import { startAnalyticsConsumer } from './worker/analytics-consumer.js';
+import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-consumer.js';
 import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
@@ -29,29 +37,32 @@ export interface RunningApp {
   /** The address the HTTP server listens on, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly port: number;
+  readonly metrics: ScrapableMetrics;
+  readonly tracing: Tracing;
+  /** Where Prometheus scrapes this process: `<url>/metrics`, or the METRICS_PORT listener's. */
+  readonly metricsUrl: string;
   /** Ordered, idempotent shutdown; every step runs even if one fails. */
   shutdown(reason?: string): Promise<void>;
 }
 
-export function createLogger(config: Readonly<Config>): Logger {
-  return pino({
-    level: config.logLevel,
-    base: { service: 'pollcast', role: config.role },
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-voter-token"]', 'res.headers["set-cookie"]', '*.ownerToken', '*.voterToken', '*.password'],
-      censor: '[redacted]',
-    },
-  });
-}
+export { createLogger };
 
-export async function startApp(config: Readonly<Config>, opts: { logger?: Logger; prefix?: string } = {}): Promise<RunningApp> {
+/** `opts.prefix` overrides `config.prefix` (POLLCAST_PREFIX); `opts.observability` replaces the facades built from config. */
+export async function startApp(config: Readonly<Config>, opts: { logger?: Logger; prefix?: string; observability?: Observability } = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config);
+  const { metrics, tracing } = opts.observability ?? (await createObservability(config));
   const role = config.role;
   const runs = (r: 'api' | 'realtime' | 'worker') => role === 'all' || role === r;
-  const cleanup: Array<{ name: string; run: () => Promise<void> | void }> = [];
+  // Registered first, so run last: spans ended by every other step are still exported.
+  const cleanup: Array<{ name: string; run: () => Promise<void> | void }> = [{ name: 'tracing', run: () => tracing.shutdown() }];
 
-  const ports = await createPorts(config, opts.prefix);
-  const { store, cache, notifier, bus, limiter } = ports;
+  const ports = await createPorts(config, opts.prefix ?? config.prefix).catch(async (err: unknown) => {
+    await tracing.shutdown();
+    throw err;
+  });
+  const { cache, notifier, limiter } = ports;
+  const store = tracing.enabled ? traceStore(ports.store, tracing) : ports.store;
+  const bus = ports.bus && observeEventBus(ports.bus, metrics, tracing);
   // Registered first, so closed last (reverse order).
   cleanup.push({ name: 'store', run: () => store.close() });
   cleanup.push({ name: 'cache', run: () => cache.close() });
@@ -62,8 +73,8 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
   try {
     await store.migrate();
     const secret = config.secret ?? (await store.ensureSecret(randomBytes(32).toString('base64url')));
-    const polls = new PollDirectory(store, cache, notifier);
-    const results = new ResultsReader(store, cache, notifier);
+    const polls = new PollDirectory(store, cache, notifier, undefined, metrics);
+    const results = new ResultsReader(store, cache, notifier, undefined, metrics);
     cleanup.push({ name: 'readers', run: () => (polls.close(), results.close()) });
     const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount));
 
@@ -72,10 +83,19 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       votes = new VoteService(store, polls, limiter, notifier, new VoterTokens(secret), {
         groupCommit: config.groupCommit,
         rateLimit: config.rateLimit,
+        onBatch: (size, ms, ok) => metrics.batchCommitted(size, ms, ok),
+        metrics,
+        tracing,
       });
     }
 
-    const hub = runs('realtime') ? new ResultsHub(results, notifier, config.realtime) : null;
+    const hub = runs('realtime') ? new ResultsHub(results, notifier, config.realtime, hubObserver(metrics, tracing)) : null;
+    const api = votes;
+    metrics.readFrom({
+      dbPool: () => store.poolStats?.() ?? null,
+      ...(api ? { voteQueue: () => api.queueDepth } : {}),
+      ...(hub ? { sseConnections: () => hub.viewerCount } : {}),
+    });
 
     const onWorkerError = (err: unknown) => logger.warn({ err }, 'worker step failed; retrying');
     if (runs('worker') && bus) {
@@ -91,14 +111,29 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       cleanup.push({ name: 'analytics consumer', run: stopAnalytics });
       cleanup.push({ name: 'outbox relay', run: () => relayLead.stop() });
       cleanup.push({ name: 'scheduler', run: () => schedulerLead.stop() });
+      const events = bus;
+      metrics.readFrom({
+        outbox: async () => {
+          const [backlog, oldest] = await Promise.all([store.outboxBacklog(), store.readOutbox(1)]);
+          return { backlog, oldestAgeMs: oldest[0] ? Math.max(0, Date.now() - oldest[0].at) : 0 };
+        },
+        ...(events.backlog ? { consumers: async () => [{ group: ANALYTICS_GROUP, backlog: await events.backlog!(ANALYTICS_GROUP) }] } : {}),
+      });
     }
 
     const readiness: Readiness = {
       draining: false,
-      checks: [{ name: 'store', check: () => store.ping() }],
+      checks: [
+        { name: 'store', check: () => store.ping() },
+        // Without the cache or the broker this process still serves: reported, never fatal.
+        ...(cache.ping ? [{ name: 'cache', check: () => cache.ping!(), required: false }] : []),
+        ...(bus ? [{ name: 'broker', check: () => bus.ping(), required: false }] : []),
+      ],
       requests: new InFlightRequests(),
     };
-    const http = await buildHttpServer({ config, polls: pollService, votes, results, hub, store, readiness }, logger);
+    const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort);
+    if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
+    const http = await buildHttpServer({ config, polls: pollService, votes, results, hub, store, readiness, metrics, tracing }, logger);
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });
     cleanup.push({ name: 'http server', run: () => http.close() });
     // While accepted requests finish, the listener stays open and answers new ones 503 + Retry-After.
@@ -108,20 +143,27 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const address = await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as { port: number }).port;
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    logger.info({ url, role, store: store.kind, cache: cache.kind, bus: bus?.kind ?? 'none' }, 'pollcast is serving');
+    const metricsUrl = `${metricsServer?.url ?? url}/metrics`;
+    logger.info({ url, role, store: store.kind, cache: cache.kind, bus: bus?.kind ?? 'none', metrics: metricsUrl, tracing: config.observability.otlpEndpoint ?? 'off' }, 'pollcast is serving');
 
     let stopping: Promise<void> | null = null;
     const shutdown = (reason = 'shutdown') => {
       stopping ??= (async () => {
+        const deadline = Date.now() + config.shutdownDelayMs + config.shutdownTimeoutMs;
+        if (config.shutdownDelayMs > 0) {
+          // Load balancers see /readyz fail and stop routing here before anything is refused.
+          logger.info({ reason, delayMs: config.shutdownDelayMs }, 'shutting down: readiness fails, still serving during the delay');
+          readiness.leaving = true;
+          await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+        }
         logger.info({ reason }, 'shutting down: readiness fails, new requests get 503');
         readiness.draining = true;
-        const deadline = Date.now() + config.shutdownTimeoutMs;
         await runSteps(cleanup.reverse(), deadline, logger);
         logger.info('shutdown complete');
       })();
       return stopping;
     };
-    return { config, logger, ports, http, url, port, shutdown };
+    return { config, logger, ports, http, url, port, metrics, tracing, metricsUrl, shutdown };
   } catch (err) {
     await runSteps(cleanup.reverse(), Date.now() + 5_000, logger);
     throw err;

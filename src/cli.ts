@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import type { RunningApp } from './app.js';
 import { ConfigError, CONFIG_VARIABLES, loadConfig, ROLES, type Flags } from './config.js';
 
 const EXIT_USAGE = 2;
@@ -32,21 +33,47 @@ export async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'HTTP port (env PORT, default 8080)')
     .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
     .option('--data-dir <dir>', 'embedded storage directory (env DATA_DIR, default ./data)')
+    .option(
+      '--processes <n>',
+      'processes of this role sharing the port (env POLLCAST_PROCESSES; default one per core with DATABASE_URL and REDIS_URL, else 1: ' +
+        'the embedded store, cache and live-results bus live inside one process, so more than 1 needs the distributed backends)',
+    )
     .addHelpText('after', `\nEnvironment variables: ${CONFIG_VARIABLES.join(', ')}\nSee README.md for what each does.`)
-    .action(async (o: { role?: string; port?: string; host?: string; dataDir?: string }) => {
-      const config = configOrExit({ role: o.role, port: o.port, host: o.host, dataDir: o.dataDir });
-      const { startApp } = await import('./app.js');
-      const app = await startApp(config);
+    .action(async (o: { role?: string; port?: string; host?: string; dataDir?: string; processes?: string }) => {
+      const config = configOrExit({ role: o.role, port: o.port, host: o.host, dataDir: o.dataDir, processes: o.processes });
+      const { default: cluster } = await import('node:cluster');
+      if (config.processes > 1 && cluster.isPrimary) {
+        const { superviseWorkers } = await import('./process-supervisor.js');
+        // Each worker answers /metrics with the whole group's figures, gathered here.
+        (await import('./observability/cluster-metrics.js')).serveClusterMetrics();
+        superviseWorkers(config);
+        return;
+      }
+      // Stop requests that arrive while the app is still starting are kept and honoured once it runs.
+      let app: RunningApp | undefined;
+      let stopReason: string | undefined;
+      const stop = (reason: string) => {
+        stopReason ??= reason;
+        if (app) void app.shutdown(stopReason).then(() => process.exit(0));
+      };
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
         if (++signals > 1) {
-          app.logger.warn({ sig }, 'second signal: exiting now');
+          process.stderr.write(`pollcast: second ${sig}: exiting now\n`);
           process.exit(1);
         }
-        void app.shutdown(sig).then(() => process.exit(0));
+        stop(sig);
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      if (cluster.isWorker) {
+        // The supervisor asks over IPC (process-supervisor.ts); if it dies, the port is gone: drain too.
+        process.on('message', (m) => m === 'pollcast:shutdown' && stop('supervisor'));
+        process.on('disconnect', () => stop('supervisor gone'));
+      }
+      const { startApp } = await import('./app.js');
+      app = await startApp(config);
+      if (stopReason !== undefined) stop(stopReason);
     });
 
   program
@@ -63,6 +90,23 @@ export async function main(argv: string[]): Promise<void> {
       } finally {
         await store.close();
       }
+    });
+
+  program
+    .command('status')
+    .description('Show votes/s, p99, lags and connections of running processes, read from their /metrics (two scrapes a second apart).')
+    .option('--url <urls>', 'comma-separated base URLs (or host:port, or …/metrics) of the processes', 'http://127.0.0.1:8080')
+    .option('--interval <ms>', 'time between the two scrapes', '1000')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (o: { url: string; interval: string; json?: boolean }) => {
+      const intervalMs = Number(o.interval);
+      const targets = o.url.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000 || targets.length === 0) {
+        process.stderr.write('pollcast status: --interval must be 100–60000 ms and --url must name at least one process\n');
+        process.exit(EXIT_USAGE);
+      }
+      const { runStatus } = await import('./observability/status-command.js');
+      process.exitCode = await runStatus({ targets, intervalMs, json: o.json === true, write: (s) => process.stdout.write(s) });
     });
 
   program

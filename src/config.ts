@@ -3,6 +3,8 @@
  * Every problem is reported at once, by variable name. Nothing reads process.env after this.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 export const ROLES = ['all', 'api', 'realtime', 'worker'] as const;
@@ -10,9 +12,19 @@ export type Role = (typeof ROLES)[number];
 
 export type StoreConfig =
   | { kind: 'embedded'; dataDir: string; sync: 'full' | 'normal' }
-  | { kind: 'postgres'; url: string; replicaUrls: string[]; shardUrls: string[]; poolSize: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      replicaUrls: string[];
+      shardUrls: string[];
+      poolSize: number;
+      /** Bounds on opening (or waiting for) a connection and on one statement; derived from REQUEST_TIMEOUT_MS. */
+      connectTimeoutMs?: number;
+      queryTimeoutMs?: number;
+    };
 export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string };
-export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string } | { kind: 'amqp'; url: string };
+/** nats `replicas`: copies of the event stream on a NATS cluster (every process must agree: each start applies it). */
+export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string };
 
 export interface Config {
   role: Role;
@@ -20,15 +32,36 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   secret: string | undefined;
+  /** Namespace of every Redis key and channel and of the NATS stream: installations sharing those servers must differ. */
+  prefix: string;
   store: StoreConfig;
   cache: CacheConfig;
   bus: BusConfig;
   groupCommit: { maxBatch: number; maxWaitMs: number; maxInFlight: number; maxQueue: number };
   realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number };
   rateLimit: { ipPerMinute: number; voterPerMinute: number };
-  http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean; trustProxy: boolean };
+  /**
+   * Addresses/CIDRs (or proxy-addr names: loopback, linklocal, uniquelocal) of the proxies whose
+   * X-Forwarded-For is believed; empty: the socket's peer is the client.
+   */
+  http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean; trustProxy: string[] };
   schedulerIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Between /readyz failing and new requests being refused, so load balancers stop routing first. */
+  shutdownDelayMs: number;
+  /** Processes of this role on this machine (node:cluster when > 1; needs the distributed backends). */
+  processes: number;
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  /** null: /metrics is served on the main port; a number: on its own listener (0 = any free port). */
+  metricsPort: number | null;
+  /** OTLP/HTTP endpoint (traces go to `<endpoint>/v1/traces`); null: tracing is off and its SDK is never loaded. */
+  otlpEndpoint: string | null;
+  serviceName: string;
+  /** Fraction of new traces recorded (a sampled parent's decision is always followed). */
+  traceSampleRatio: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +96,7 @@ const schema = z.object({
   PORT: int(0, 65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLLCAST_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  POLLCAST_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -').default('pollcast'),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_SYNC: z.enum(['full', 'normal']).default('full'),
   DATABASE_URL: url(pgUrl).optional(),
@@ -71,6 +105,7 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   NATS_URL: urlList(['nats:', 'tls:']).pipe(z.array(z.string()).min(1)).transform((l) => l.join(',')).optional(),
+  NATS_STREAM_REPLICAS: int(1, 5).default(1),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
   GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
@@ -84,9 +119,29 @@ const schema = z.object({
   BODY_LIMIT_BYTES: int(256, 10_000_000).default(65_536),
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   COOKIE_SECURE: bool.default(false),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z
+    .string()
+    .transform((v) => (/^(false|0|no|none)$/i.test(v.trim()) ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .pipe(
+      z.array(z.string()).superRefine((list, ctx) => {
+        const bad = list.filter((v) => !isProxyAddress(v));
+        if (bad.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1), or loopback, linklocal, uniquelocal; not ${bad.map((b) => `"${b}"`).join(', ')} ("true", trusting anyone, is not accepted)`,
+          });
+        }
+      }),
+    )
+    .default([]),
   SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
+  POLLCAST_PROCESSES: int(1, 1024).optional(),
+  METRICS_PORT: int(0, 65535).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').default('pollcast'),
+  OTEL_TRACES_SAMPLER_RATIO: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -97,6 +152,7 @@ export interface Flags {
   port?: string;
   host?: string;
   dataDir?: string;
+  processes?: string;
 }
 
 export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
@@ -109,6 +165,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   if (flags.port !== undefined) merged.PORT = flags.port;
   if (flags.host !== undefined) merged.HOST = flags.host;
   if (flags.dataDir !== undefined) merged.DATA_DIR = flags.dataDir;
+  if (flags.processes !== undefined) merged.POLLCAST_PROCESSES = flags.processes;
   // Secrets may come from files (Docker/Kubernetes secrets).
   const secretFile = env.POLLCAST_SECRET_FILE;
   const problems: string[] = [];
@@ -124,7 +181,8 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const shown = name === 'POLLCAST_ROLE' && flags.role !== undefined ? '--role' : name;
+      const shown =
+        name === 'POLLCAST_ROLE' && flags.role !== undefined ? '--role' : name === 'POLLCAST_PROCESSES' && flags.processes !== undefined ? '--processes' : name;
       problems.push(`${shown}: ${issue.message}${name in merged && !/SECRET|URL/.test(name) ? ` (got "${merged[name]}")` : ''}`);
     }
   }
@@ -148,6 +206,15 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       );
     }
   }
+  // Several processes share state only through PostgreSQL and Redis: the embedded store, cache,
+  // notifier and rate limiter live inside one process.
+  const shared = distributed && e.REDIS_URL !== undefined;
+  if (e.POLLCAST_PROCESSES !== undefined && e.POLLCAST_PROCESSES > 1 && !shared) {
+    const shown = flags.processes !== undefined ? '--processes' : 'POLLCAST_PROCESSES';
+    problems.push(
+      `${shown}: ${e.POLLCAST_PROCESSES} processes need DATABASE_URL and REDIS_URL: the embedded store, cache, live-results bus and rate limiter live inside one process and cannot be shared (use 1, or set the distributed backends)`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const store: StoreConfig = e.DATABASE_URL
@@ -157,11 +224,16 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
         replicaUrls: e.DATABASE_REPLICA_URLS ?? [],
         shardUrls: e.DATABASE_SHARD_URLS ?? [],
         poolSize: e.DATABASE_POOL_SIZE,
+        // An unreachable database must be answered 503 within the request timeout: a vote waits at
+        // most for one connection attempt and one statement (a batch already committing fails
+        // everything queued behind it), so the two together stay below it.
+        connectTimeoutMs: Math.max(50, Math.round(e.REQUEST_TIMEOUT_MS * 0.25)),
+        queryTimeoutMs: Math.max(50, Math.round(e.REQUEST_TIMEOUT_MS * 0.7)),
       }
     : { kind: 'embedded', dataDir: e.DATA_DIR, sync: e.EMBEDDED_SYNC };
   const cache: CacheConfig = e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' };
   const bus: BusConfig = e.NATS_URL
-    ? { kind: 'nats', url: e.NATS_URL }
+    ? { kind: 'nats', url: e.NATS_URL, replicas: e.NATS_STREAM_REPLICAS }
     : e.AMQP_URL
       ? { kind: 'amqp', url: e.AMQP_URL }
       : { kind: 'memory' };
@@ -172,6 +244,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     secret: e.POLLCAST_SECRET,
+    prefix: e.POLLCAST_PREFIX,
     store,
     cache,
     bus,
@@ -195,12 +268,31 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
     },
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    // Default: one per core where processes can share state, else one.
+    processes: e.POLLCAST_PROCESSES ?? (shared ? availableParallelism() : 1),
+    observability: {
+      metricsPort: e.METRICS_PORT ?? null,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '') ?? null,
+      serviceName: e.OTEL_SERVICE_NAME,
+      traceSampleRatio: e.OTEL_TRACES_SAMPLER_RATIO,
+    },
   };
   return deepFreeze(config);
 }
 
 /** The variables pollcast reads, for `--help` and the README's table. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/** An IP, an IP/prefix, or a proxy-addr range name. */
+function isProxyAddress(v: string): boolean {
+  if (v === 'loopback' || v === 'linklocal' || v === 'uniquelocal') return true;
+  const [ip, prefix, ...rest] = v.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 function readFileSyncTrim(path: string): string {
   return readFileSync(path, 'utf8').trim();

@@ -58,7 +58,7 @@ export async function createEventBus(c: BusConfig, prefix: string): Promise<Even
     }
     case 'nats': {
       const { NatsEventBus } = await import('./nats/nats-event-bus.js');
-      return NatsEventBus.connect(c.url, prefix);
+      return NatsEventBus.connect(c.url, prefix, c.replicas === undefined ? {} : { replicas: c.replicas });
     }
     case 'amqp':
       throw new Error('AMQP_URL: the RabbitMQ event bus is not built yet; use NATS_URL');

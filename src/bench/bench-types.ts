@@ -6,6 +6,13 @@ export interface BenchTarget {
   readonly urls: string[];
   /** Settings the target runs with, copied into the JSON report. */
   readonly settings: Record<string, string | number | boolean>;
+  /** The server processes whose CPU time (with their descendants') counts as the target's. */
+  pids?(): number[];
+  /**
+   * The stored truth for a poll, read from the database itself (vote rows, summed tallies); when
+   * absent the check reads the results total over HTTP.
+   */
+  stored?(pollId: string): Promise<{ rows: number; tallied: number }>;
   stop(): Promise<void>;
 }
 
@@ -20,6 +27,8 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly name: string;
   readonly description: string;
+  /** A scenario this one is compared with when both ran (e.g. 2 processes vs 1). */
+  readonly baseline?: string;
   /** null when the scenario can run on this machine, else the reason it is skipped. */
   unavailable(ctx: ScenarioContext): Promise<string | null>;
   start(ctx: ScenarioContext): Promise<BenchTarget>;
@@ -69,8 +78,10 @@ export interface RunRecord {
   /** Vote requests sent, and how many of them got no answer (in flight at the stop, resets). */
   sent: number;
   unanswered: number;
-  ceiling: { reqPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number };
+  ceiling: { reqPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerReq: number | null };
   ratio: number;
+  /** CPU the target's api processes spent per acknowledged vote (process-cpu.ts), or null. */
+  cpuUsPerVote: number | null;
 }
 
 export interface Verification {
@@ -83,6 +94,10 @@ export interface Verification {
   unansweredUnknownIds: number;
   /** How many of those are stored (stored − acknowledged − unansweredStored), when in range. */
   unknownIdsStored: number | null;
+  /** Where `storedTotal` was read: vote rows in the database, or the results total over HTTP. */
+  source: 'database rows' | 'results API';
+  /** Summed tallies in the database, when read from it (must equal the rows). */
+  tallied?: number;
   detail: string;
 }
 
@@ -93,10 +108,14 @@ export interface ScenarioResult {
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
+  /** Of the median run: api-process CPU per acknowledged vote, in µs (null when not exported). */
+  cpuUsPerVote: number | null;
   ceilingReqPerSec: number;
   ratio: number;
   halfCapacity: (Latency & { targetRatePerSec: number; achievedPerSec: number; p99TargetMs: number; generator: string }) | null;
   verification: Verification;
+  /** Against `Scenario.baseline` measured in the same bench run: votes/s ÷ its votes/s, raw and per ceiling. */
+  comparison?: { baseline: string; ratio: number; ratioOfCeilingRatios: number };
   runs: RunRecord[];
   target: Record<string, string | number | boolean>;
   machine: Machine;

@@ -15,7 +15,7 @@ export async function startCeiling(root: string): Promise<BenchTarget> {
     readyPath: '/readyz',
     cwd: root,
   });
-  return { urls: [child.url], settings: { server: 'fastify, one POST route, no schema, no logger' }, stop: () => child.stop() };
+  return { urls: [child.url], settings: { server: 'fastify, one POST route, no schema, no logger' }, pids: () => [child.child.pid!], stop: () => child.stop() };
 }
 
 function extname(url: string): string {

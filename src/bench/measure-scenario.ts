@@ -7,6 +7,7 @@
 import type { BenchConfig, BenchTarget, LoadFigures, Machine, RunRecord, Scenario, ScenarioContext, ScenarioResult } from './bench-types.js';
 import type { ClosedLoopGenerator } from './closed-loop-generator.js';
 import { runPaced } from './paced-load.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { createBenchPoll } from './poll-api.js';
 import { verifyVotes } from './verify-votes.js';
 import type { VotePlan } from './vote-plan.js';
@@ -45,23 +46,37 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
       unknownIds += f.unansweredUnknownIds;
       return f;
     };
-    const votes = (prefix: string, durationSec: number) =>
-      load.run({ urls: target.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec }).then(account);
+    let cpuUsPerVote: number | null = null;
+    const votes = async (prefix: string, durationSec: number) => {
+      const cpuBefore = processCpuSeconds(target.pids?.() ?? []);
+      const f = account(await load.run({ urls: target.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec }));
+      const cpuAfter = cpuBefore === null ? null : processCpuSeconds(target.pids?.() ?? []);
+      cpuUsPerVote = cpuBefore !== null && cpuAfter !== null && f.ok2xx > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / f.ok2xx) : null;
+      return f;
+    };
 
     ctx.log(`${scenario.name}: warming up ${config.warmupSec} s`);
     await votes('w-', config.warmupSec);
 
+    let ceilingCpuUsPerReq: number | null = null;
+    const ceilingRun = async (tag: string) => {
+      const before = processCpuSeconds(ceiling.pids?.() ?? []);
+      const f = await measureCeiling(load, ceiling, config, config.durationSec, tag);
+      const after = before === null ? null : processCpuSeconds(ceiling.pids?.() ?? []);
+      ceilingCpuUsPerReq = before !== null && after !== null && f.ok2xx > 0 ? Math.round(((after - before) * 1e6) / f.ok2xx) : null;
+      return f;
+    };
     const runs: RunRecord[] = [];
     for (let i = 1; i <= config.runs; i++) {
       const order = i % 2 === 1 ? 'ceiling-first' : 'scenario-first';
       let c: LoadFigures;
       let v: LoadFigures;
       if (order === 'ceiling-first') {
-        c = await measureCeiling(load, ceiling, config, config.durationSec, `c${i}-`);
+        c = await ceilingRun(`c${i}-`);
         v = await votes(`r${i}-`, config.durationSec);
       } else {
         v = await votes(`r${i}-`, config.durationSec);
-        c = await measureCeiling(load, ceiling, config, config.durationSec, `c${i}-`);
+        c = await ceilingRun(`c${i}-`);
       }
       const run: RunRecord = {
         run: i,
@@ -78,12 +93,13 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
         durationSec: v.durationSec,
         sent: v.sent,
         unanswered: v.unanswered.length + v.unansweredUnknownIds,
-        ceiling: { reqPerSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms, p999Ms: c.p999Ms },
+        ceiling: { reqPerSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms, p999Ms: c.p999Ms, cpuUsPerReq: ceilingCpuUsPerReq },
         ratio: c.perSec > 0 ? round3(v.perSec / c.perSec) : 0,
+        cpuUsPerVote,
       };
       runs.push(run);
       ctx.log(
-        `${scenario.name} run ${i}/${config.runs}: ${run.votesPerSec} votes/s (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}, ${run.unanswered} of ${run.sent} unanswered) | ceiling ${run.ceiling.reqPerSec} req/s | ratio ${(run.ratio * 100).toFixed(1)} %`,
+        `${scenario.name} run ${i}/${config.runs}: ${run.votesPerSec} votes/s${run.cpuUsPerVote !== null ? ` (${run.cpuUsPerVote} µs server CPU per vote; ceiling ${run.ceiling.cpuUsPerReq ?? 'n/a'} µs per request)` : ''} (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}, ${run.unanswered} of ${run.sent} unanswered) | ceiling ${run.ceiling.reqPerSec} req/s | ratio ${(run.ratio * 100).toFixed(1)} %`,
       );
     }
 
@@ -106,7 +122,7 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
       };
     }
 
-    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered, unknownIds);
+    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered, unknownIds, target.stored?.bind(target));
     return {
       scenario: scenario.name,
       description: scenario.description,
@@ -114,6 +130,7 @@ export async function measureScenario(o: MeasureOptions): Promise<ScenarioResult
       p50Ms: median.p50Ms,
       p99Ms: median.p99Ms,
       p999Ms: median.p999Ms,
+      cpuUsPerVote: median.cpuUsPerVote,
       ceilingReqPerSec,
       ratio: ceilingReqPerSec > 0 ? round3(median.votesPerSec / ceilingReqPerSec) : 0,
       halfCapacity,

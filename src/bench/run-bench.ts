@@ -80,7 +80,22 @@ export async function runBench(o: BenchOptions): Promise<void> {
     await ceiling.stop();
   }
 
+  compareWithBaselines(results, scenarios);
   process.stdout.write(formatReport(results));
   for (const file of writeResults(root, results)) ctx.log(`wrote ${file}`);
   if (results.some((r) => !r.verification.ok)) process.exitCode = 1;
+}
+
+/** Sets `comparison` on each result whose scenario names a baseline that ran in this bench run. */
+function compareWithBaselines(results: ScenarioResult[], scenarios: Scenario[]): void {
+  for (const r of results) {
+    const baseline = scenarios.find((s) => s.name === r.scenario)?.baseline;
+    const b = baseline ? results.find((x) => x.scenario === baseline) : undefined;
+    if (!baseline || !b || b.votesPerSec <= 0 || b.ratio <= 0) continue;
+    r.comparison = {
+      baseline,
+      ratio: Math.round((r.votesPerSec / b.votesPerSec) * 100) / 100,
+      ratioOfCeilingRatios: Math.round((r.ratio / b.ratio) * 100) / 100,
+    };
+  }
 }

@@ -28,10 +28,16 @@ export class GroupCommitter<I, O> {
   #inFlight = 0;
   #idle: Array<() => void> = [];
 
+  /**
+   * `failsAll(err)`: a batch that failed this way (the database is unreachable) fails every item
+   * still waiting with the same error at once. Those were never sent, so refusing them is safe,
+   * and it keeps their answer within one statement timeout instead of one per batch ahead of them.
+   */
   constructor(
     private readonly opts: GroupCommitOptions,
     private readonly commit: (items: I[]) => Promise<O[]>,
     private readonly observe: BatchObserver = () => {},
+    private readonly failsAll: (err: unknown) => boolean = () => false,
   ) {}
 
   /** Items waiting or committing. */
@@ -71,6 +77,11 @@ export class GroupCommitter<I, O> {
     } catch (err) {
       this.observe(batch.length, performance.now() - started, false);
       for (const p of batch) p.reject(err);
+      if (this.failsAll(err)) {
+        if (this.#timer !== null) clearTimeout(this.#timer);
+        this.#timer = null;
+        for (const p of this.#buffer.splice(0)) p.reject(err);
+      }
     } finally {
       this.#inFlight -= 1;
       // Items that arrived while this batch committed have waited long enough: go now.

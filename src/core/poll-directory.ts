@@ -9,6 +9,7 @@ import type { Poll } from '../domain/poll.js';
 import type { Cache } from '../ports/cache.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
+import { noopMetrics, type Metrics } from '../observability/metrics.js';
 
 const MISSING = null;
 
@@ -21,6 +22,7 @@ export class PollDirectory {
     private readonly cache: Cache,
     private readonly notifier: Notifier,
     private readonly ttlMs = 2_000,
+    private readonly metrics: Metrics = noopMetrics,
   ) {
     this.#unsubscribe = notifier.subscribe((n) => {
       if (n.type === 'poll') this.#local.delete(n.pollId);
@@ -30,7 +32,10 @@ export class PollDirectory {
   async get(id: string): Promise<Poll | null> {
     const now = Date.now();
     const hit = this.#local.get(id);
-    if (hit && hit.expires > now) return hit.poll;
+    if (hit && hit.expires > now) {
+      this.metrics.cacheLookup('poll', 'local');
+      return hit.poll;
+    }
     let poll: Poll | null | undefined;
     if (this.cache.kind !== 'memory') {
       try {
@@ -39,7 +44,9 @@ export class PollDirectory {
         poll = undefined;
       }
     }
-    if (poll === undefined) {
+    if (poll !== undefined) this.metrics.cacheLookup('poll', 'shared');
+    else {
+      this.metrics.cacheLookup('poll', 'miss');
       poll = await this.store.getPoll(id);
       if (this.cache.kind !== 'memory') this.cache.set('poll:' + id, poll ?? MISSING, this.ttlMs * 5).catch(() => {});
     }

@@ -8,7 +8,9 @@ import { newReceiptId, newVoterId } from '../domain/ids.js';
 import { assertVotingOpen, LIMITS, type Poll } from '../domain/poll.js';
 import { normalizeChoice, type StoredResponse, type VoteCommand, type VoteOutcome } from '../domain/vote.js';
 import type { VoterTokens } from '../domain/voter-token.js';
-import { PollcastError, problemBody } from '../errors.js';
+import { isPollcastError, PollcastError, problemBody } from '../errors.js';
+import { noopMetrics, type Metrics } from '../observability/metrics.js';
+import { inSpan, noopTracing, type SpanHandle, type Tracing } from '../observability/tracing.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
@@ -35,6 +37,7 @@ export interface CastAnswer {
   rate?: { limit: number; remaining: number; resetSec: number };
 }
 
+const isStoreUnavailable = (err: unknown) => err instanceof PollcastError && err.code === 'store_unavailable';
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const DEVICE = 'd:';
 const NAMED = 'o:';
@@ -43,10 +46,16 @@ export interface VoteServiceOptions {
   groupCommit: GroupCommitOptions;
   rateLimit: { ipPerMinute: number; voterPerMinute: number };
   onBatch?: BatchObserver;
+  metrics?: Metrics;
+  tracing?: Tracing;
 }
 
 export class VoteService {
   readonly #committer: GroupCommitter<VoteCommand, VoteOutcome>;
+  readonly #metrics: Metrics;
+  readonly #tracing: Tracing;
+  /** The request span each queued vote came from (tracing on only): the batch continues them. */
+  readonly #spans = new WeakMap<VoteCommand, SpanHandle>();
 
   constructor(
     private readonly store: Store,
@@ -56,26 +65,53 @@ export class VoteService {
     private readonly tokens: VoterTokens,
     private readonly opts: VoteServiceOptions,
   ) {
-    this.#committer = new GroupCommitter(opts.groupCommit, (batch) => this.#commit(batch), opts.onBatch);
+    this.#committer = new GroupCommitter(opts.groupCommit, (batch) => this.#commit(batch), opts.onBatch, isStoreUnavailable);
+    this.#metrics = opts.metrics ?? noopMetrics;
+    this.#tracing = opts.tracing ?? noopTracing;
   }
 
   get queueDepth(): number {
     return this.#committer.depth;
   }
 
-  async #commit(batch: VoteCommand[]): Promise<VoteOutcome[]> {
-    const outcomes = await this.store.recordVotes(batch, (cmd, outcome) => this.#render(cmd, outcome));
+  #commit(batch: VoteCommand[]): Promise<VoteOutcome[]> {
+    if (!this.#tracing.enabled) return this.#commitBatch(batch, undefined);
+    // One transaction carries many requests: its span continues the first and links the others.
+    const from = batch.map((c) => this.#spans.get(c));
+    return inSpan(
+      this.#tracing,
+      'vote.batch',
+      { parent: from[0] ?? null, links: from.slice(1, 128), attributes: { 'pollcast.batch.size': batch.length } },
+      (span) => this.#commitBatch(batch, span.traceparent),
+    );
+  }
+
+  /** `traceparent` goes into the batch's outbox events and results notices (tracing on only). */
+  async #commitBatch(batch: VoteCommand[], traceparent: string | undefined): Promise<VoteOutcome[]> {
+    const outcomes = await this.store.recordVotes(batch, (cmd, outcome) => this.#render(cmd, outcome), traceparent === undefined ? undefined : { traceparent });
     const committedAt = Date.now();
     const versions = new Map<string, number>();
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
       if (o.kind === 'counted') versions.set(batch[i]!.pollId, o.version);
     }
-    for (const [pollId, version] of versions) this.notifier.publish({ type: 'results', pollId, version, committedAt });
+    for (const [pollId, version] of versions) {
+      this.notifier.publish(traceparent === undefined ? { type: 'results', pollId, version, committedAt } : { type: 'results', pollId, version, committedAt, traceparent });
+    }
     return outcomes;
   }
 
+  /** Casts one vote; every outcome is counted once in the metrics (accepted, replayed or rejected by code). */
   async cast(input: CastInput): Promise<CastAnswer> {
+    try {
+      return await this.#cast(input);
+    } catch (err) {
+      this.#metrics.voteRejected(isPollcastError(err) ? err.code : 'internal_error');
+      throw err;
+    }
+  }
+
+  async #cast(input: CastInput): Promise<CastAnswer> {
     const poll = await this.polls.get(input.pollId);
     if (!poll) throw new PollcastError('poll_not_found');
     const voterId = this.#identify(poll, input);
@@ -91,6 +127,7 @@ export class VoteService {
       const prior = await this.store.getIdempotent(input.pollId, input.idempotencyKey);
       if (prior) {
         if (prior.requestHash !== requestHash) throw new PollcastError('idempotency_key_reused');
+        this.#metrics.voteReplayed();
         return this.#answer(prior, rate);
       }
       idempotency = { key: input.idempotencyKey, requestHash };
@@ -100,9 +137,18 @@ export class VoteService {
     const optionIds = normalizeChoice(poll, input.optionIds);
     const cmd: VoteCommand = { pollId: poll.id, voterId, optionIds, receiptId: newReceiptId(), at: Date.now() };
     if (idempotency) cmd.idempotency = idempotency;
+    if (this.#tracing.enabled) {
+      const span = this.#tracing.active();
+      if (span) this.#spans.set(cmd, span);
+    }
     const outcome = await this.#committer.submit(cmd);
-    if (outcome.kind === 'replay') return this.#answer(outcome.response, rate);
+    if (outcome.kind === 'replay') {
+      this.#metrics.voteReplayed();
+      return this.#answer(outcome.response, rate);
+    }
     if (outcome.kind === 'key_reused') throw new PollcastError('idempotency_key_reused');
+    if (outcome.kind === 'counted') this.#metrics.voteAccepted();
+    else this.#metrics.voteRejected(outcome.kind === 'duplicate' ? 'already_voted' : outcome.code);
     return this.#answer(this.#render(cmd, outcome), rate);
   }
 

@@ -5,12 +5,20 @@ import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
 import type { ResultsHub } from '../realtime/results-hub.js';
 import type { Store } from '../ports/store.js';
+import type { ScrapableMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { InFlightRequests } from './in-flight.js';
 
 export interface Readiness {
+  /** Shutting down: /readyz fails, but requests are still served (SHUTDOWN_DELAY_MS). */
+  leaving?: boolean;
+  /** Shutting down: /readyz fails and new requests get 503. */
   draining: boolean;
-  /** Each dependency's check; the process is ready when all pass. */
-  checks: Array<{ name: string; check: () => Promise<void> }>;
+  /**
+   * Each dependency's check. The process is ready when every `required` one (default true) passes;
+   * a failing optional one (the cache, the broker) is reported as degraded and keeps it ready.
+   */
+  checks: Array<{ name: string; check: () => Promise<void>; required?: boolean }>;
   /** Requests accepted and not yet answered; shutdown waits for them before closing the listener. */
   requests: InFlightRequests;
 }
@@ -23,4 +31,7 @@ export interface HttpDeps {
   hub: ResultsHub | null;
   store: Store;
   readiness: Readiness;
+  /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */
+  metrics?: ScrapableMetrics;
+  tracing?: Tracing;
 }

@@ -10,6 +10,11 @@ import { healthRoutes } from './routes/health.js';
 import { pollRoutes } from './routes/polls.js';
 import { resultsRoutes } from './routes/results.js';
 import { voteRoutes } from './routes/votes.js';
+import { webRoutes } from './routes/web.js';
+import { metricsRoute, observeHttp } from '../observability/http-observability.js';
+import { noopMetrics } from '../observability/metrics.js';
+import { noopTracing } from '../observability/tracing.js';
+import { requestIdGenerator } from '../observability/request-id.js';
 
 export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const { config } = deps;
@@ -17,8 +22,9 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     loggerInstance: logger,
     // No log line per request: at surge rates that would be a line per vote.
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdGenerator(),
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     requestTimeout: config.http.requestTimeoutMs,
     return503OnClosing: true,
     // Shutdown closes the server only after every accepted request was answered (app.ts), so the
@@ -38,7 +44,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
 
   app.addHook('onRequest', async (req, reply) => {
     deps.readiness.requests.track(reply.raw);
-    if (deps.readiness.draining && req.url !== '/healthz' && req.url !== '/readyz') {
+    if (deps.readiness.draining && req.url !== '/healthz' && req.url !== '/readyz' && req.url !== '/metrics') {
       reply.header('connection', 'close');
       return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
     }
@@ -53,12 +59,16 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   });
 
   const serveApi = config.role === 'all' || config.role === 'api';
+  // Before the routes, so every route is measured (and traced, when tracing is on).
+  observeHttp(app, deps.metrics ?? noopMetrics, deps.tracing ?? noopTracing);
+  if (deps.metrics && deps.config.observability.metricsPort === null) metricsRoute(app, deps.metrics);
   await healthRoutes(app, deps);
   if (serveApi) {
     await pollRoutes(app, deps);
     await voteRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
+  if (serveApi) await webRoutes(app, deps);
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

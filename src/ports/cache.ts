@@ -8,5 +8,7 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   del(key: string): Promise<void>;
+  /** Rejects when the backing service cannot be reached (for /readyz); absent for in-process caches. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,7 +4,8 @@
  * notice delays a push but never corrupts it. Adapters: memory, Redis pub/sub.
  */
 export type Notice =
-  | { type: 'results'; pollId: string; version: number; committedAt: number }
+  /** `traceparent`: the committing batch's trace (tracing on only), so the push can continue it. */
+  | { type: 'results'; pollId: string; version: number; committedAt: number; traceparent?: string }
   | { type: 'poll'; pollId: string };
 
 export interface Notifier {

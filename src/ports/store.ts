@@ -26,6 +26,12 @@ export interface OutboxEvent {
   payload: Record<string, unknown>;
 }
 
+/** About a vote batch, not any one vote. */
+export interface BatchMeta {
+  /** W3C trace context of the batch: stored as `payload.traceparent` in every outbox event the batch writes. */
+  traceparent?: string;
+}
+
 export interface MinuteCount {
   minute: string;
   votes: number;
@@ -49,7 +55,7 @@ export interface Store extends StoreMaintenance {
    */
   updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null>;
   deletePoll(id: string): Promise<boolean>;
-  recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]>;
+  recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]>;
   getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null>;
   getVote(pollId: string, voterId: string): Promise<CountedVote | null>;
   countVotes(pollId: string): Promise<number>;
@@ -62,6 +68,8 @@ export interface Store extends StoreMaintenance {
   readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>>;
   markOutboxPublished(seqs: number[]): Promise<void>;
   outboxBacklog(): Promise<number>;
+  /** Connection pool figures, for metrics; absent when the adapter has no pool. */
+  poolStats?(): { inUse: number; idle: number; waiting: number; max: number };
   /** Adds per-minute vote counts once per eventId; returns false if the event was seen before. */
   applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean>;
   getMinuteCounts(pollId: string): Promise<MinuteCount[]>;

@@ -4,10 +4,17 @@
  * state read once and serialized once for every viewer. So the cost depends on viewers and the
  * push rate, never on the vote rate. Large channels are written in slices so one broadcast does
  * not hold the event loop for long.
+ *
+ * Notices are lossy (Redis pub/sub drops what is published while a subscriber reconnects), so a
+ * burst of pushes ends with one more read from the primary `SETTLE_MS` after the last push: if a
+ * final notice was lost, viewers still get the final tally, instead of keeping a stale one until
+ * the next vote. One read per watched poll per burst, not per vote.
  */
 import type { Results } from '../domain/results.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ResultsReader } from '../core/results-reader.js';
+
+const SETTLE_MS = 750;
 
 export interface Viewer {
   /** Returns false when the socket's buffer is full (the viewer is slow). */
@@ -22,8 +29,12 @@ interface Channel {
   sentVersion: number;
   lastPushAt: number;
   timer: NodeJS.Timeout | null;
+  /** The check from the primary after the last push (see the header). */
+  settle: NodeJS.Timeout | null;
   /** Commit time of the oldest change not yet pushed, for vote-to-viewer latency. */
   pendingSince: number | null;
+  /** That change's trace (tracing on only), so the push can be recorded in it. */
+  pendingTrace: string | null;
 }
 
 export interface HubOptions {
@@ -34,8 +45,14 @@ export interface HubOptions {
   sliceSize?: number;
 }
 
+export interface PushInfo {
+  /** Epoch ms when the push began (before reading the results). */
+  startedAt: number;
+  traceparent: string | null;
+}
+
 export interface HubObserver {
-  pushed?(pollId: string, viewers: number, latencyMs: number | null): void;
+  pushed?(pollId: string, viewers: number, latencyMs: number | null, info: PushInfo): void;
 }
 
 export function resultsFrame(r: Results): string {
@@ -60,7 +77,10 @@ export class ResultsHub {
       if (!ch) return;
       if (n.type === 'results') {
         if (n.version <= ch.sentVersion) return;
-        if (ch.pendingSince === null) ch.pendingSince = n.committedAt;
+        if (ch.pendingSince === null) {
+          ch.pendingSince = n.committedAt;
+          ch.pendingTrace = n.traceparent ?? null;
+        }
       }
       this.#schedule(ch);
     });
@@ -81,7 +101,7 @@ export class ResultsHub {
   async join(pollId: string, viewer: Viewer, lastEventId: number | null): Promise<() => void> {
     let ch = this.#channels.get(pollId);
     if (!ch) {
-      ch = { pollId, viewers: new Map(), sentVersion: -1, lastPushAt: 0, timer: null, pendingSince: null };
+      ch = { pollId, viewers: new Map(), sentVersion: -1, lastPushAt: 0, timer: null, settle: null, pendingSince: null, pendingTrace: null };
       this.#channels.set(pollId, ch);
     }
     ch.viewers.set(viewer, lastEventId ?? -1);
@@ -99,6 +119,7 @@ export class ResultsHub {
       channel.viewers.delete(viewer);
       if (channel.viewers.size === 0 && this.#channels.get(pollId) === channel) {
         if (channel.timer) clearTimeout(channel.timer);
+        if (channel.settle) clearTimeout(channel.settle);
         this.#channels.delete(pollId);
       }
     };
@@ -110,12 +131,23 @@ export class ResultsHub {
     ch.timer = setTimeout(() => void this.#push(ch), wait);
   }
 
-  async #push(ch: Channel): Promise<void> {
+  #armSettle(ch: Channel): void {
+    if (ch.settle) clearTimeout(ch.settle);
+    ch.settle = setTimeout(() => {
+      ch.settle = null;
+      // A push already due does the same; a channel without viewers is gone.
+      if (ch.timer === null && !this.#closed && this.#channels.get(ch.pollId) === ch) void this.#push(ch, true);
+    }, SETTLE_MS);
+    ch.settle.unref();
+  }
+
+  /** `fresh`: read the primary, past every cache (the settle check). */
+  async #push(ch: Channel, fresh = false): Promise<void> {
     ch.timer = null;
     ch.lastPushAt = Date.now();
     let results: Results | null;
     try {
-      results = await this.reader.get(ch.pollId);
+      results = await this.reader.get(ch.pollId, { fresh });
     } catch {
       // The store is unreachable: try again on the next interval.
       this.#schedule(ch);
@@ -131,10 +163,13 @@ export class ResultsHub {
     if (results.version <= ch.sentVersion) return;
     ch.sentVersion = results.version;
     const latency = ch.pendingSince === null ? null : Date.now() - ch.pendingSince;
+    const traceparent = ch.pendingTrace;
     ch.pendingSince = null;
+    ch.pendingTrace = null;
     await this.#broadcast(ch, resultsFrame(results), results.version);
-    this.observer.pushed?.(ch.pollId, ch.viewers.size, latency);
+    this.observer.pushed?.(ch.pollId, ch.viewers.size, latency, { startedAt: ch.lastPushAt, traceparent });
     if (this.reader.announced(ch.pollId) > results.version) this.#schedule(ch);
+    else this.#armSettle(ch);
   }
 
   async #broadcast(ch: Channel, frame: string, version: number): Promise<void> {
@@ -160,6 +195,7 @@ export class ResultsHub {
     const frame = `retry: ${this.opts.reconnectHintMs}\nevent: close\ndata: ${JSON.stringify({ reason })}\n\n`;
     for (const ch of this.#channels.values()) {
       if (ch.timer) clearTimeout(ch.timer);
+      if (ch.settle) clearTimeout(ch.settle);
       for (const v of ch.viewers.keys()) {
         v.write(frame);
         v.end();

@@ -429,6 +429,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.equal(await s.outboxBacklog(), 0);
     });
 
+    it('outbox: a batch’s trace context goes into its events’ payloads, and only when given', async () => {
+      const s = await own();
+      const p = await newPoll({}, s);
+      const q = await newPoll({}, s);
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await s.recordVotes([vote(p, 't1', [0]), vote(q, 't1', [1])], recordingRender(), { traceparent });
+      await s.recordVotes([vote(p, 't2', [0])], recordingRender());
+      const events = (await s.readOutbox(10)).filter((e) => e.type === 'votes.recorded');
+      assert.equal(events.length, 3);
+      assert.deepEqual(events.map((e) => e.payload.traceparent ?? null).sort(), [null, traceparent, traceparent].sort());
+    });
+
     it('applies per-minute counts once per event id and consumer', async () => {
       const p = await newPoll();
       const m1 = '2026-01-01T10:00:00.000Z';

@@ -171,7 +171,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       insertVotes: [P, ['v'], ['a'], ['r'], [now]],
       lockVotes: [P, ['v'], P],
       changeVotes: [P, ['v'], ['a'], ['r'], [now], [1], P],
-      finishBatch: [P, ['a'], [1], now, P, [1], 'm', [1], ['e']],
+      finishBatch: [P, ['a'], [1], now, P, [1], 'm', [1], ['e'], '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
       answerIdempotency: [P, ['k'], [201], ['{}']],
       getVote: [poll.id, 'v'],
       countVotes: [poll.id],

@@ -1,5 +1,6 @@
 /**
- * Broker outage: pollcast (role all, embedded store in a temp dir, NATS JetStream as the event bus)
+ * Broker outage: pollcast (role all, embedded store in a temp dir — or PostgreSQL in a scratch
+ * schema — and NATS JetStream as the event bus)
  * takes a stream of votes over HTTP while a TCP fault proxy cuts it off from the real nats-server
  * mid-stream. Checked by counting, not timing:
  * - while cut, every vote is still answered 201 and committed; the outbox grows;
@@ -24,9 +25,12 @@ import { ANALYTICS_GROUP } from '../../src/worker/analytics-consumer.js';
 import { createPoll } from '../support/app.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { FaultProxy, type CutMode } from '../support/fault-proxy.js';
+import { schemaUrl } from '../support/distributed.js';
+import { dropSchema, scratchName } from '../support/postgres.js';
 import { needServices, SERVICES } from '../support/services.js';
 
 const skip = await needServices('nats');
+const pgSkip = skip ? false : await needServices('postgres');
 const LOOPS = 4;
 
 /** Sends votes from LOOPS concurrent voters-in-a-row until stopped; counts the answers. */
@@ -84,10 +88,12 @@ async function analyticsLag(prefix: string): Promise<{ pending: number; ackPendi
   }
 }
 
-async function outage(mode: CutMode, cutForMs: number): Promise<void> {
+/** `postgres`: the store is PostgreSQL (a scratch schema) instead of the embedded one. */
+async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'postgres' = 'embedded'): Promise<void> {
   const proxy = await FaultProxy.start({ host: SERVICES.nats.host, port: SERVICES.nats.port });
   const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-broker-outage-'));
   const prefix = 'outage_' + randomBytes(6).toString('hex');
+  const schema = store === 'postgres' ? scratchName('pollcast_brokerout') : null;
   let app: RunningApp | null = null;
   try {
     const config = loadConfig({
@@ -97,6 +103,7 @@ async function outage(mode: CutMode, cutForMs: number): Promise<void> {
       LOG_LEVEL: 'silent',
       EMBEDDED_SYNC: 'normal',
       NATS_URL: proxy.url(SERVICES.nats.url),
+      ...(schema ? { DATABASE_URL: schemaUrl(schema) } : {}),
     });
     app = await startApp(config, { prefix });
     assert.equal(app.ports.bus?.kind, 'nats');
@@ -147,6 +154,7 @@ async function outage(mode: CutMode, cutForMs: number): Promise<void> {
     await app?.shutdown('test');
     await proxy.close();
     await deleteStream(prefix).catch(() => {});
+    if (schema) await dropSchema(schema).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -161,5 +169,11 @@ describe('broker outage during a vote stream (NATS JetStream through a fault pro
     // receive once the held bytes flow again: the Nats-Msg-Id window and the consumer's eventId
     // dedupe must both hold.
     await outage('hang', 6_500);
+  });
+});
+
+describe('broker outage with the PostgreSQL store (outbox in PostgreSQL, relay under a lease)', { skip: skip || pgSkip }, () => {
+  test('server gone (connections reset): votes commit, events flow after, none lost or doubled', { timeout: 90_000 }, async () => {
+    await outage('reset', 1_500, 'postgres');
   });
 });

@@ -52,6 +52,19 @@ describe('config', () => {
     assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' }, { role: 'worker' }), /missing: NATS_URL/);
   });
 
+  it('distributed settings: key prefix, stream replicas, database bounds inside the request timeout', () => {
+    const d = loadConfig({ DATABASE_URL: 'postgres://h/db', NATS_URL: 'nats://h:4222' });
+    assert.equal(d.prefix, 'pollcast');
+    assert.deepEqual(d.bus, { kind: 'nats', url: 'nats://h:4222', replicas: 1 });
+    const c = loadConfig({ DATABASE_URL: 'postgres://h/db', NATS_URL: 'nats://h:4222', POLLCAST_PREFIX: 'tenant_a-1', NATS_STREAM_REPLICAS: '3', REQUEST_TIMEOUT_MS: '4000' });
+    assert.equal(c.prefix, 'tenant_a-1');
+    assert.equal(c.bus.kind === 'nats' && c.bus.replicas, 3);
+    assert.ok(c.store.kind === 'postgres');
+    assert.ok(c.store.connectTimeoutMs! + c.store.queryTimeoutMs! < 4000, 'one connection attempt and one statement fit in the request timeout');
+    assert.throws(() => loadConfig({ POLLCAST_PREFIX: 'a:b' }), /POLLCAST_PREFIX/);
+    assert.throws(() => loadConfig({ NATS_STREAM_REPLICAS: '7' }), /NATS_STREAM_REPLICAS/);
+  });
+
   it('the CLI exits 2 on an unknown role and on bad settings', () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--role', 'boss'], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);

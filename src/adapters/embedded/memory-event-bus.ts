@@ -62,6 +62,10 @@ export class MemoryEventBus implements EventBus {
 
   async ping(): Promise<void> {}
 
+  async backlog(group: string): Promise<number> {
+    return this.#groups.get(group)?.queue.length ?? this.#backlog.length;
+  }
+
   async close(): Promise<void> {
     for (const g of this.#groups.values()) g.stopped = true;
   }

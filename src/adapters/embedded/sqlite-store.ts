@@ -11,7 +11,7 @@ import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 interface PollRow {
@@ -156,11 +156,11 @@ export class SqliteStore implements Store {
     this.#s.insertOutbox!.run(newEventId(), type, pollId, at, JSON.stringify(payload));
   }
 
-  async recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]> {
-    return this.#db.transaction(() => this.#recordVotesTx(batch, render)).immediate();
+  async recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]> {
+    return this.#db.transaction(() => this.#recordVotesTx(batch, render, meta?.traceparent)).immediate();
   }
 
-  #recordVotesTx(batch: VoteCommand[], render: RenderAnswer): VoteOutcome[] {
+  #recordVotesTx(batch: VoteCommand[], render: RenderAnswer, traceparent: string | undefined): VoteOutcome[] {
     const s = this.#s;
     const now = Date.now();
     const polls = new Map<string, Poll | null>();
@@ -236,7 +236,9 @@ export class SqliteStore implements Store {
       for (const [optionId, n] of d.options) if (n !== 0) s.addTally!.run(pollId, optionId, n);
       const { version } = s.bumpPoll!.get(d.total, now, pollId) as { version: number };
       versions.set(pollId, version);
-      this.#outbox('votes.recorded', pollId, now, { votes: d.total, ballots: d.counted, minute: minuteOf(now), version });
+      const payload: Record<string, unknown> = { votes: d.total, ballots: d.counted, minute: minuteOf(now), version };
+      if (traceparent !== undefined) payload.traceparent = traceparent;
+      this.#outbox('votes.recorded', pollId, now, payload);
     }
 
     const answers = new Map<string, StoredResponse>();

@@ -11,7 +11,7 @@
  * No NATS type crosses the port, so a RabbitMQ adapter can stand beside this one.
  */
 import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { EventBus, EventHandler } from '../../ports/event-bus.js';
 import type { OutboxEvent } from '../../ports/store.js';
 import { consumerName, DEFAULT_STREAM_SETTINGS, ensureConsumer, ensureStream, streamNames, type StreamNames, type StreamSettings } from './nats-jetstream-setup.js';
@@ -89,7 +89,11 @@ export class NatsEventBus implements EventBus {
     // Pipelined: all messages go out at once; the batch is done when every PubAck is back.
     await Promise.all(
       events.map((e) =>
-        this.#js.publish(this.#names.subjectPrefix + e.type, JSON.stringify(e), { msgID: e.eventId, timeout: PUBLISH_TIMEOUT_MS }),
+        this.#js.publish(this.#names.subjectPrefix + e.type, JSON.stringify(e), {
+          msgID: e.eventId,
+          timeout: PUBLISH_TIMEOUT_MS,
+          ...(typeof e.payload.traceparent === 'string' ? { headers: traceHeaders(e.payload.traceparent) } : {}),
+        }),
       ),
     );
   }
@@ -115,6 +119,11 @@ export class NatsEventBus implements EventBus {
     };
     this.#consumers.add(stop);
     return stop;
+  }
+
+  async backlog(group: string): Promise<number> {
+    const info = await withTimeout(this.#jsm.consumers.info(this.#names.stream, consumerName(group)), PING_TIMEOUT_MS, 'NATS did not answer');
+    return info.num_pending + info.num_ack_pending;
   }
 
   async ping(): Promise<void> {
@@ -176,10 +185,20 @@ function settle(send: () => void): void {
   }
 }
 
+function traceHeaders(traceparent: string) {
+  const h = headers();
+  h.set('traceparent', traceparent);
+  return h;
+}
+
 function decode(m: JsMsg): OutboxEvent | null {
   try {
     const e = m.json<OutboxEvent>();
-    return e && typeof e.eventId === 'string' && typeof e.type === 'string' && typeof e.pollId === 'string' ? e : null;
+    if (!(e && typeof e.eventId === 'string' && typeof e.type === 'string' && typeof e.pollId === 'string')) return null;
+    // The header is the carrier: a proxy or another publisher may have continued the trace.
+    const tp = m.headers?.get('traceparent');
+    if (tp && e.payload && typeof e.payload === 'object') e.payload.traceparent = tp;
+    return e;
   } catch {
     return null;
   }

@@ -17,9 +17,9 @@ import { PostgresStore } from './postgres-store.js';
 export interface PostgresStoreOptions {
   /** Overrides `?schema=` in DATABASE_URL. Tests give each run its own. */
   schema?: string;
-  /** Opening a connection or waiting for a pooled one; beyond it the store answers 503. Default 3000. */
+  /** Opening a connection or waiting for a pooled one; beyond it the store answers 503. Default: the config's, else 3000. */
   connectTimeoutMs?: number;
-  /** Client-side bound on one statement; a hung server answers 503 within it. Default 8000 (< REQUEST_TIMEOUT_MS). */
+  /** Client-side bound on one statement; a hung server answers 503 within it. Default: the config's (0.7 × REQUEST_TIMEOUT_MS), else 8000. */
   queryTimeoutMs?: number;
   /** Named prepared statements (default true; a pooler that cannot keep them switches them off by itself). */
   preparedStatements?: boolean;
@@ -67,8 +67,8 @@ export function buildPostgresStore(c: Extract<StoreConfig, { kind: 'postgres' }>
     new PgLink({
       url,
       poolSize: c.poolSize,
-      connectTimeoutMs: opts.connectTimeoutMs ?? 3_000,
-      queryTimeoutMs: opts.queryTimeoutMs ?? 8_000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? c.connectTimeoutMs ?? 3_000,
+      queryTimeoutMs: opts.queryTimeoutMs ?? c.queryTimeoutMs ?? 8_000,
       preparedStatements: opts.preparedStatements ?? true,
       applicationName,
     });

@@ -72,6 +72,17 @@ export class PgLink {
     // An idle connection that breaks (server restart) is dropped by the pool; the next query opens
     // a new one. Without a listener the error would crash the process.
     this.pool.on('error', () => {});
+    // The pool stops listening to a client while it is checked out, yet a client whose connection
+    // breaks emits 'error' even then (after failing its queries): without this, a reset in the
+    // middle of a transaction is an uncaught exception. The failure reaches the caller through the
+    // pending query, or the next one ("not queryable"), and the client is destroyed on release.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+  }
+
+  /** Pool figures for metrics: connections checked out, idle, callers waiting, and the limit. */
+  get stats(): { inUse: number; idle: number; waiting: number; max: number } {
+    const p = this.pool;
+    return { inUse: p.totalCount - p.idleCount, idle: p.idleCount, waiting: p.waitingCount, max: p.options.max ?? 10 };
   }
 
   /** False once the pooler forced unnamed statements. */
@@ -113,16 +124,32 @@ export class PgLink {
   async begin<T>(fn: (exec: Exec) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<OpenTx<T>> {
     return this.#attempt(async (client, poison) => {
       const exec = this.#exec(client);
-      // lock_timeout below the client's bound: a transaction stuck on a lock ends on the server
-      // too (a client that gives up does not release the server's locks).
+      // Both below the client's bound. lock_timeout: a transaction stuck on a lock ends on the
+      // server too (a client that gives up does not release the server's locks).
+      // idle_in_transaction_session_timeout: when the client is cut off (partition) the server ends
+      // the session instead of holding its row locks until TCP notices, and a COMMIT still on the
+      // wire when the client gave up on it (answered 503) can no longer commit when the link heals:
+      // the server went idle before the COMMIT was sent, and ends the session before the client's
+      // bound on the COMMIT runs out.
       const timeoutMs = opts.timeoutMs ?? this.#queryTimeoutMs;
-      await client.query({ text: `BEGIN; SET LOCAL lock_timeout = ${Math.max(100, Math.floor(timeoutMs * 0.75))}`, query_timeout: timeoutMs } as pg.QueryConfig);
+      const lockMs = Math.max(100, Math.floor(timeoutMs * 0.75));
+      const idleMs = Math.max(100, Math.floor(timeoutMs * 0.9));
+      await client.query({
+        text: `BEGIN; SET LOCAL lock_timeout = ${lockMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
+        query_timeout: timeoutMs,
+      } as pg.QueryConfig);
       try {
         const value = await fn((s, values, o) => exec(s, values, { ...o, timeoutMs: o?.timeoutMs ?? opts.timeoutMs }));
         return { value, client };
       } catch (err) {
-        // A connection whose ROLLBACK fails is in an unknown state: destroy it.
-        await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(poison);
+        if (isConnectionFailure(err)) {
+          // Broken or timed out: a ROLLBACK would wait another full timeout behind the stuck
+          // statement. Destroying the connection rolls back on the server.
+          poison();
+        } else {
+          // A connection whose ROLLBACK fails is in an unknown state: destroy it.
+          await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(poison);
+        }
         throw err;
       }
     }, true).then(({ value, client }) => new OpenTx(value, client, this.#queryTimeoutMs));

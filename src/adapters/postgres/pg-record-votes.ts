@@ -44,7 +44,8 @@ function retryBatch(why: string): Error {
   return Object.assign(new Error(`vote batch raced with another transaction (${why}); retrying`), { code: '40001' });
 }
 
-export async function recordVotesTx(exec: Exec, sql: Sql, batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]> {
+/** `traceparent` (tracing on only) is stored in the batch's outbox events' payloads. */
+export async function recordVotesTx(exec: Exec, sql: Sql, batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<VoteOutcome[]> {
   const now = Date.now();
   const outcomes: Array<VoteOutcome | undefined> = new Array(batch.length);
 
@@ -204,6 +205,7 @@ export async function recordVotesTx(exec: Exec, sql: Sql, batch: VoteCommand[], 
       minuteOf(now),
       touched.map((p) => deltas.get(p)!.ballots),
       touched.map(() => newEventId()),
+      traceparent ?? null,
     ]);
     for (const r of rows) versions.set(r.id, r.version);
   }

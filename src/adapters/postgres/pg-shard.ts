@@ -76,8 +76,8 @@ export class PgShard {
   }
 
   /** Runs the batch up to, not including, COMMIT. */
-  async beginVotes(batch: VoteCommand[], render: RenderAnswer): Promise<OpenTx<VoteOutcome[]>> {
-    return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render));
+  async beginVotes(batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<OpenTx<VoteOutcome[]>> {
+    return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render, traceparent));
   }
 
   async getResults(pollId: string, fresh: boolean): Promise<Results | null> {

@@ -85,6 +85,7 @@ export function buildSql(schema: string) {
        ), o AS (
          INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
          SELECT u.e, 'votes.recorded', b.id, $4, jsonb_build_object('votes', u.t, 'ballots', u.c, 'minute', $7::text, 'version', b.version)
+                || CASE WHEN $10::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('traceparent', $10::text) END
            FROM b JOIN unnest($5::text[], $6::bigint[], $8::bigint[], $9::text[]) AS u(id, t, c, e) ON u.id = b.id
        )
        SELECT id, version FROM b`,

@@ -10,7 +10,7 @@ import { MAX_SHARDS, shardOf } from '../../domain/ids.js';
 import type { Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
 import type { OpenTx } from './pg-link.js';
 import type { PgLeases } from './pg-lease.js';
 import type { PgShard } from './pg-shard.js';
@@ -61,7 +61,7 @@ export class PostgresStore implements Store {
    * shards' part committed and the whole batch answered with an error: a retry then sees "already
    * voted" or the idempotent replay, never a second count.
    */
-  async recordVotes(batch: VoteCommand[], render: RenderAnswer): Promise<VoteOutcome[]> {
+  async recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]> {
     const outcomes: VoteOutcome[] = new Array(batch.length);
     const parts = new Map<PgShard, number[]>();
     for (let i = 0; i < batch.length; i++) {
@@ -77,7 +77,7 @@ export class PostgresStore implements Store {
     const entries = [...parts].sort((a, b) => a[0].index - b[0].index);
     const open: Array<OpenTx<VoteOutcome[]>> = [];
     try {
-      for (const [shard, idx] of entries) open.push(await shard.beginVotes(idx.map((i) => batch[i]!), render));
+      for (const [shard, idx] of entries) open.push(await shard.beginVotes(idx.map((i) => batch[i]!), render, meta?.traceparent));
     } catch (err) {
       await Promise.all(open.map((t) => t.rollback()));
       throw err;
@@ -175,6 +175,21 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await Promise.all(this.shards.map((s) => s.ping()));
+  }
+
+  /** Summed over every primary and replica pool of every shard. */
+  poolStats(): { inUse: number; idle: number; waiting: number; max: number } {
+    const sum = { inUse: 0, idle: 0, waiting: 0, max: 0 };
+    for (const shard of this.shards) {
+      for (const link of [shard.primary, ...shard.replicas]) {
+        const s = link.stats;
+        sum.inUse += s.inUse;
+        sum.idle += s.idle;
+        sum.waiting += s.waiting;
+        sum.max += s.max;
+      }
+    }
+    return sum;
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,17 @@ export class RedisCache implements Cache {
     }
   }
 
+  async ping(): Promise<void> {
+    if (this.#closed) throw new Error('cache is closed');
+    if (this.link.redis.status !== 'ready') throw new Error(`redis is ${this.link.redis.status}`);
+    try {
+      await this.link.redis.ping();
+    } catch (err) {
+      this.link.failed(err);
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

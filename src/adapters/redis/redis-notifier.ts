@@ -59,7 +59,10 @@ export class RedisNotifier implements Notifier {
   publish(notice: Notice): void {
     if (this.#closed) return;
     this.#deliver(notice);
-    if (!this.link.usable()) return;
+    // Not `link.usable()`: the breaker opens after any slow cache command (a loaded machine), and
+    // a notice skipped then is lost for good — a viewer would keep a stale tally until the next
+    // vote. PUBLISH is fire-and-forget and holds no request, so only a closed connection stops it.
+    if (this.link.redis.status !== 'ready') return;
     this.link.redis.publish(this.#channel, JSON.stringify({ o: this.#origin, n: notice })).catch((err: unknown) => this.link.failed(err));
   }
 

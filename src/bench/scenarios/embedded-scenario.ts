@@ -26,6 +26,7 @@ export const embeddedScenario: Scenario = {
           GROUP_COMMIT_MAX_WAIT_MS: env.GROUP_COMMIT_MAX_WAIT_MS ?? '2 (default)',
           RATE_LIMIT_IP_PER_MIN: env.RATE_LIMIT_IP_PER_MIN!,
         },
+        pids: () => [server.child.pid!],
         async stop() {
           await server.stop();
           rmSync(dataDir, { recursive: true, force: true });

@@ -1,12 +1,13 @@
 /**
  * The benchmark scenarios by name. A scenario starts a target and stops it; the harness does the
- * rest (poll, load, ceiling, verification, report). Add `postgres` (PostgreSQL + Redis + NATS,
- * 2 api processes) and `processes` here as their own files.
+ * rest (poll, load, ceiling, verification, report). A scenario with a `baseline` is compared with it
+ * when both ran (the 2-vs-1 process ratio).
  */
 import type { Scenario } from '../bench-types.js';
 import { embeddedScenario } from './embedded-scenario.js';
+import { postgres2PortsScenario, postgres2Scenario, postgresScenario } from './postgres-scenario.js';
 
-export const SCENARIOS: readonly Scenario[] = [embeddedScenario];
+export const SCENARIOS: readonly Scenario[] = [embeddedScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
 
 /** The scenarios named (all when none are), or an error naming the unknown ones. */
 export function pickScenarios(names: string[] | undefined): Scenario[] {

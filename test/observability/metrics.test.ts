@@ -1,0 +1,163 @@
+/**
+ * Metrics at /metrics: every figure the operator needs is exported, counts match what the clients
+ * saw, labels stay bounded (route patterns, error codes), /metrics moves to METRICS_PORT when set,
+ * and only src/observability talks to prom-client or OpenTelemetry.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parsePromText, sumOf, type LabelFilter, type Sample } from '../../src/observability/prom-text.js';
+import { call, createPoll, startTestApp, useTestBackend, type TestApp } from '../support/app.js';
+import { eventually } from '../support/eventually.js';
+import { needServices } from '../support/services.js';
+import { SseStream } from '../support/sse.js';
+
+const VOTES = '/v1/polls/:pollId/votes';
+
+async function scrape(url: string): Promise<{ text: string; samples: Sample[]; type: string | null }> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  return { text, samples: parsePromText(text), type: res.headers.get('content-type') };
+}
+
+const value = (s: Sample[], name: string, labels: LabelFilter = {}) => sumOf(s, name, labels);
+
+describe('metrics (embedded)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t?.stop());
+
+  it('counts votes by outcome exactly as the clients saw them, and exports every figure', async () => {
+    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const ids = poll.options.map((o) => o.id);
+    const stream = await SseStream.open(`${t.url}/v1/polls/${poll.id}/results/stream`);
+    try {
+      await stream.waitFor((e) => e.event === 'results', 5_000, 'the initial state');
+      const statuses: number[] = [];
+      const vote = async (body: unknown, headers: Record<string, string> = {}) => {
+        const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, body, headers);
+        statuses.push(r.status);
+        return r;
+      };
+      for (let i = 0; i < 12; i++) assert.equal((await vote({ optionIds: [ids[i % 3]!], voterId: `v${i}` })).status, 201);
+      assert.equal((await vote({ optionIds: [ids[0]!], voterId: 'v0' })).status, 409);
+      assert.equal((await vote({ optionIds: [ids[0]!], voterId: 'v1' })).status, 409);
+      assert.equal((await vote({ optionIds: ['nope'], voterId: 'x' })).status, 422);
+      assert.equal((await vote({ optionIds: [ids[1]!], voterId: 'k' }, { 'idempotency-key': 'key-1' })).status, 201);
+      assert.equal((await vote({ optionIds: [ids[1]!], voterId: 'k' }, { 'idempotency-key': 'key-1' })).status, 201, 'the replay');
+      assert.equal((await call(t.url, 'GET', '/no/such/path/abc123')).status, 404);
+      await stream.waitFor((e) => e.event === 'results' && JSON.parse(e.data).total === 13, 5_000, 'the pushed tally');
+
+      const { samples: s, text, type } = await eventually(async () => {
+        const m = await scrape(t.url + '/metrics');
+        return (value(m.samples, 'pollcast_consumer_event_age_seconds_count') ?? 0) > 0 ? m : undefined;
+      }, 'the analytics consumer handled an event');
+      assert.match(type ?? '', /^text\/plain; version=0\.0\.4/);
+
+      assert.equal(value(s, 'pollcast_votes_accepted_total'), 13);
+      assert.equal(value(s, 'pollcast_votes_replayed_total'), 1);
+      assert.equal(value(s, 'pollcast_votes_rejected_total', { reason: 'already_voted' }), 2);
+      assert.equal(value(s, 'pollcast_votes_rejected_total', { reason: 'invalid_option' }), 1);
+      assert.equal(value(s, 'pollcast_http_requests_total', { route: VOTES, method: 'POST', status: '201' }), statuses.filter((x) => x === 201).length);
+      assert.equal(value(s, 'pollcast_http_requests_total', { route: VOTES, method: 'POST', status: '409' }), 2);
+      assert.equal(value(s, 'pollcast_http_request_duration_seconds_count', { route: VOTES, method: 'POST' }), statuses.length);
+      // Unknown URLs share one label (no route, or the web app's catch-all): never the URL itself.
+      assert.equal(value(s, 'pollcast_http_requests_total', { route: /^(unmatched|\/\*)$/, method: 'GET', status: '404' }), 1);
+      assert.ok(!text.includes('abc123') && !text.includes(poll.id), 'no URL or poll id in any label');
+      // Group commit: every vote that reached the committer is in exactly one batch.
+      assert.equal(value(s, 'pollcast_vote_batch_size_sum'), 15);
+      assert.ok((value(s, 'pollcast_vote_batch_commit_seconds_count') ?? 0) >= 1);
+      assert.equal(value(s, 'pollcast_vote_batches_failed_total'), 0);
+      // Live results: one viewer, pushes with a vote-to-viewer latency.
+      assert.equal(value(s, 'pollcast_sse_connections'), 1);
+      assert.ok((value(s, 'pollcast_results_pushes_total') ?? 0) >= 1);
+      assert.ok((value(s, 'pollcast_vote_to_viewer_seconds_count') ?? 0) >= 1);
+      // Caches, outbox, consumers, the process.
+      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'poll', outcome: 'local' }) ?? 0) >= 10);
+      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'results' }) ?? 0) >= 1);
+      for (const name of ['pollcast_outbox_backlog', 'pollcast_outbox_oldest_age_seconds', 'pollcast_vote_queue_depth', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']) {
+        assert.notEqual(value(s, name), null, name);
+      }
+      assert.equal(value(s, 'pollcast_consumer_backlog', { group: 'analytics' }) !== null, true);
+      assert.ok((value(s, 'pollcast_outbox_relayed_total') ?? 0) >= 1);
+      assert.equal(s.find((x) => x.name === 'pollcast_build_info')?.labels.role, 'all');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('keeps label sets bounded: one series per route pattern, method, status and error code', async () => {
+    const { samples } = await scrape(t.url + '/metrics');
+    const routes = new Set(samples.filter((x) => x.name === 'pollcast_http_requests_total').map((x) => x.labels.route));
+    for (const r of routes) assert.ok(r === 'unmatched' || r!.startsWith('/'), r);
+    for (const r of samples.filter((x) => x.name === 'pollcast_votes_rejected_total')) assert.match(r.labels.reason!, /^[a-z_]+$/);
+  });
+});
+
+describe('metrics on their own port (METRICS_PORT)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ METRICS_PORT: '0' });
+  });
+  after(() => t?.stop());
+
+  it('serves /metrics on METRICS_PORT and not on the public port', async () => {
+    assert.notEqual(new URL(t.app.metricsUrl).port, new URL(t.url).port);
+    assert.equal((await call(t.url, 'GET', '/metrics')).status, 404);
+    const { samples } = await scrape(t.app.metricsUrl);
+    assert.notEqual(value(samples, 'pollcast_build_info'), null);
+    assert.equal((await fetch(new URL('/other', t.app.metricsUrl))).status, 404);
+  });
+});
+
+describe('metrics (PostgreSQL, Redis, NATS)', async () => {
+  const skip = await needServices('postgres', 'redis', 'nats');
+  let t: TestApp;
+  before(async () => {
+    if (skip) return;
+    useTestBackend('distributed');
+    try {
+      t = await startTestApp({ DATABASE_POOL_SIZE: '7', POLLCAST_PROCESSES: '1' });
+    } finally {
+      useTestBackend('embedded');
+    }
+  });
+  after(() => t?.stop());
+
+  it('exports the database pool, the shared cache and the broker consumer backlog', { skip }, async () => {
+    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    for (let i = 0; i < 5; i++) assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: `p${i}` })).status, 201);
+    const s = await eventually(async () => {
+      const m = await scrape(t.url + '/metrics');
+      return (value(m.samples, 'pollcast_consumer_event_age_seconds_count') ?? 0) >= 1 ? m.samples : undefined;
+    }, 'the NATS consumer handled the events', 10_000);
+    assert.equal(value(s, 'pollcast_db_pool_max'), 7);
+    assert.ok((value(s, 'pollcast_db_pool_connections', { state: 'idle' }) ?? 0) + (value(s, 'pollcast_db_pool_connections', { state: 'in_use' }) ?? 0) >= 1);
+    // Callers waiting include those whose new connection is still opening (the scrape's own reads).
+    assert.ok((value(s, 'pollcast_db_pool_waiting') ?? -1) >= 0);
+    assert.notEqual(value(s, 'pollcast_consumer_backlog', { group: 'analytics' }), null, 'read from the NATS consumer');
+    assert.equal(value(s, 'pollcast_votes_accepted_total'), 5);
+  });
+});
+
+describe('the facades are the only way to the metrics and tracing libraries', () => {
+  it('no file outside src/observability imports prom-client or @opentelemetry', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) {
+          if (p !== join('src', 'observability')) walk(p);
+        } else if (p.endsWith('.ts') && /from ['"](prom-client|@opentelemetry\/[^'"]+)['"]|import\(['"](prom-client|@opentelemetry)/.test(readFileSync(p, 'utf8'))) {
+          offenders.push(p);
+        }
+      }
+    };
+    walk('src');
+    assert.deepEqual(offenders, []);
+  });
+});

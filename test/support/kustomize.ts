@@ -1,0 +1,102 @@
+/**
+ * Enough of `kustomize build` to check deploy/k8s without a cluster or the kustomize binary:
+ * resources (files and directories, recursively), `labels`, strategic-merge patch files (maps
+ * merged, lists of named items merged by name), inline JSON 6902 patches (add/replace/remove),
+ * `replicas`, `images` and `namespace`. It throws on anything else, so a manifest that relies
+ * on an unsupported feature fails the test instead of passing unchecked.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, parse } from 'yaml';
+
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
+
+const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'labels', 'patches', 'replicas', 'images', 'namespace']);
+
+export function readYamlDocs(file: string): K8sObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
+    if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`);
+    return d.toJS() as K8sObject;
+  }).filter(Boolean);
+}
+
+export function kustomizeBuild(dir: string): K8sObject[] {
+  const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Record<string, any>;
+  for (const key of Object.keys(k)) if (!KNOWN_KEYS.has(key)) throw new Error(`${dir}/kustomization.yaml: "${key}" is not supported by this checker`);
+  const objects: K8sObject[] = [];
+  for (const r of (k.resources ?? []) as string[]) {
+    const path = join(dir, r);
+    objects.push(...(statSync(path).isDirectory() ? kustomizeBuild(path) : readYamlDocs(path)));
+  }
+  const find = (kind: string, name: string) => {
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`${dir}: no ${kind} "${name}" to patch`);
+    return o;
+  };
+  for (const l of (k.labels ?? []) as Array<{ pairs: Record<string, string> }>) {
+    for (const o of objects) o.metadata.labels = { ...o.metadata.labels, ...l.pairs };
+  }
+  for (const p of (k.patches ?? []) as Array<{ path?: string; patch?: string; target?: { kind: string; name: string } }>) {
+    if (p.path) {
+      for (const patch of readYamlDocs(join(dir, p.path))) strategicMerge(find(patch.kind, patch.metadata.name), patch);
+    } else if (p.patch && p.target) {
+      const target = find(p.target.kind, p.target.name);
+      for (const op of parse(p.patch) as Array<{ op: string; path: string; value?: unknown }>) jsonPatch(target, op);
+    } else {
+      throw new Error(`${dir}: a patch needs a path, or a target and an inline patch`);
+    }
+  }
+  for (const r of (k.replicas ?? []) as Array<{ name: string; count: number }>) find('Deployment', r.name).spec.replicas = r.count;
+  for (const img of (k.images ?? []) as Array<{ name: string; newName?: string; newTag?: string }>) {
+    for (const o of objects) {
+      const spec = o.kind === 'Deployment' || o.kind === 'Job' ? o.spec.template.spec : null;
+      for (const c of spec?.containers ?? []) {
+        const [name, tag] = splitImage(c.image);
+        if (name === img.name) c.image = `${img.newName ?? name}:${img.newTag ?? tag ?? 'latest'}`;
+      }
+    }
+  }
+  if (k.namespace) for (const o of objects) o.metadata.namespace = k.namespace;
+  return objects;
+}
+
+function splitImage(image: string): [string, string | undefined] {
+  const at = image.lastIndexOf(':');
+  return at > image.lastIndexOf('/') ? [image.slice(0, at), image.slice(at + 1)] : [image, undefined];
+}
+
+function strategicMerge(target: any, patch: any): void {
+  for (const [key, value] of Object.entries(patch)) {
+    const current = target[key];
+    if (Array.isArray(value) && Array.isArray(current) && value.every((v) => v && typeof v === 'object' && 'name' in v)) {
+      for (const item of value as Array<{ name: string }>) {
+        const same = current.find((c: { name?: string }) => c.name === item.name);
+        if (same) strategicMerge(same, item);
+        else current.push(item);
+      }
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)) {
+      strategicMerge(current, value);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+function jsonPatch(target: any, op: { op: string; path: string; value?: unknown }): void {
+  const parts = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = parts.pop()!;
+  let node = target;
+  for (const p of parts) {
+    node = node?.[p];
+    if (node === undefined) throw new Error(`JSON patch path ${op.path} does not exist`);
+  }
+  if (op.op === 'replace' && !(last in node)) throw new Error(`JSON patch replace: ${op.path} does not exist`);
+  if (op.op === 'add' || op.op === 'replace') node[last] = op.value;
+  else if (op.op === 'remove') delete node[last];
+  else throw new Error(`JSON patch op "${op.op}" is not supported by this checker`);
+}

@@ -1,0 +1,70 @@
+/**
+ * A live-results viewer that behaves like a browser's EventSource: when its stream ends or cannot
+ * be opened it waits the server's `retry:` hint and reconnects with Last-Event-ID. It keeps the
+ * latest `results` event seen over all its connections.
+ */
+import { SseStream } from './sse.js';
+import { sleep } from './eventually.js';
+
+export class ReconnectingViewer<T extends { version: number }> {
+  /** Connections opened after the first. */
+  reconnects = 0;
+  latest: T | undefined;
+  #lastId: string | undefined;
+  #stream: SseStream | undefined;
+  #closed = false;
+  readonly #loop: Promise<void>;
+
+  constructor(
+    private readonly url: string,
+    private retryMs = 500,
+  ) {
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    for (let first = true; !this.#closed; first = false) {
+      if (!first) {
+        this.reconnects += 1;
+        await sleep(this.retryMs);
+        if (this.#closed) return;
+      }
+      try {
+        const s = await SseStream.open(this.url, this.#lastId ? { 'last-event-id': this.#lastId } : {});
+        this.#stream = s;
+        if (s.status !== 200) continue;
+        let seen = 0;
+        while (!s.ended && !this.#closed) {
+          await s.waitForEnd(200).catch(() => undefined);
+          seen = this.#take(s, seen);
+        }
+        this.#take(s, seen);
+      } catch {
+        // refused or reset while opening: retry, as EventSource does
+      }
+    }
+  }
+
+  #take(s: SseStream, from: number): number {
+    const all = s.results<T>();
+    for (const r of all.slice(from)) {
+      if (!this.latest || r.data.version >= this.latest.version) this.latest = r.data;
+      if (r.id !== undefined) this.#lastId = r.id;
+    }
+    const hint = s.retries.at(-1);
+    if (hint !== undefined) this.retryMs = hint;
+    return all.length;
+  }
+
+  /** The latest results, including events on the open stream not yet taken. */
+  current(): T | undefined {
+    const last = this.#stream?.results<T>().at(-1)?.data;
+    return last && (!this.latest || last.version >= this.latest.version) ? last : this.latest;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#stream?.close();
+    await this.#loop;
+  }
+}

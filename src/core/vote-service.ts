@@ -176,8 +176,11 @@ export class VoteService {
       if (!d.allowed) throw new PollcastError('rate_limited', undefined, { limit }, resetSec);
       if (!tightest || d.remaining < tightest.remaining) tightest = { limit, remaining: d.remaining, resetSec };
     };
-    if (ipPerMinute > 0) await check('ip:' + ip, ipPerMinute);
-    if (voterPerMinute > 0) await check('voter:' + voterId, voterPerMinute);
+    // Both checks go out together (one pipelined round trip on Redis).
+    const checks: Array<Promise<void>> = [];
+    if (ipPerMinute > 0) checks.push(check('ip:' + ip, ipPerMinute));
+    if (voterPerMinute > 0) checks.push(check('voter:' + voterId, voterPerMinute));
+    await Promise.all(checks);
     return tightest;
   }
 

@@ -51,6 +51,9 @@ export class RedisLink {
       disconnectTimeout: 200,
       retryStrategy,
       lazyConnect: false,
+      // Commands issued in one event-loop tick (the rate-limit checks of every vote arriving
+      // together) leave as one pipeline: one write and one read instead of one per command.
+      enableAutoPipelining: true,
     };
     this.redis = new Redis(url, options);
     this.#onError = opts.onError;

@@ -40,7 +40,7 @@ describe('Prometheus rules (promtool)', () => {
     const tests = readFileSync('deploy/prometheus/rules.test.yml', 'utf8');
     const doc = readFileSync('docs/observability.md', 'utf8');
     const alerts = [...rules.matchAll(/- alert: (\w+)/g)].map((m) => m[1]!);
-    assert.ok(alerts.length >= 8);
+    assert.ok(alerts.length >= 8, 'alerts.length >= 8');
     for (const a of alerts) {
       assert.ok(tests.includes(`alertname: ${a}`), `${a} has no promtool test`);
       assert.ok(doc.includes(`### ${a}`), `${a} has no section in docs/observability.md`);

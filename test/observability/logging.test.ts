@@ -61,7 +61,7 @@ describe('logs at debug level with tracing on', () => {
     const first = await call(url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id] });
     assert.equal(first.status, 201, first.text);
     const voterToken = first.json.voterToken as string;
-    assert.ok(voterToken.length > 10);
+    assert.ok(voterToken.length > 10, 'voterToken.length > 10');
     const cookieSecret = 'cookie-secret-' + 'c'.repeat(20);
     const bearerSecret = 'bearer-secret-' + 'b'.repeat(20);
     const bodySecret = 'body-secret-' + 'd'.repeat(20);
@@ -82,7 +82,7 @@ describe('logs at debug level with tracing on', () => {
     });
     assert.ok(failed.status >= 500, `the store is closed: ${failed.status} ${failed.text}`);
     const errorLine = await eventually(() => out.records().find((r) => (r.level as number) >= 50), 'an error line is logged');
-    assert.ok(errorLine.err, "the error line carries the error");
+    assert.ok(errorLine.err, 'the error line carries the error');
 
     const text = out.lines.join('');
     for (const secret of [ownerToken, voterToken, cookieSecret, bearerSecret, bodySecret]) {

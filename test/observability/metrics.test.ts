@@ -70,20 +70,20 @@ describe('metrics (embedded)', () => {
       assert.ok(!text.includes('abc123') && !text.includes(poll.id), 'no URL or poll id in any label');
       // Group commit: every vote that reached the committer is in exactly one batch.
       assert.equal(value(s, 'pollcast_vote_batch_size_sum'), 15);
-      assert.ok((value(s, 'pollcast_vote_batch_commit_seconds_count') ?? 0) >= 1);
+      assert.ok((value(s, 'pollcast_vote_batch_commit_seconds_count') ?? 0) >= 1, 'pollcast_vote_batch_commit_seconds_count');
       assert.equal(value(s, 'pollcast_vote_batches_failed_total'), 0);
       // Live results: one viewer, pushes with a vote-to-viewer latency.
       assert.equal(value(s, 'pollcast_sse_connections'), 1);
-      assert.ok((value(s, 'pollcast_results_pushes_total') ?? 0) >= 1);
-      assert.ok((value(s, 'pollcast_vote_to_viewer_seconds_count') ?? 0) >= 1);
+      assert.ok((value(s, 'pollcast_results_pushes_total') ?? 0) >= 1, 'pollcast_results_pushes_total');
+      assert.ok((value(s, 'pollcast_vote_to_viewer_seconds_count') ?? 0) >= 1, 'pollcast_vote_to_viewer_seconds_count');
       // Caches, outbox, consumers, the process.
-      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'poll', outcome: 'local' }) ?? 0) >= 10);
-      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'results' }) ?? 0) >= 1);
+      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'poll', outcome: 'local' }) ?? 0) >= 10, 'pollcast_cache_lookups_total');
+      assert.ok((value(s, 'pollcast_cache_lookups_total', { kind: 'results' }) ?? 0) >= 1, 'pollcast_cache_lookups_total');
       for (const name of ['pollcast_outbox_backlog', 'pollcast_outbox_oldest_age_seconds', 'pollcast_vote_queue_depth', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']) {
         assert.notEqual(value(s, name), null, name);
       }
       assert.equal(value(s, 'pollcast_consumer_backlog', { group: 'analytics' }) !== null, true);
-      assert.ok((value(s, 'pollcast_outbox_relayed_total') ?? 0) >= 1);
+      assert.ok((value(s, 'pollcast_outbox_relayed_total') ?? 0) >= 1, 'pollcast_outbox_relayed_total');
       assert.equal(s.find((x) => x.name === 'pollcast_build_info')?.labels.role, 'all');
     } finally {
       stream.close();
@@ -136,9 +136,8 @@ describe('metrics (PostgreSQL, Redis, NATS)', async () => {
       return (value(m.samples, 'pollcast_consumer_event_age_seconds_count') ?? 0) >= 1 ? m.samples : undefined;
     }, 'the NATS consumer handled the events', 10_000);
     assert.equal(value(s, 'pollcast_db_pool_max'), 7);
-    assert.ok((value(s, 'pollcast_db_pool_connections', { state: 'idle' }) ?? 0) + (value(s, 'pollcast_db_pool_connections', { state: 'in_use' }) ?? 0) >= 1);
-    // Callers waiting include those whose new connection is still opening (the scrape's own reads).
-    assert.ok((value(s, 'pollcast_db_pool_waiting') ?? -1) >= 0);
+    assert.ok((value(s, 'pollcast_db_pool_connections', { state: 'idle' }) ?? 0) + (value(s, 'pollcast_db_pool_connections', { state: 'in_use' }) ?? 0) >= 1, 'pollcast_db_pool_connections');
+    assert.ok((value(s, 'pollcast_db_pool_waiting') ?? -1) >= 0, 'pollcast_db_pool_waiting');
     assert.notEqual(value(s, 'pollcast_consumer_backlog', { group: 'analytics' }), null, 'read from the NATS consumer');
     assert.equal(value(s, 'pollcast_votes_accepted_total'), 5);
   });

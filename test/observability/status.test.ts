@@ -40,7 +40,7 @@ describe('the Prometheus text reader', () => {
     const s = parsePromText(text);
     assert.equal(s.length, 6);
     assert.deepEqual(s[4]!.labels, { reason: 'say "hi"', k: 'a,b' });
-    assert.ok(Number.isNaN(s[5]!.value));
+    assert.ok(Number.isNaN(s[5]!.value), 'Number.isNaN(s[5]!.value)');
     assert.equal(sumOf(s, 'x_seconds_count', { route: '/a' }), 100);
     assert.equal(sumOf(s, 'z'), null);
   });
@@ -48,7 +48,7 @@ describe('the Prometheus text reader', () => {
   it('computes quantiles from cumulative buckets as histogram_quantile does', () => {
     const b = new Map([[0.01, 50], [0.1, 90], [Infinity, 100]]);
     assert.equal(quantile(0.5, b), 0.01);
-    assert.ok(Math.abs(quantile(0.7, b)! - 0.055) < 1e-12);
+    assert.ok(Math.abs(quantile(0.7, b)! - 0.055) < 1e-12, 'Math.abs(quantile(0.7, b)! - 0.055) < 1e-12');
     assert.equal(quantile(0.99, b), 0.1, 'in the +Inf bucket: the highest finite bound');
     assert.equal(quantile(0.99, bucketDelta(b, b)), null);
   });

@@ -113,7 +113,7 @@ describe('tracing with the SDK absent', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
     assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), { enabled: false, loaded: [] });
     // The same check sees the SDK in this process, where the apps above traced.
-    assert.ok(Object.keys(createRequire(import.meta.url).cache).some((k) => SDK.test(k)));
+    assert.ok(Object.keys(createRequire(import.meta.url).cache).some((k) => SDK.test(k)), 'the check sees the SDK where it is loaded');
   });
 });
 

@@ -105,7 +105,8 @@ describe('deploy/k8s', () => {
   });
 
   it('HPAs (autoscaling/v2) scale existing Deployments on CPU and on per-pod metrics an adapter rule exposes from pollcast’s own metrics', () => {
-    const exported = readFileSync('src/observability/prom-metrics.ts', 'utf8');
+    // Metric definitions live in several files of src/observability (prom-metrics.ts, sampled-gauges.ts).
+    const exported = readdirSync('src/observability').map((f) => readFileSync(join('src/observability', f), 'utf8')).join('\n');
     const adapter = get(builds['prometheus-adapter']!, 'ConfigMap', 'prometheus-adapter');
     const rules = (parse(adapter.data['config.yaml']) as { rules: Array<{ seriesQuery: string; name: { matches: string; as: string } }> }).rules;
     const hpas = base.filter((o) => o.kind === 'HorizontalPodAutoscaler');

@@ -149,7 +149,8 @@ export class VoteService {
     if (outcome.kind === 'key_reused') throw new PollcastError('idempotency_key_reused');
     if (outcome.kind === 'counted') this.#metrics.voteAccepted();
     else this.#metrics.voteRejected(outcome.kind === 'duplicate' ? 'already_voted' : outcome.code);
-    return this.#answer(this.#render(cmd, outcome), rate);
+    const rendered = this.#render(cmd, outcome);
+    return this.#answer(rendered, rate, rendered.voterToken ?? null);
   }
 
   #identify(poll: Poll, input: CastInput): string {
@@ -184,15 +185,19 @@ export class VoteService {
     return tightest;
   }
 
-  #answer(stored: StoredResponse, rate: CastAnswer['rate']): CastAnswer {
-    const token = /"voterToken":"([^"]+)"/.exec(stored.body)?.[1];
-    const answer: CastAnswer = { status: stored.status, body: stored.body, voterToken: token };
+  /**
+   * `token` is known for an answer rendered in this request (null: none); a stored answer being
+   * replayed carries it only inside its body, so only replays read it back from there.
+   */
+  #answer(stored: StoredResponse, rate: CastAnswer['rate'], token?: string | null): CastAnswer {
+    if (token === undefined) token = /"voterToken":"([^"]+)"/.exec(stored.body)?.[1] ?? null;
+    const answer: CastAnswer = { status: stored.status, body: stored.body, voterToken: token ?? undefined };
     if (rate) answer.rate = rate;
     return answer;
   }
 
   /** The exact answer for an outcome. Called inside the store transaction for idempotent votes. */
-  #render(cmd: VoteCommand, outcome: VoteOutcome): StoredResponse {
+  #render(cmd: VoteCommand, outcome: VoteOutcome): StoredResponse & { voterToken?: string | undefined } {
     const requestHash = cmd.idempotency?.requestHash ?? '';
     const voterToken = cmd.voterId.startsWith(DEVICE) ? this.tokens.issue(cmd.voterId.slice(DEVICE.length)) : undefined;
     switch (outcome.kind) {
@@ -200,6 +205,7 @@ export class VoteService {
         return {
           status: 201,
           requestHash,
+          voterToken,
           body: JSON.stringify({
             pollId: cmd.pollId,
             receiptId: outcome.vote.receiptId,
@@ -213,6 +219,7 @@ export class VoteService {
         return {
           status: 409,
           requestHash,
+          voterToken,
           body: problemBody('already_voted', undefined, {
             counted: { receiptId: outcome.counted.receiptId, optionIds: outcome.counted.optionIds, countedAt: new Date(outcome.counted.at).toISOString() },
             voterToken,

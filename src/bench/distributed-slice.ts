@@ -68,13 +68,14 @@ export function benchSlice(): BenchSlice {
       return r!;
     },
     async cleanup() {
-      await Promise.allSettled([query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`), deleteStream(prefix), deleteKeys(prefix)]);
+      await Promise.allSettled([query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`), deleteNatsStream(prefix, BENCH_SERVICES.nats), deleteRedisKeys(prefix, BENCH_SERVICES.redis)]);
     },
   };
 }
 
-async function deleteStream(prefix: string): Promise<void> {
-  const nc = await connect({ servers: BENCH_SERVICES.nats.split(','), timeout: 2_000 });
+/** Deletes the NATS stream of a key prefix (benchmarks and tests clean up with it). */
+export async function deleteNatsStream(prefix: string, natsUrl: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 2_000 });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(streamNames(prefix).stream).catch(() => false);
@@ -83,8 +84,9 @@ async function deleteStream(prefix: string): Promise<void> {
   }
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(BENCH_SERVICES.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+/** Deletes every Redis key under a prefix. */
+export async function deleteRedisKeys(prefix: string, redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     let cursor = '0';

@@ -5,10 +5,7 @@
  * drops the schema, deletes the stream and the prefix's Redis keys; it never throws.
  */
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
-import { streamNames } from '../../src/adapters/nats/nats-jetstream-setup.js';
+import { deleteNatsStream as deleteNatsStreamAt, deleteRedisKeys as deleteRedisKeysAt } from '../../src/bench/distributed-slice.js';
 import { dropSchema, PG_URL, scratchName } from './postgres.js';
 import { SERVICES } from './services.js';
 
@@ -27,30 +24,8 @@ export function schemaUrl(schema: string, base: string = PG_URL): string {
   return u.toString();
 }
 
-export async function deleteNatsStream(prefix: string): Promise<void> {
-  const nc = await connect({ servers: SERVICES.nats.url, timeout: 2_000 });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(streamNames(prefix).stream).catch(() => false);
-  } finally {
-    await nc.close();
-  }
-}
-
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(SERVICES.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const deleteNatsStream = (prefix: string): Promise<void> => deleteNatsStreamAt(prefix, SERVICES.nats.url);
+export const deleteRedisKeys = (prefix: string): Promise<void> => deleteRedisKeysAt(prefix, SERVICES.redis.url);
 
 export function distributedSlice(label = 'pollcast_t'): DistributedSlice {
   const schema = scratchName(label);

@@ -1,0 +1,117 @@
+/**
+ * The account store port: users, browser sessions, workspaces with member roles, API keys, and
+ * which polls belong to which workspace. Adapters: embedded (its own SQLite file under DATA_DIR)
+ * and PostgreSQL (the primary of DATABASE_URL, its own tables and migrations). Both pass
+ * test/contract/account-store-contract.ts.
+ *
+ * Contract:
+ * - Secrets never reach the store in the clear: sessions and API keys are looked up by a hash the
+ *   caller computes; passwords arrive as argon2id hashes.
+ * - Emails are stored and compared lower-cased (the caller lower-cases); one user per email.
+ * - A workspace always has at least one owner: `setRole`/`removeMember` refuse to leave it without
+ *   one (they return 'last_owner').
+ * - Times are epoch milliseconds.
+ */
+
+export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
+export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
+
+export const API_KEY_SCOPES = ['polls:read', 'polls:write', 'votes:write'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface Session {
+  /** sha256 of the cookie value, hex. */
+  idHash: string;
+  userId: string;
+  /** Sent back by the browser in X-CSRF-Token on every state-changing request. */
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: WorkspaceRole;
+}
+
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  /** The first characters of the key, shown in lists so an owner can tell keys apart. */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdBy: string;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface WorkspacePoll {
+  pollId: string;
+  workspaceId: string;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+export interface AccountStore {
+  readonly kind: string;
+  migrate(): Promise<void>;
+
+  /** False when the email is taken (nothing written). */
+  createUser(user: User): Promise<boolean>;
+  getUser(id: string): Promise<User | null>;
+  getUserByEmail(email: string): Promise<User | null>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
+  createSession(session: Session): Promise<void>;
+  /** The session if it exists and has not expired at `now`. */
+  getSession(idHash: string, now: number): Promise<Session | null>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of a user except `keepIdHash` (after a password change); returns how many. */
+  deleteUserSessions(userId: string, keepIdHash?: string): Promise<number>;
+
+  /** Creates the workspace with `ownerId` as its first owner, in one transaction. */
+  createWorkspace(workspace: Workspace, ownerId: string): Promise<void>;
+  getWorkspace(id: string): Promise<Workspace | null>;
+  /** Every workspace the user belongs to, with their role, oldest first. */
+  listWorkspaces(userId: string): Promise<Array<{ workspace: Workspace; role: WorkspaceRole }>>;
+  getRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null>;
+  listMembers(workspaceId: string): Promise<Member[]>;
+  /** Adds the user or changes their role. */
+  setRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<'ok' | 'last_owner'>;
+  removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'>;
+
+  createApiKey(key: ApiKey, keyHash: string): Promise<void>;
+  /** The key with this hash, revoked or not (the caller decides what a revoked key means). */
+  getApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
+  listApiKeys(workspaceId: string): Promise<ApiKey[]>;
+  /** False when no unrevoked key with this id is in the workspace. */
+  revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean>;
+  touchApiKey(keyId: string, now: number): Promise<void>;
+
+  addWorkspacePoll(entry: WorkspacePoll): Promise<void>;
+  getWorkspacePoll(pollId: string): Promise<WorkspacePoll | null>;
+  /** Newest first; `before` (createdAt) pages backwards. */
+  listWorkspacePolls(workspaceId: string, opts: { limit: number; before?: number }): Promise<WorkspacePoll[]>;
+  removeWorkspacePoll(pollId: string): Promise<void>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

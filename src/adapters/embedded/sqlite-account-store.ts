@@ -1,0 +1,371 @@
+/**
+ * The embedded account store: its own SQLite file (`accounts.db`) under DATA_DIR, in WAL mode,
+ * next to the vote store's file, so account writes never queue behind vote batches. Same
+ * durability choice as the vote store: EMBEDDED_SYNC=full fsyncs each commit.
+ *
+ * Foreign keys are on: a membership, session or API key names an existing user and workspace (an
+ * unknown one throws SQLITE_CONSTRAINT_FOREIGNKEY and writes nothing). Scopes are a JSON array.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  AccountStore,
+  ApiKey,
+  ApiKeyScope,
+  Member,
+  Session,
+  User,
+  Workspace,
+  WorkspacePoll,
+  WorkspaceRole,
+} from '../../ports/account-store.js';
+
+/** Versioned migrations, applied in order, one transaction each. Never edit one that shipped. */
+export const SQLITE_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE TABLE workspaces (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+  workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+  PRIMARY KEY (workspace_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships (user_id);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  key_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_workspace ON api_keys (workspace_id);
+CREATE TABLE workspace_polls (
+  poll_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  created_by TEXT,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX workspace_polls_recent ON workspace_polls (workspace_id, created_at DESC, poll_id DESC);
+`,
+  },
+];
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  prefix: string;
+  scopes: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+interface WorkspacePollRow {
+  poll_id: string;
+  workspace_id: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at });
+const toSession = (r: SessionRow): Session => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  csrfToken: r.csrf_token,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+const toWorkspace = (r: WorkspaceRow): Workspace => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const toApiKey = (r: ApiKeyRow): ApiKey => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  name: r.name,
+  prefix: r.prefix,
+  scopes: JSON.parse(r.scopes) as ApiKeyScope[],
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+});
+const toWorkspacePoll = (r: WorkspacePollRow): WorkspacePoll => ({
+  pollId: r.poll_id,
+  workspaceId: r.workspace_id,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
+
+type Stmt = Database.Statement;
+
+export class SqliteAccountStore implements AccountStore {
+  readonly kind = 'embedded';
+  readonly #db: Database.Database;
+  #s!: Record<string, Stmt>;
+  #closed = false;
+
+  constructor(opts: { dataDir: string; sync: 'full' | 'normal'; fileName?: string }) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.#db = new Database(join(opts.dataDir, opts.fileName ?? 'accounts.db'));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = ON');
+  }
+
+  async migrate(): Promise<void> {
+    const db = this.#db;
+    db.exec('CREATE TABLE IF NOT EXISTS account_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(db.prepare('SELECT version FROM account_migrations').pluck().all() as number[]);
+    for (const m of SQLITE_ACCOUNT_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO account_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+      }).immediate();
+    }
+    this.#prepare();
+  }
+
+  #prepare(): void {
+    const p = (sql: string) => this.#db.prepare(sql);
+    this.#s = {
+      insertUser: p('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING'),
+      getUser: p('SELECT * FROM users WHERE id = ?'),
+      getUserByEmail: p('SELECT * FROM users WHERE email = ?'),
+      setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
+
+      insertSession: p('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
+      getSession: p('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),
+      deleteSession: p('DELETE FROM sessions WHERE id_hash = ?'),
+      deleteUserSessions: p('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?'),
+
+      insertWorkspace: p('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)'),
+      getWorkspace: p('SELECT * FROM workspaces WHERE id = ?'),
+      listWorkspaces: p(
+        'SELECT w.id, w.name, w.created_at, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id',
+      ),
+      getRole: p('SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?').pluck(),
+      listMembers: p(
+        'SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email',
+      ),
+      countOwners: p("SELECT count(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'").pluck(),
+      upsertMember: p(
+        'INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role',
+      ),
+      deleteMember: p('DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?'),
+
+      insertApiKey: p(
+        'INSERT INTO api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getApiKeyByHash: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?`),
+      listApiKeys: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY created_at, id`),
+      revokeApiKey: p('UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL'),
+      // Concurrent requests may touch out of order: last_used_at never moves back.
+      touchApiKey: p('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?'),
+
+      insertWorkspacePoll: p('INSERT INTO workspace_polls (poll_id, workspace_id, created_by, created_at) VALUES (?, ?, ?, ?)'),
+      getWorkspacePoll: p('SELECT * FROM workspace_polls WHERE poll_id = ?'),
+      listWorkspacePolls: p(
+        'SELECT * FROM workspace_polls WHERE workspace_id = ? AND (? IS NULL OR created_at < ?) ORDER BY created_at DESC, poll_id DESC LIMIT ?',
+      ),
+      deleteWorkspacePoll: p('DELETE FROM workspace_polls WHERE poll_id = ?'),
+    };
+  }
+
+  // --- users ---
+
+  async createUser(user: User): Promise<boolean> {
+    return this.#s.insertUser!.run(user.id, user.email, user.name, user.passwordHash, user.createdAt).changes === 1;
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const row = this.#s.getUser!.get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    const row = this.#s.getUserByEmail!.get(email) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    this.#s.setPasswordHash!.run(passwordHash, userId);
+  }
+
+  // --- sessions ---
+
+  async createSession(session: Session): Promise<void> {
+    this.#s.insertSession!.run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt);
+  }
+
+  async getSession(idHash: string, now: number): Promise<Session | null> {
+    const row = this.#s.getSession!.get(idHash, now) as SessionRow | undefined;
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.#s.deleteSession!.run(idHash);
+  }
+
+  async deleteUserSessions(userId: string, keepIdHash?: string): Promise<number> {
+    return this.#s.deleteUserSessions!.run(userId, keepIdHash ?? null).changes;
+  }
+
+  // --- workspaces and members ---
+
+  async createWorkspace(workspace: Workspace, ownerId: string): Promise<void> {
+    this.#db.transaction(() => {
+      this.#s.insertWorkspace!.run(workspace.id, workspace.name, workspace.createdAt);
+      this.#s.upsertMember!.run(workspace.id, ownerId, 'owner');
+    }).immediate();
+  }
+
+  async getWorkspace(id: string): Promise<Workspace | null> {
+    const row = this.#s.getWorkspace!.get(id) as WorkspaceRow | undefined;
+    return row ? toWorkspace(row) : null;
+  }
+
+  async listWorkspaces(userId: string): Promise<Array<{ workspace: Workspace; role: WorkspaceRole }>> {
+    const rows = this.#s.listWorkspaces!.all(userId) as Array<WorkspaceRow & { role: WorkspaceRole }>;
+    return rows.map((r) => ({ workspace: toWorkspace(r), role: r.role }));
+  }
+
+  async getRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
+    return (this.#s.getRole!.get(workspaceId, userId) as WorkspaceRole | undefined) ?? null;
+  }
+
+  /** Ordered by email. */
+  async listMembers(workspaceId: string): Promise<Member[]> {
+    const rows = this.#s.listMembers!.all(workspaceId) as Array<{ id: string; email: string; name: string; role: WorkspaceRole }>;
+    return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role }));
+  }
+
+  /** The owner count and the change are one IMMEDIATE transaction (the write lock is taken first). */
+  async setRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<'ok' | 'last_owner'> {
+    return this.#db.transaction((): 'ok' | 'last_owner' => {
+      if (role !== 'owner' && this.#isLastOwner(workspaceId, userId)) return 'last_owner';
+      this.#s.upsertMember!.run(workspaceId, userId, role);
+      return 'ok';
+    }).immediate();
+  }
+
+  async removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'> {
+    return this.#db.transaction((): 'ok' | 'not_member' | 'last_owner' => {
+      if (this.#s.getRole!.get(workspaceId, userId) === undefined) return 'not_member';
+      if (this.#isLastOwner(workspaceId, userId)) return 'last_owner';
+      this.#s.deleteMember!.run(workspaceId, userId);
+      return 'ok';
+    }).immediate();
+  }
+
+  /** Inside a transaction: the user is an owner and no other owner exists. */
+  #isLastOwner(workspaceId: string, userId: string): boolean {
+    return this.#s.getRole!.get(workspaceId, userId) === 'owner' && (this.#s.countOwners!.get(workspaceId) as number) <= 1;
+  }
+
+  // --- API keys ---
+
+  async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
+    this.#s.insertApiKey!.run(
+      key.id, key.workspaceId, keyHash, key.name, key.prefix, JSON.stringify(key.scopes), key.createdBy, key.createdAt, key.revokedAt, key.lastUsedAt,
+    );
+  }
+
+  async getApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
+    const row = this.#s.getApiKeyByHash!.get(keyHash) as ApiKeyRow | undefined;
+    return row ? toApiKey(row) : null;
+  }
+
+  /** Oldest first, revoked keys included. */
+  async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
+    return (this.#s.listApiKeys!.all(workspaceId) as ApiKeyRow[]).map(toApiKey);
+  }
+
+  async revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean> {
+    return this.#s.revokeApiKey!.run(now, workspaceId, keyId).changes === 1;
+  }
+
+  async touchApiKey(keyId: string, now: number): Promise<void> {
+    this.#s.touchApiKey!.run(now, now, keyId);
+  }
+
+  // --- workspace polls ---
+
+  async addWorkspacePoll(entry: WorkspacePoll): Promise<void> {
+    this.#s.insertWorkspacePoll!.run(entry.pollId, entry.workspaceId, entry.createdBy, entry.createdAt);
+  }
+
+  async getWorkspacePoll(pollId: string): Promise<WorkspacePoll | null> {
+    const row = this.#s.getWorkspacePoll!.get(pollId) as WorkspacePollRow | undefined;
+    return row ? toWorkspacePoll(row) : null;
+  }
+
+  /** Ties on createdAt are ordered by poll id (descending); a page boundary inside a tie skips the rest of it. */
+  async listWorkspacePolls(workspaceId: string, opts: { limit: number; before?: number }): Promise<WorkspacePoll[]> {
+    const before = opts.before ?? null;
+    return (this.#s.listWorkspacePolls!.all(workspaceId, before, before, opts.limit) as WorkspacePollRow[]).map(toWorkspacePoll);
+  }
+
+  async removeWorkspacePoll(pollId: string): Promise<void> {
+    this.#s.deleteWorkspacePoll!.run(pollId);
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

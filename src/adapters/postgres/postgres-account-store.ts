@@ -1,0 +1,500 @@
+/**
+ * The PostgreSQL account store: its own tables and migrations (`account_migrations`) in the
+ * schema of DATABASE_URL (`?schema=name`, default `public`), on the primary only.
+ *
+ * Safe through PgBouncer in transaction pooling mode: table names are schema-qualified in the text
+ * (no `SET search_path`), statements are unnamed (plain parameterized queries), and the only
+ * settings and locks are transaction-scoped (`SET LOCAL`, `pg_advisory_xact_lock`).
+ *
+ * Errors are pg's own, never wrapped, so `isStoreOutage()` (src/http/problem.ts) recognises a
+ * database that is down by their `code`. The one exception is pg's client-side query timeout,
+ * which has no code: it is given `ETIMEDOUT` (a server that does not answer in time is an outage).
+ *
+ * Foreign keys: a membership, session or API key names an existing user and workspace (an unknown
+ * one throws 23503 and writes nothing).
+ */
+import pg from 'pg';
+import type {
+  AccountStore,
+  ApiKey,
+  ApiKeyScope,
+  Member,
+  Session,
+  User,
+  Workspace,
+  WorkspacePoll,
+  WorkspaceRole,
+} from '../../ports/account-store.js';
+import { isConnectionFailure } from './pg-errors.js';
+import { checkSchemaName } from './pg-sql.js';
+
+export interface PostgresAccountStoreOptions {
+  /** May carry `?schema=name`; removed before the URL reaches the driver. */
+  url: string;
+  /** Overrides `?schema=` in `url`. Tests give each run its own. */
+  schema?: string | undefined;
+  /** Default 4: account traffic is light next to votes. */
+  poolSize?: number | undefined;
+  /** Opening a connection or waiting for a pooled one. Default 3000. */
+  connectTimeoutMs?: number | undefined;
+  /** Client-side bound on one statement. Default 8000. */
+  queryTimeoutMs?: number | undefined;
+}
+
+/** `s` is the quoted schema name. Ids and hashes collate as "C" (byte order). Never edit one that shipped. */
+export const PG_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: (s: string) => string }> = [
+  {
+    version: 1,
+    sql: (s) => `
+CREATE TABLE ${s}.users (
+  id text COLLATE "C" PRIMARY KEY,
+  email text NOT NULL UNIQUE,
+  name text NOT NULL,
+  password_hash text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE ${s}.sessions (
+  id_hash text COLLATE "C" PRIMARY KEY,
+  user_id text COLLATE "C" NOT NULL REFERENCES ${s}.users (id) ON DELETE CASCADE,
+  csrf_token text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX sessions_user ON ${s}.sessions (user_id);
+CREATE INDEX sessions_expires ON ${s}.sessions (expires_at);
+CREATE TABLE ${s}.workspaces (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE ${s}.memberships (
+  workspace_id text COLLATE "C" NOT NULL REFERENCES ${s}.workspaces (id) ON DELETE CASCADE,
+  user_id text COLLATE "C" NOT NULL REFERENCES ${s}.users (id) ON DELETE CASCADE,
+  role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+  PRIMARY KEY (workspace_id, user_id)
+);
+CREATE INDEX memberships_user ON ${s}.memberships (user_id);
+CREATE TABLE ${s}.api_keys (
+  id text COLLATE "C" PRIMARY KEY,
+  workspace_id text COLLATE "C" NOT NULL REFERENCES ${s}.workspaces (id) ON DELETE CASCADE,
+  key_hash text COLLATE "C" NOT NULL UNIQUE,
+  name text NOT NULL,
+  prefix text NOT NULL,
+  scopes text[] NOT NULL,
+  created_by text COLLATE "C" NOT NULL,
+  created_at bigint NOT NULL,
+  revoked_at bigint,
+  last_used_at bigint
+);
+CREATE INDEX api_keys_workspace ON ${s}.api_keys (workspace_id);
+CREATE TABLE ${s}.workspace_polls (
+  poll_id text COLLATE "C" PRIMARY KEY,
+  workspace_id text COLLATE "C" NOT NULL REFERENCES ${s}.workspaces (id) ON DELETE CASCADE,
+  created_by text COLLATE "C",
+  created_at bigint NOT NULL
+);
+CREATE INDEX workspace_polls_recent ON ${s}.workspace_polls (workspace_id, created_at DESC, poll_id DESC);
+`,
+  },
+];
+
+/**
+ * The same key as the vote store's migrations (pg-migrations.ts): both run `CREATE SCHEMA IF NOT
+ * EXISTS`, which races (unique violation) when two transactions create one schema at once.
+ */
+const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
+const MIGRATE_TIMEOUT_MS = 300_000;
+
+/** int8 (epoch ms, counts) as numbers: every value stored is below 2^53. */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+interface WorkspacePollRow {
+  poll_id: string;
+  workspace_id: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at });
+const toSession = (r: SessionRow): Session => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  csrfToken: r.csrf_token,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+const toWorkspace = (r: WorkspaceRow): Workspace => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const toApiKey = (r: ApiKeyRow): ApiKey => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  name: r.name,
+  prefix: r.prefix,
+  scopes: r.scopes,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+});
+const toWorkspacePoll = (r: WorkspacePollRow): WorkspacePoll => ({
+  pollId: r.poll_id,
+  workspaceId: r.workspace_id,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
+
+/** pg's query timeout has no code; give it one isStoreOutage() knows. The error itself is kept. */
+function withOutageCode(err: unknown): unknown {
+  if (err instanceof Error && (err as { code?: unknown }).code === undefined && err.message === 'Query read timeout') {
+    Object.assign(err, { code: 'ETIMEDOUT' });
+  }
+  return err;
+}
+
+/** Our own query parameters (`schema`, and `shard` from the vote store's URLs), removed before pg sees the URL. */
+function splitUrl(raw: string): { url: string; schema: string | null } {
+  const u = new URL(raw);
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  u.searchParams.delete('shard');
+  return { url: u.toString(), schema };
+}
+
+type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+export class PostgresAccountStore implements AccountStore {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  /** The quoted schema, for the statement texts. */
+  readonly #s: string;
+  readonly #pool: pg.Pool;
+  readonly #queryTimeoutMs: number;
+  #closed = false;
+
+  constructor(o: PostgresAccountStoreOptions) {
+    const { url, schema } = splitUrl(o.url);
+    this.schema = checkSchemaName(o.schema ?? schema ?? 'public');
+    this.#s = `"${this.schema}"`;
+    this.#queryTimeoutMs = o.queryTimeoutMs ?? 8_000;
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: o.poolSize ?? 4,
+      connectionTimeoutMillis: o.connectTimeoutMs ?? 3_000,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+      allowExitOnIdle: true,
+      application_name: 'pollcast-accounts',
+      types,
+    });
+    // A broken idle connection is dropped by the pool; without listeners its error would crash
+    // the process. A checked-out client's failure reaches the caller through its pending query.
+    this.#pool.on('error', () => {});
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
+  }
+
+  #query(client: pg.PoolClient, timeoutMs: number): Query {
+    return <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+      client.query<R>({ text, values, query_timeout: timeoutMs } as pg.QueryConfig);
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (err) {
+      throw withOutageCode(err);
+    }
+  }
+
+  /** One statement in its own implicit transaction. */
+  async #one<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const client = await this.#connect();
+    let broken = false;
+    try {
+      return await this.#query(client, this.#queryTimeoutMs)<R>(text, values);
+    } catch (err) {
+      broken = isConnectionFailure(err);
+      throw withOutageCode(err);
+    } finally {
+      // A broken or timed-out connection is destroyed, never handed out again.
+      client.release(broken);
+    }
+  }
+
+  /** Runs `fn` in one transaction: commits what it did, or rolls back and rethrows. */
+  async #tx<T>(fn: (q: Query) => Promise<T>, timeoutMs = this.#queryTimeoutMs): Promise<T> {
+    const client = await this.#connect();
+    let broken = false;
+    try {
+      // A client that gives up does not release the server's locks: bound lock waits and idling
+      // inside the transaction on the server too (SET LOCAL: gone at commit, pooler-safe).
+      const lockMs = Math.max(100, Math.floor(timeoutMs * 0.75));
+      const idleMs = Math.max(100, Math.floor(timeoutMs * 0.9));
+      await client.query({
+        text: `BEGIN; SET LOCAL lock_timeout = ${lockMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
+        query_timeout: timeoutMs,
+      } as pg.QueryConfig);
+      const out = await fn(this.#query(client, timeoutMs));
+      await client.query({ text: 'COMMIT', query_timeout: timeoutMs } as pg.QueryConfig);
+      return out;
+    } catch (err) {
+      if (isConnectionFailure(err)) broken = true;
+      else await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(() => (broken = true));
+      throw withOutageCode(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const s = this.#s;
+    await this.#tx(async (q) => {
+      await q(MIGRATE_LOCK, [`pollcast:migrate:${this.schema}`]);
+      await q(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await q(`CREATE TABLE IF NOT EXISTS ${s}.account_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const done = new Set((await q<{ version: number }>(`SELECT version FROM ${s}.account_migrations`)).rows.map((r) => r.version));
+      for (const m of PG_ACCOUNT_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        // No parameters: sent as a simple query, so the text may hold several statements.
+        await q(m.sql(s));
+        await q(`INSERT INTO ${s}.account_migrations (version) VALUES ($1)`, [m.version]);
+      }
+    }, MIGRATE_TIMEOUT_MS);
+  }
+
+  // --- users ---
+
+  async createUser(user: User): Promise<boolean> {
+    const r = await this.#one(
+      `INSERT INTO ${this.#s}.users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING`,
+      [user.id, user.email, user.name, user.passwordHash, user.createdAt],
+    );
+    return r.rowCount === 1;
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const r = await this.#one<UserRow>(`SELECT id, email, name, password_hash, created_at FROM ${this.#s}.users WHERE id = $1`, [id]);
+    return r.rows[0] ? toUser(r.rows[0]) : null;
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    const r = await this.#one<UserRow>(`SELECT id, email, name, password_hash, created_at FROM ${this.#s}.users WHERE email = $1`, [email]);
+    return r.rows[0] ? toUser(r.rows[0]) : null;
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.#one(`UPDATE ${this.#s}.users SET password_hash = $2 WHERE id = $1`, [userId, passwordHash]);
+  }
+
+  // --- sessions ---
+
+  async createSession(session: Session): Promise<void> {
+    await this.#one(
+      `INSERT INTO ${this.#s}.sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt],
+    );
+  }
+
+  async getSession(idHash: string, now: number): Promise<Session | null> {
+    const r = await this.#one<SessionRow>(
+      `SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM ${this.#s}.sessions WHERE id_hash = $1 AND expires_at > $2`,
+      [idHash, now],
+    );
+    return r.rows[0] ? toSession(r.rows[0]) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.#one(`DELETE FROM ${this.#s}.sessions WHERE id_hash = $1`, [idHash]);
+  }
+
+  async deleteUserSessions(userId: string, keepIdHash?: string): Promise<number> {
+    const r = await this.#one(`DELETE FROM ${this.#s}.sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text`, [userId, keepIdHash ?? null]);
+    return r.rowCount ?? 0;
+  }
+
+  // --- workspaces and members ---
+
+  async createWorkspace(workspace: Workspace, ownerId: string): Promise<void> {
+    await this.#tx(async (q) => {
+      await q(`INSERT INTO ${this.#s}.workspaces (id, name, created_at) VALUES ($1, $2, $3)`, [workspace.id, workspace.name, workspace.createdAt]);
+      await q(`INSERT INTO ${this.#s}.memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')`, [workspace.id, ownerId]);
+    });
+  }
+
+  async getWorkspace(id: string): Promise<Workspace | null> {
+    const r = await this.#one<WorkspaceRow>(`SELECT id, name, created_at FROM ${this.#s}.workspaces WHERE id = $1`, [id]);
+    return r.rows[0] ? toWorkspace(r.rows[0]) : null;
+  }
+
+  async listWorkspaces(userId: string): Promise<Array<{ workspace: Workspace; role: WorkspaceRole }>> {
+    const r = await this.#one<WorkspaceRow & { role: WorkspaceRole }>(
+      `SELECT w.id, w.name, w.created_at, m.role FROM ${this.#s}.memberships m JOIN ${this.#s}.workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1 ORDER BY w.created_at, w.id`,
+      [userId],
+    );
+    return r.rows.map((row) => ({ workspace: toWorkspace(row), role: row.role }));
+  }
+
+  async getRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
+    const r = await this.#one<{ role: WorkspaceRole }>(`SELECT role FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2`, [workspaceId, userId]);
+    return r.rows[0]?.role ?? null;
+  }
+
+  /** Ordered by email. */
+  async listMembers(workspaceId: string): Promise<Member[]> {
+    const r = await this.#one<{ id: string; email: string; name: string; role: WorkspaceRole }>(
+      `SELECT u.id, u.email, u.name, m.role FROM ${this.#s}.memberships m JOIN ${this.#s}.users u ON u.id = m.user_id
+        WHERE m.workspace_id = $1 ORDER BY u.email`,
+      [workspaceId],
+    );
+    return r.rows.map((row) => ({ userId: row.id, email: row.email, name: row.name, role: row.role }));
+  }
+
+  async setRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<'ok' | 'last_owner'> {
+    return this.#tx(async (q): Promise<'ok' | 'last_owner'> => {
+      if (role !== 'owner' && (await this.#isLastOwner(q, workspaceId, userId))) return 'last_owner';
+      await q(
+        `INSERT INTO ${this.#s}.memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role`,
+        [workspaceId, userId, role],
+      );
+      return 'ok';
+    });
+  }
+
+  async removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'> {
+    return this.#tx(async (q): Promise<'ok' | 'not_member' | 'last_owner'> => {
+      if (await this.#isLastOwner(q, workspaceId, userId)) return 'last_owner';
+      const r = await q(`DELETE FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2`, [workspaceId, userId]);
+      return r.rowCount === 1 ? 'ok' : 'not_member';
+    });
+  }
+
+  /**
+   * Inside a transaction: locks the workspace row first, so membership changes of one workspace
+   * run one at a time (two owners demoting each other at once cannot both see "another owner
+   * left"). NO KEY UPDATE does not block inserts that only reference the workspace (API keys, polls).
+   */
+  async #isLastOwner(q: Query, workspaceId: string, userId: string): Promise<boolean> {
+    await q(`SELECT 1 FROM ${this.#s}.workspaces WHERE id = $1 FOR NO KEY UPDATE`, [workspaceId]);
+    const r = await q<{ role: WorkspaceRole; owners: number }>(
+      `SELECT m.role, (SELECT count(*) FROM ${this.#s}.memberships o WHERE o.workspace_id = $1 AND o.role = 'owner') AS owners
+         FROM ${this.#s}.memberships m WHERE m.workspace_id = $1 AND m.user_id = $2`,
+      [workspaceId, userId],
+    );
+    const row = r.rows[0];
+    return row !== undefined && row.role === 'owner' && row.owners <= 1;
+  }
+
+  // --- API keys ---
+
+  async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
+    await this.#one(
+      `INSERT INTO ${this.#s}.api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10)`,
+      [key.id, key.workspaceId, keyHash, key.name, key.prefix, key.scopes, key.createdBy, key.createdAt, key.revokedAt, key.lastUsedAt],
+    );
+  }
+
+  async getApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
+    const r = await this.#one<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM ${this.#s}.api_keys WHERE key_hash = $1`, [keyHash]);
+    return r.rows[0] ? toApiKey(r.rows[0]) : null;
+  }
+
+  /** Oldest first, revoked keys included. */
+  async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
+    const r = await this.#one<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM ${this.#s}.api_keys WHERE workspace_id = $1 ORDER BY created_at, id`, [workspaceId]);
+    return r.rows.map(toApiKey);
+  }
+
+  async revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean> {
+    const r = await this.#one(
+      `UPDATE ${this.#s}.api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL`,
+      [workspaceId, keyId, now],
+    );
+    return r.rowCount === 1;
+  }
+
+  /** Concurrent requests may touch out of order: last_used_at never moves back (greatest ignores NULL). */
+  async touchApiKey(keyId: string, now: number): Promise<void> {
+    await this.#one(`UPDATE ${this.#s}.api_keys SET last_used_at = greatest(last_used_at, $2::bigint) WHERE id = $1`, [keyId, now]);
+  }
+
+  // --- workspace polls ---
+
+  async addWorkspacePoll(entry: WorkspacePoll): Promise<void> {
+    await this.#one(
+      `INSERT INTO ${this.#s}.workspace_polls (poll_id, workspace_id, created_by, created_at) VALUES ($1, $2, $3, $4)`,
+      [entry.pollId, entry.workspaceId, entry.createdBy, entry.createdAt],
+    );
+  }
+
+  async getWorkspacePoll(pollId: string): Promise<WorkspacePoll | null> {
+    const r = await this.#one<WorkspacePollRow>(`SELECT poll_id, workspace_id, created_by, created_at FROM ${this.#s}.workspace_polls WHERE poll_id = $1`, [pollId]);
+    return r.rows[0] ? toWorkspacePoll(r.rows[0]) : null;
+  }
+
+  /** Ties on createdAt are ordered by poll id (descending); a page boundary inside a tie skips the rest of it. */
+  async listWorkspacePolls(workspaceId: string, opts: { limit: number; before?: number }): Promise<WorkspacePoll[]> {
+    const cols = 'poll_id, workspace_id, created_by, created_at';
+    const r =
+      opts.before === undefined
+        ? await this.#one<WorkspacePollRow>(
+            `SELECT ${cols} FROM ${this.#s}.workspace_polls WHERE workspace_id = $1 ORDER BY created_at DESC, poll_id DESC LIMIT $2`,
+            [workspaceId, opts.limit],
+          )
+        : await this.#one<WorkspacePollRow>(
+            `SELECT ${cols} FROM ${this.#s}.workspace_polls WHERE workspace_id = $1 AND created_at < $2 ORDER BY created_at DESC, poll_id DESC LIMIT $3`,
+            [workspaceId, opts.before, opts.limit],
+          );
+    return r.rows.map(toWorkspacePoll);
+  }
+
+  async removeWorkspacePoll(pollId: string): Promise<void> {
+    await this.#one(`DELETE FROM ${this.#s}.workspace_polls WHERE poll_id = $1`, [pollId]);
+  }
+
+  async ping(): Promise<void> {
+    await this.#one('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

@@ -82,13 +82,16 @@ export async function main(argv: string[]): Promise<void> {
     .option('--data-dir <dir>', 'embedded storage directory (env DATA_DIR, default ./data)')
     .action(async (o: { dataDir?: string }) => {
       const config = configOrExit({ dataDir: o.dataDir, role: 'all' });
-      const { createStore } = await import('./adapters/create.js');
+      const { createAccountStore, createStore } = await import('./adapters/create.js');
       const { store } = await createStore(config.store);
+      const accounts = await createAccountStore(config.store);
       try {
         await store.migrate();
+        await accounts.migrate();
         process.stdout.write(`migrations applied (${store.kind})\n`);
       } finally {
         await store.close();
+        await accounts.close();
       }
     });
 

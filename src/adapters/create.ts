@@ -3,6 +3,7 @@
  * embedded default never loads a driver it does not use. An unknown kind cannot compile.
  */
 import type { BusConfig, CacheConfig, Config, StoreConfig } from '../config.js';
+import type { AccountStore } from '../ports/account-store.js';
 import type { Cache } from '../ports/cache.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -29,6 +30,25 @@ export async function createStore(c: StoreConfig): Promise<{ store: Store; shard
     case 'postgres': {
       const { createPostgresStore } = await import('./postgres/create-postgres-store.js');
       return createPostgresStore(c);
+    }
+  }
+}
+
+/** Accounts live beside the votes: their own SQLite file, or their own tables on the primary (a small pool: light traffic). */
+export async function createAccountStore(c: StoreConfig): Promise<AccountStore> {
+  switch (c.kind) {
+    case 'embedded': {
+      const { SqliteAccountStore } = await import('./embedded/sqlite-account-store.js');
+      return new SqliteAccountStore({ dataDir: c.dataDir, sync: c.sync });
+    }
+    case 'postgres': {
+      const { PostgresAccountStore } = await import('./postgres/postgres-account-store.js');
+      return new PostgresAccountStore({
+        url: c.url,
+        poolSize: Math.min(c.poolSize, 4),
+        connectTimeoutMs: c.connectTimeoutMs,
+        queryTimeoutMs: c.queryTimeoutMs,
+      });
     }
   }
 }

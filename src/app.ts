@@ -5,7 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createPorts, type Ports } from './adapters/create.js';
+import { createAccountStore, createPorts, type Ports } from './adapters/create.js';
+import { PollAccess } from './core/access.js';
+import { AccountService } from './core/account-service.js';
+import { Authenticator } from './core/authenticator.js';
+import { InviteCodes } from './domain/invite-codes.js';
+import { ProofOfWork } from './domain/proof-of-work.js';
 import type { Config } from './config.js';
 import { PollDirectory } from './core/poll-directory.js';
 import { PollService } from './core/poll-service.js';
@@ -72,17 +77,28 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
 
   try {
     await store.migrate();
+    const accountStore = await createAccountStore(config.store);
+    cleanup.push({ name: 'account store', run: () => accountStore.close() });
+    await accountStore.migrate();
     const secret = config.secret ?? (await store.ensureSecret(randomBytes(32).toString('base64url')));
     const polls = new PollDirectory(store, cache, notifier, undefined, metrics);
     const results = new ResultsReader(store, cache, notifier, undefined, metrics);
     cleanup.push({ name: 'readers', run: () => (polls.close(), results.close()) });
-    const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount));
+    const auth = new Authenticator(accountStore, config.auth.cacheTtlMs);
+    const accounts = new AccountService(accountStore, auth, config.auth.sessionTtlMs);
+    const access = new PollAccess((w, u) => auth.role(w, u));
+    const invites = new InviteCodes(secret);
+    const pow = new ProofOfWork(secret);
+    const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount), access, { service: accounts, store: accountStore }, invites);
 
     let votes: VoteService | null = null;
     if (runs('api')) {
       votes = new VoteService(store, polls, limiter, notifier, new VoterTokens(secret), {
         groupCommit: config.groupCommit,
         rateLimit: config.rateLimit,
+        invites,
+        pow,
+        access,
         onBatch: (size, ms, ok) => metrics.batchCommitted(size, ms, ok),
         metrics,
         tracing,
@@ -133,7 +149,10 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     };
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
-    const http = await buildHttpServer({ config, polls: pollService, votes, results, hub, store, readiness, metrics, tracing }, logger);
+    const http = await buildHttpServer(
+      { config, polls: pollService, votes, results, hub, store, readiness, metrics, tracing, auth, accounts, accountStore, pow, limiter },
+      logger,
+    );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });
     cleanup.push({ name: 'http server', run: () => http.close() });
     // While accepted requests finish, the listener stays open and answers new ones 503 + Retry-After.

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 
 export const ROLES = ['all', 'api', 'realtime', 'worker'] as const;
@@ -39,12 +40,32 @@ export interface Config {
   bus: BusConfig;
   groupCommit: { maxBatch: number; maxWaitMs: number; maxInFlight: number; maxQueue: number };
   realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number };
-  rateLimit: { ipPerMinute: number; voterPerMinute: number };
+  rateLimit: {
+    ipPerMinute: number;
+    voterPerMinute: number;
+    /** Votes per minute per API key (open mode, server-side voting). */
+    apiKeyPerMinute: number;
+    /** Votes per minute into one poll, across every voter: a ceiling that protects the others. */
+    pollPerMinute: number;
+    /** Non-vote writes (create a poll, sign up, issue invites …) per minute per IP. */
+    writesPerMinute: number;
+    /** Login attempts per minute per email (and 5 × this per IP). */
+    loginPerMinute: number;
+  };
+  auth: {
+    sessionTtlMs: number;
+    /** How long a process trusts a session or API key it looked up; revocation elsewhere takes effect within it. */
+    cacheTtlMs: number;
+    /** How long a proof-of-work challenge stays valid. */
+    powChallengeTtlMs: number;
+  };
   /**
    * Addresses/CIDRs (or proxy-addr names: loopback, linklocal, uniquelocal) of the proxies whose
    * X-Forwarded-For is believed; empty: the socket's peer is the client.
    */
-  http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean; trustProxy: string[] };
+  http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean | 'auto'; trustProxy: string[] } & HttpLimits;
+  /** Thresholds past which new requests get 503 `overloaded` (src/http/overload-guard.ts); 0 turns one off. */
+  overload: OverloadConfig;
   schedulerIntervalMs: number;
   shutdownTimeoutMs: number;
   /** Between /readyz failing and new requests being refused, so load balancers stop routing first. */
@@ -52,6 +73,29 @@ export interface Config {
   /** Processes of this role on this machine (node:cluster when > 1; needs the distributed backends). */
   processes: number;
   observability: ObservabilityConfig;
+}
+
+/** Bounds on slow or hostile clients (src/http/hardening.ts). */
+export interface HttpLimits {
+  /** The request line and headers must arrive within this (slowloris); ≤ requestTimeoutMs. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections beyond this are refused at accept (server.maxConnections); 0: no cap. */
+  maxConnections: number;
+  /** Origins (scheme://host[:port]) allowed cross-origin access, credentials included; empty: none. */
+  corsOrigins: string[];
+}
+
+export interface OverloadConfig {
+  /** Mean event-loop delay over a 0.5 s sample, in ms. */
+  maxEventLoopDelayMs: number;
+  /** V8 heap in use, in bytes. */
+  maxHeapBytes: number;
+  /** Resident set size of the process, in bytes. */
+  maxRssBytes: number;
+  /** Votes waiting for or inside a group-commit batch (the api role's vote queue). */
+  maxQueue: number;
 }
 
 export interface ObservabilityConfig {
@@ -118,7 +162,14 @@ const schema = z.object({
   RATE_LIMIT_VOTER_PER_MIN: int(0, 1_000_000).default(120),
   BODY_LIMIT_BYTES: int(256, 10_000_000).default(65_536),
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  COOKIE_SECURE: bool.default(false),
+  RATE_LIMIT_API_KEY_PER_MIN: int(0, 100_000_000).default(600_000),
+  RATE_LIMIT_POLL_PER_MIN: int(0, 1_000_000_000).default(6_000_000),
+  RATE_LIMIT_WRITES_PER_MIN: int(0, 1_000_000).default(600),
+  RATE_LIMIT_LOGIN_PER_MIN: int(0, 10_000).default(10),
+  SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(24 * 14),
+  AUTH_CACHE_TTL_MS: int(0, 600_000).default(5_000),
+  POW_CHALLENGE_TTL_SEC: int(10, 86_400).default(300),
+  COOKIE_SECURE: z.union([z.literal('auto'), bool]).default('auto'),
   TRUST_PROXY: z
     .string()
     .transform((v) => (/^(false|0|no|none)$/i.test(v.trim()) ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
@@ -137,6 +188,29 @@ const schema = z.object({
   SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
+  HTTP_MAX_CONNECTIONS: int(0, 10_000_000).default(20_000),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(
+      z.array(z.string()).superRefine((list, ctx) => {
+        const bad = list.filter((v) => normalizeOrigin(v) === null);
+        if (bad.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of origins such as https://polls.example.com (scheme, host and port only; "*" is not accepted); not ${bad.map((b) => `"${b}"`).join(', ')}`,
+          });
+        }
+      }),
+    )
+    .transform((list) => [...new Set(list.map((v) => normalizeOrigin(v)!))])
+    .default([]),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(500),
+  OVERLOAD_MAX_HEAP_BYTES: int(0, 1e15).optional(),
+  OVERLOAD_MAX_RSS_BYTES: int(0, 1e15).default(0),
+  OVERLOAD_MAX_QUEUE: int(0, 100_000_000).optional(),
   POLLCAST_PROCESSES: int(1, 1024).optional(),
   METRICS_PORT: int(0, 65535).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
@@ -191,6 +265,9 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
 
   if ((e.DATABASE_REPLICA_URLS?.length || e.DATABASE_SHARD_URLS?.length) && !e.DATABASE_URL) {
     problems.push('DATABASE_URL: must be set when DATABASE_REPLICA_URLS or DATABASE_SHARD_URLS is set');
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) (got "${e.HTTP_HEADERS_TIMEOUT_MS}")`);
   }
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
   // The event-bus port is open for RabbitMQ (docs/broker.md), but no adapter ships yet.
@@ -259,12 +336,36 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       reconnectHintMs: e.SSE_RECONNECT_MS,
     },
-    rateLimit: { ipPerMinute: e.RATE_LIMIT_IP_PER_MIN, voterPerMinute: e.RATE_LIMIT_VOTER_PER_MIN },
+    rateLimit: {
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MIN,
+      voterPerMinute: e.RATE_LIMIT_VOTER_PER_MIN,
+      apiKeyPerMinute: e.RATE_LIMIT_API_KEY_PER_MIN,
+      pollPerMinute: e.RATE_LIMIT_POLL_PER_MIN,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MIN,
+      loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MIN,
+    },
+    auth: {
+      sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
+      cacheTtlMs: e.AUTH_CACHE_TTL_MS,
+      powChallengeTtlMs: e.POW_CHALLENGE_TTL_SEC * 1000,
+    },
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       cookieSecure: e.COOKIE_SECURE,
       trustProxy: e.TRUST_PROXY,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      corsOrigins: e.CORS_ORIGINS,
+    },
+    overload: {
+      maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      // Default: 90 % of V8's heap limit, short of the point where the process would die of it.
+      maxHeapBytes: e.OVERLOAD_MAX_HEAP_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+      maxRssBytes: e.OVERLOAD_MAX_RSS_BYTES,
+      // Default: twice what the committing batches can hold (2,000 with the defaults), so batches still fill.
+      maxQueue: e.OVERLOAD_MAX_QUEUE ?? 2 * e.GROUP_COMMIT_MAX_BATCH * e.GROUP_COMMIT_MAX_IN_FLIGHT,
     },
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -283,6 +384,19 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
 
 /** The variables pollcast reads, for `--help` and the README's table. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/** `scheme://host[:port]` as browsers send it in Origin, or null when `v` is not just an origin. */
+function normalizeOrigin(v: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return null;
+  }
+  const bare = (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+  // `new URL` also accepts "https://a.com/" and "https://a.com?": only the origin itself, or with one trailing slash.
+  return bare && /^https?:\/\/[^/?#]+\/?$/i.test(v) ? u.origin : null;
+}
 
 /** An IP, an IP/prefix, or a proxy-addr range name. */
 function isProxyAddress(v: string): boolean {

@@ -26,6 +26,8 @@ export class GroupCommitter<I, O> {
   #buffer: Array<Pending<I, O>> = [];
   #timer: NodeJS.Timeout | null = null;
   #inFlight = 0;
+  /** Items inside the batches committing now. */
+  #committing = 0;
   #idle: Array<() => void> = [];
 
   /**
@@ -40,9 +42,9 @@ export class GroupCommitter<I, O> {
     private readonly failsAll: (err: unknown) => boolean = () => false,
   ) {}
 
-  /** Items waiting or committing. */
+  /** Items waiting or committing (the overload guard compares it with OVERLOAD_MAX_QUEUE). */
   get depth(): number {
-    return this.#buffer.length + this.#inFlight * this.opts.maxBatch;
+    return this.#buffer.length + this.#committing;
   }
 
   submit(item: I): Promise<O> {
@@ -64,6 +66,7 @@ export class GroupCommitter<I, O> {
     while (this.#inFlight < this.opts.maxInFlight && this.#buffer.length > 0) {
       const batch = this.#buffer.splice(0, this.opts.maxBatch);
       this.#inFlight += 1;
+      this.#committing += batch.length;
       void this.#run(batch);
     }
   }
@@ -84,6 +87,7 @@ export class GroupCommitter<I, O> {
       }
     } finally {
       this.#inFlight -= 1;
+      this.#committing -= batch.length;
       // Items that arrived while this batch committed have waited long enough: go now.
       if (this.#buffer.length > 0) this.#kick();
       else if (this.#inFlight === 0) for (const r of this.#idle.splice(0)) r();

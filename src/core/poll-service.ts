@@ -1,14 +1,22 @@
-/** Poll lifecycle for owners: create, edit (draft only), open, close, delete. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/** Poll lifecycle: create (quick or in a workspace), edit (draft only), open, close, delete, invites. */
 import { newOwnerToken, newPollId } from '../domain/ids.js';
-import { createPoll, editPoll, effectiveStatus, transition, type Poll, type PollDraft, type PollPatch } from '../domain/poll.js';
+import { InviteCodes } from '../domain/invite-codes.js';
+import { createPoll, editPoll, effectiveStatus, LIMITS, transition, type Poll, type PollDraft, type PollPatch } from '../domain/poll.js';
 import { PollcastError } from '../errors.js';
+import type { AccountStore } from '../ports/account-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
+import { hashOwnerToken, isPollOwner, PollAccess } from './access.js';
+import type { AccountService } from './account-service.js';
+import type { ResolvedPrincipal } from './authenticator.js';
 import type { PollDirectory } from './poll-directory.js';
 
-export function hashOwnerToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+export { hashOwnerToken };
+
+/** Who asks: the resolved principal and the raw bearer token (a quick poll's owner token). */
+export interface Caller {
+  principal: ResolvedPrincipal;
+  bearer: string | undefined;
 }
 
 export class PollService {
@@ -17,49 +25,74 @@ export class PollService {
     private readonly polls: PollDirectory,
     private readonly notifier: Notifier,
     private readonly pickShard: () => number,
+    readonly access: PollAccess,
+    private readonly accounts: { service: AccountService; store: AccountStore } | null = null,
+    private readonly invites: InviteCodes | null = null,
   ) {}
 
-  async create(draft: PollDraft): Promise<{ poll: Poll; ownerToken: string }> {
-    const ownerToken = newOwnerToken();
-    const poll = createPoll(newPollId(this.pickShard()), draft, hashOwnerToken(ownerToken), Date.now());
+  /**
+   * Without `workspaceId`: a quick poll, managed by the owner token returned once. With it: the
+   * caller needs write access to the workspace (editor, owner, or a polls:write key).
+   */
+  async create(draft: PollDraft & { workspaceId?: string | undefined }, caller?: Caller): Promise<{ poll: Poll; ownerToken: string | null }> {
+    const { workspaceId, ...def } = draft;
+    let createdBy: string | null = null;
+    if (workspaceId !== undefined) {
+      if (!this.accounts || !caller) throw new PollcastError('workspace_not_found');
+      await this.accounts.service.workspace(caller.principal, workspaceId, 'write');
+      createdBy = caller.principal.kind === 'user' ? caller.principal.user.id : caller.principal.kind === 'apiKey' ? `key:${caller.principal.key.id}` : null;
+    }
+    const ownerToken = workspaceId === undefined ? newOwnerToken() : null;
+    const poll = createPoll(newPollId(this.pickShard()), def, ownerToken === null ? '' : hashOwnerToken(ownerToken), Date.now(), workspaceId ?? null);
     await this.store.createPoll(poll);
+    if (workspaceId !== undefined && this.accounts) {
+      await this.accounts.store.addWorkspacePoll({ pollId: poll.id, workspaceId, createdBy, createdAt: poll.createdAt });
+    }
     // A poll notice wakes the scheduler, which otherwise learns of a new due time only on its next tick.
     if (poll.opensAt !== null || poll.closesAt !== null) this.notifier.publish({ type: 'poll', pollId: poll.id });
     return { poll, ownerToken };
   }
 
-  async get(id: string): Promise<Poll> {
+  /** The poll if the caller may know it exists (a workspace-only poll is 404 to outsiders). */
+  async get(id: string, caller?: Caller): Promise<Poll> {
     const poll = await this.polls.get(id);
     if (!poll) throw new PollcastError('poll_not_found');
+    if (caller && poll.access !== 'link') await this.access.see(poll, caller.principal);
     return poll;
   }
 
-  /** True when `bearer` is this poll's owner token (constant-time comparison). */
+  /** Quick polls only: whether `bearer` is the owner token. */
   isOwner(poll: Poll, bearer: string | undefined): boolean {
-    if (!bearer) return false;
-    const a = Buffer.from(hashOwnerToken(bearer), 'hex');
-    const b = Buffer.from(poll.ownerTokenHash, 'hex');
-    return a.length === b.length && timingSafeEqual(a, b);
+    return isPollOwner(poll, bearer);
   }
 
-  async #owned(id: string, bearer: string | undefined): Promise<Poll> {
+  /** May the caller read owner-only data of this poll (hidden results, analytics)? */
+  mayRead(poll: Poll, caller: Caller): Promise<boolean> {
+    return this.access.may(poll, caller.principal, caller.bearer, 'read');
+  }
+
+  async #managed(id: string, caller: Caller, want: 'read' | 'write' = 'write'): Promise<Poll> {
     const poll = await this.polls.fresh(id);
     if (!poll) throw new PollcastError('poll_not_found');
-    if (!bearer) throw new PollcastError('owner_token_required');
-    if (!this.isOwner(poll, bearer)) throw new PollcastError('owner_token_invalid');
+    await this.access.require(poll, caller.principal, caller.bearer, want);
     return poll;
   }
 
-  async edit(id: string, bearer: string | undefined, patch: PollPatch): Promise<Poll> {
-    const poll = await this.#owned(id, bearer);
+  /** Owner-only reads (analytics): throws as `require(…, 'read')` does. */
+  readManaged(id: string, caller: Caller): Promise<Poll> {
+    return this.#managed(id, caller, 'read');
+  }
+
+  async edit(id: string, caller: Caller, patch: PollPatch): Promise<Poll> {
+    const poll = await this.#managed(id, caller);
     if (effectiveStatus(poll, Date.now()) !== 'draft') throw new PollcastError('poll_not_draft');
     const next = editPoll(poll, patch, Math.max(Date.now(), poll.updatedAt + 1));
     await this.#save(next, poll.updatedAt);
     return next;
   }
 
-  async setStatus(id: string, bearer: string | undefined, to: 'open' | 'closed'): Promise<Poll> {
-    const poll = await this.#owned(id, bearer);
+  async setStatus(id: string, caller: Caller, to: 'open' | 'closed'): Promise<Poll> {
+    const poll = await this.#managed(id, caller);
     const now = Math.max(Date.now(), poll.updatedAt + 1);
     const current = { ...poll, status: effectiveStatus(poll, now) };
     const next = transition(current, to, now);
@@ -67,10 +100,32 @@ export class PollService {
     return next;
   }
 
-  async delete(id: string, bearer: string | undefined): Promise<void> {
-    await this.#owned(id, bearer);
+  async delete(id: string, caller: Caller): Promise<void> {
+    const poll = await this.#managed(id, caller);
     await this.store.deletePoll(id);
+    if (poll.workspaceId !== null) await this.accounts?.store.removeWorkspacePoll(id);
     await this.polls.changed(id);
+  }
+
+  /**
+   * Issues `count` more invite codes for an invite poll. The issued count is raised with an
+   * optimistic write (retried on a concurrent change), so two requests never hand out one serial.
+   */
+  async issueInvites(id: string, caller: Caller, count: number): Promise<{ codes: string[]; issued: number }> {
+    if (!this.invites) throw new PollcastError('not_found');
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const poll = await this.#managed(id, caller);
+      if (poll.identityMode !== 'invite') throw new PollcastError('invalid_poll', 'invite codes are for polls with identityMode "invite"', { field: 'identityMode' });
+      if (poll.invitesIssued + count > LIMITS.invitesPerPoll) {
+        throw new PollcastError('invalid_poll', `a poll has at most ${LIMITS.invitesPerPoll} invite codes`, { field: 'count' });
+      }
+      const next: Poll = { ...poll, invitesIssued: poll.invitesIssued + count, updatedAt: Math.max(Date.now(), poll.updatedAt + 1) };
+      const version = await this.store.updatePoll(next, poll.updatedAt);
+      if (version === null) continue;
+      await this.polls.changed(id);
+      return { codes: this.invites.issue(id, poll.invitesIssued, count), issued: next.invitesIssued };
+    }
+    throw new PollcastError('invalid_transition', 'the poll kept changing meanwhile: retry');
   }
 
   async #save(next: Poll, expectedUpdatedAt: number): Promise<void> {

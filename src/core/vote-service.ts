@@ -16,6 +16,11 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
 import { GroupCommitter, type BatchObserver, type GroupCommitOptions } from './group-commit.js';
 import type { PollDirectory } from './poll-directory.js';
+import { isPollOwner, type PollAccess } from './access.js';
+import type { ResolvedPrincipal } from './authenticator.js';
+import { ANONYMOUS } from '../domain/principal.js';
+import type { InviteCodes } from '../domain/invite-codes.js';
+import type { ProofOfWork } from '../domain/proof-of-work.js';
 
 export interface CastInput {
   pollId: string;
@@ -24,8 +29,16 @@ export interface CastInput {
   voterId?: string | undefined;
   /** `device` mode: the token from X-Voter-Token or the cookie, if any. */
   voterToken?: string | undefined;
+  /** `invite` mode: the voter's one-time code. */
+  inviteCode?: string | undefined;
+  /** A solved proof-of-work challenge, for polls that ask for one. */
+  pow?: { challenge: string; solution: string } | undefined;
   idempotencyKey?: string | undefined;
   ip: string;
+  /** The Authorization bearer (an API key or a quick poll's owner token), if any. */
+  bearer?: string | undefined;
+  /** Resolves the caller's session or API key; called only when the poll's mode or access needs it. */
+  principal?: () => Promise<ResolvedPrincipal>;
 }
 
 export interface CastAnswer {
@@ -41,11 +54,20 @@ const isStoreUnavailable = (err: unknown) => err instanceof PollcastError && err
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const DEVICE = 'd:';
 const NAMED = 'o:';
+const ACCOUNT = 'a:';
+const INVITE = 'i:';
+/** A per-address cap lasts as long as a poll can reasonably run. */
+const IP_CAP_WINDOW_MS = 400 * 24 * 3_600_000;
+const anonymous = async (): Promise<ResolvedPrincipal> => ANONYMOUS;
 
 export interface VoteServiceOptions {
   groupCommit: GroupCommitOptions;
-  rateLimit: { ipPerMinute: number; voterPerMinute: number };
+  rateLimit: { ipPerMinute: number; voterPerMinute: number; apiKeyPerMinute?: number; pollPerMinute?: number };
   onBatch?: BatchObserver;
+  /** Needed by invite polls, proof-of-work polls and workspace-only polls; absent: those votes are refused. */
+  invites?: InviteCodes;
+  pow?: ProofOfWork;
+  access?: PollAccess;
   metrics?: Metrics;
   tracing?: Tracing;
 }
@@ -114,9 +136,18 @@ export class VoteService {
   async #cast(input: CastInput): Promise<CastAnswer> {
     const poll = await this.polls.get(input.pollId);
     if (!poll) throw new PollcastError('poll_not_found');
-    const voterId = this.#identify(poll, input);
+    // Workspace-only polls: outsiders are told nothing (404), whatever the identity mode.
+    let principal: ResolvedPrincipal | null = null;
+    const who = async () => (principal ??= await (input.principal ?? anonymous)());
+    if (poll.access === 'workspace') {
+      if (!this.opts.access) throw new PollcastError('poll_not_found');
+      await this.opts.access.see(poll, await who());
+    }
+    const voterId = await this.#identify(poll, input, who);
+    const pow = poll.powDifficulty > 0 && poll.identityMode === 'device' ? this.#checkPow(poll, input) : null;
 
-    const rate = await this.#rateLimit(input.ip, voterId);
+    const keyId = principal !== null && (principal as ResolvedPrincipal).kind === 'apiKey' ? (principal as Extract<ResolvedPrincipal, { kind: 'apiKey' }>).key.id : null;
+    const rate = await this.#rateLimit(input.ip, voterId, keyId, poll.id);
 
     let idempotency: VoteCommand['idempotency'];
     if (input.idempotencyKey !== undefined) {
@@ -135,6 +166,15 @@ export class VoteService {
 
     assertVotingOpen(poll, Date.now());
     const optionIds = normalizeChoice(poll, input.optionIds);
+    // Single-use checks spend something: only for a vote that is otherwise ready to go.
+    if (pow) {
+      const fresh = await this.limiter.hit(`pow:${pow.nonce}`, 1, Math.max(1000, pow.expiresAt - Date.now()));
+      if (!fresh.allowed) throw new PollcastError('proof_of_work_invalid', 'this challenge was already used: get a new one');
+    }
+    if (poll.ipCap !== null) {
+      const d = await this.limiter.hit(`ipcap:${poll.id}:${input.ip}`, poll.ipCap, IP_CAP_WINDOW_MS);
+      if (!d.allowed) throw new PollcastError('ip_cap_reached', undefined, { limit: poll.ipCap });
+    }
     const cmd: VoteCommand = { pollId: poll.id, voterId, optionIds, receiptId: newReceiptId(), at: Date.now() };
     if (idempotency) cmd.idempotency = idempotency;
     if (this.#tracing.enabled) {
@@ -153,34 +193,71 @@ export class VoteService {
     return this.#answer(rendered, rate, rendered.voterToken ?? null);
   }
 
-  #identify(poll: Poll, input: CastInput): string {
-    if (poll.identityMode === 'open') {
-      if (input.voterId === undefined) throw new PollcastError('voter_id_required');
-      if (input.voterId.length === 0 || input.voterId.length > LIMITS.voterIdMax) {
-        throw new PollcastError('validation_failed', `voterId must be 1–${LIMITS.voterIdMax} characters`);
+  async #identify(poll: Poll, input: CastInput, who: () => Promise<ResolvedPrincipal>): Promise<string> {
+    const mode = poll.identityMode;
+    if (mode !== 'open' && input.voterId !== undefined) throw new PollcastError('voter_id_not_allowed');
+    switch (mode) {
+      case 'open': {
+        if (input.voterId === undefined) throw new PollcastError('voter_id_required');
+        if (input.voterId.length === 0 || input.voterId.length > LIMITS.voterIdMax) {
+          throw new PollcastError('validation_failed', `voterId must be 1–${LIMITS.voterIdMax} characters`);
+        }
+        await this.#requireTrustedCaller(poll, input, who);
+        return NAMED + input.voterId;
       }
-      return NAMED + input.voterId;
+      case 'account': {
+        const p = await who();
+        if (p.kind !== 'user') throw new PollcastError('csrfFailed' in p ? 'csrf_token_invalid' : 'login_required');
+        return ACCOUNT + p.user.id;
+      }
+      case 'invite': {
+        if (input.inviteCode === undefined) throw new PollcastError('invite_code_required');
+        const serial = this.opts.invites?.verify(poll.id, input.inviteCode, poll.invitesIssued) ?? null;
+        if (serial === null) throw new PollcastError('invite_code_invalid');
+        return INVITE + serial;
+      }
+      case 'device': {
+        if (input.voterToken === undefined) return DEVICE + newVoterId();
+        const id = this.tokens.verify(input.voterToken);
+        if (id === null) throw new PollcastError('voter_token_invalid');
+        return DEVICE + id;
+      }
     }
-    if (input.voterId !== undefined) throw new PollcastError('voter_id_not_allowed');
-    if (input.voterToken === undefined) return DEVICE + newVoterId();
-    const id = this.tokens.verify(input.voterToken);
-    if (id === null) throw new PollcastError('voter_token_invalid');
-    return DEVICE + id;
   }
 
-  async #rateLimit(ip: string, voterId: string): Promise<CastAnswer['rate']> {
-    const { ipPerMinute, voterPerMinute } = this.opts.rateLimit;
+  /** `open` mode: an API key of the poll's workspace with votes:write, or a quick poll's owner token. */
+  async #requireTrustedCaller(poll: Poll, input: CastInput, who: () => Promise<ResolvedPrincipal>): Promise<void> {
+    if (input.bearer === undefined) throw new PollcastError('trusted_caller_required');
+    if (poll.workspaceId === null && isPollOwner(poll, input.bearer)) return;
+    const p = await who();
+    if (p.kind === 'apiKey' && p.key.workspaceId === poll.workspaceId && p.key.scopes.includes('votes:write')) return;
+    if (p.kind === 'apiKey' && p.key.workspaceId === poll.workspaceId) throw new PollcastError('insufficient_scope', 'naming voters needs the votes:write scope');
+    throw new PollcastError(p.kind === 'apiKey' ? 'forbidden' : 'trusted_caller_required');
+  }
+
+  #checkPow(poll: Poll, input: CastInput): { nonce: string; expiresAt: number } {
+    if (input.pow === undefined) throw new PollcastError('proof_of_work_required', undefined, { challenge: `/v1/polls/${poll.id}/challenge` });
+    const r = this.opts.pow?.verify(poll.id, poll.powDifficulty, input.pow.challenge, input.pow.solution, Date.now());
+    if (!r || !r.ok) throw new PollcastError('proof_of_work_invalid');
+    return r;
+  }
+
+  async #rateLimit(ip: string, voterId: string, keyId: string | null, pollId: string): Promise<CastAnswer['rate']> {
+    const { ipPerMinute, voterPerMinute, apiKeyPerMinute = 0, pollPerMinute = 0 } = this.opts.rateLimit;
     let tightest: CastAnswer['rate'];
     const check = async (key: string, limit: number) => {
       const d = await this.limiter.hit(key, limit, 60_000);
       const resetSec = Math.max(1, Math.ceil(d.resetMs / 1000));
-      if (!d.allowed) throw new PollcastError('rate_limited', undefined, { limit }, resetSec);
+      if (!d.allowed) throw new PollcastError('rate_limited', undefined, { limit, scope: key.slice(0, key.indexOf(':')) }, resetSec);
       if (!tightest || d.remaining < tightest.remaining) tightest = { limit, remaining: d.remaining, resetSec };
     };
-    // Both checks go out together (one pipelined round trip on Redis).
+    // Every check goes out together (one pipelined round trip on Redis). The per-IP limit is a
+    // high ceiling (a lecture hall shares one address); the per-voter limit carries the load.
     const checks: Array<Promise<void>> = [];
     if (ipPerMinute > 0) checks.push(check('ip:' + ip, ipPerMinute));
-    if (voterPerMinute > 0) checks.push(check('voter:' + voterId, voterPerMinute));
+    if (voterPerMinute > 0) checks.push(check('voter:' + pollId + ':' + voterId, voterPerMinute));
+    if (keyId !== null && apiKeyPerMinute > 0) checks.push(check('key:' + keyId, apiKeyPerMinute));
+    if (pollPerMinute > 0) checks.push(check('poll:' + pollId, pollPerMinute));
     await Promise.all(checks);
     return tightest;
   }
@@ -242,16 +319,35 @@ export class VoteService {
   }
 
   /** The stored vote of the voter a request names, or null. Reads the primary. */
-  async findVote(poll: Poll, voterToken: string | undefined, voterId: string | undefined) {
+  async findVote(poll: Poll, who: { voterToken?: string | undefined; voterId?: string | undefined; inviteCode?: string | undefined; bearer?: string | undefined; principal?: () => Promise<ResolvedPrincipal> }) {
     let key: string;
-    if (poll.identityMode === 'open') {
-      if (voterId === undefined) throw new PollcastError('voter_id_required');
-      key = NAMED + voterId;
-    } else {
-      if (voterToken === undefined) return null;
-      const id = this.tokens.verify(voterToken);
-      if (id === null) throw new PollcastError('voter_token_invalid');
-      key = DEVICE + id;
+    const principal = who.principal ?? anonymous;
+    if (poll.access === 'workspace') await this.opts.access?.see(poll, await principal());
+    switch (poll.identityMode) {
+      case 'open':
+        if (who.voterId === undefined) throw new PollcastError('voter_id_required');
+        await this.#requireTrustedCaller(poll, who as CastInput, principal);
+        key = NAMED + who.voterId;
+        break;
+      case 'account': {
+        const p = await principal();
+        if (p.kind !== 'user') throw new PollcastError('login_required');
+        key = ACCOUNT + p.user.id;
+        break;
+      }
+      case 'invite': {
+        if (who.inviteCode === undefined) throw new PollcastError('invite_code_required');
+        const serial = this.opts.invites?.verify(poll.id, who.inviteCode, poll.invitesIssued) ?? null;
+        if (serial === null) throw new PollcastError('invite_code_invalid');
+        key = INVITE + serial;
+        break;
+      }
+      case 'device': {
+        if (who.voterToken === undefined) return null;
+        const id = this.tokens.verify(who.voterToken);
+        if (id === null) throw new PollcastError('voter_token_invalid');
+        key = DEVICE + id;
+      }
     }
     return this.store.getVote(poll.id, key);
   }

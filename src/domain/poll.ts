@@ -5,12 +5,20 @@ import { newOptionId } from './ids.js';
 export const POLL_KINDS = ['single', 'multiple'] as const;
 export const POLL_STATUSES = ['draft', 'open', 'closed'] as const;
 export const RESULTS_VISIBILITIES = ['live', 'after_close', 'owner_only'] as const;
-export const IDENTITY_MODES = ['device', 'open'] as const;
+/**
+ * How voters are identified (docs/voting.md states each mode's guarantee):
+ * device — a signed voter token (cookie); account — logged-in users; invite — one-time codes;
+ * open — a trusted caller (API key, or the owner token of a quick poll) names the voter.
+ */
+export const IDENTITY_MODES = ['device', 'account', 'invite', 'open'] as const;
+/** link: anyone with the link; workspace: members of the poll's workspace only (others get 404). */
+export const POLL_ACCESS = ['link', 'workspace'] as const;
 
 export type PollKind = (typeof POLL_KINDS)[number];
 export type PollStatus = (typeof POLL_STATUSES)[number];
 export type ResultsVisibility = (typeof RESULTS_VISIBILITIES)[number];
 export type IdentityMode = (typeof IDENTITY_MODES)[number];
+export type PollAccess = (typeof POLL_ACCESS)[number];
 
 export const LIMITS = {
   questionMax: 500,
@@ -18,6 +26,12 @@ export const LIMITS = {
   optionsMax: 100,
   optionTextMax: 200,
   voterIdMax: 128,
+  /** Votes counted from one IP address per poll, when a poll sets ipCap. */
+  ipCapMax: 1_000_000,
+  /** Proof-of-work cost in leading zero bits of SHA-256 (each bit doubles the work). */
+  powDifficultyMax: 24,
+  invitesPerRequest: 100_000,
+  invitesPerPoll: 10_000_000,
 } as const;
 
 export interface PollOption {
@@ -38,7 +52,17 @@ export interface Poll {
   resultsVisibility: ResultsVisibility;
   identityMode: IdentityMode;
   allowChange: boolean;
+  /** sha256 of the owner token of a quick (anonymous) poll; '' for a workspace poll, managed by roles. */
   ownerTokenHash: string;
+  /** The workspace that owns the poll; null for a quick poll managed by its owner token. */
+  workspaceId: string | null;
+  access: PollAccess;
+  /** At most this many votes counted per client IP in this poll; null: no cap. */
+  ipCap: number | null;
+  /** Leading zero bits of proof of work a device vote must carry; 0: none. */
+  powDifficulty: number;
+  /** Invite codes issued so far (serials 0 … invitesIssued-1 are valid). */
+  invitesIssued: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -55,9 +79,17 @@ export interface PollDraft {
   resultsVisibility?: ResultsVisibility;
   identityMode?: IdentityMode;
   allowChange?: boolean;
+  access?: PollAccess;
+  ipCap?: number | null;
+  powDifficulty?: number;
 }
 
 export type PollPatch = Partial<Omit<PollDraft, 'status'>>;
+
+/** Fields added after polls were first stored: a poll read back without them gets their defaults. */
+export function withPollDefaults(p: Omit<Poll, 'workspaceId' | 'access' | 'ipCap' | 'powDifficulty' | 'invitesIssued'> & Partial<Poll>): Poll {
+  return { workspaceId: null, access: 'link', ipCap: null, powDifficulty: 0, invitesIssued: 0, ...p };
+}
 
 function parseTime(field: string, value: string | null | undefined): number | null {
   if (value === null || value === undefined) return null;
@@ -102,12 +134,24 @@ function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boole
   if (p.opensAt !== null && p.closesAt !== null && p.closesAt <= p.opensAt) {
     throw new PollcastError('invalid_poll', 'closesAt must be after opensAt', { field: 'closesAt' });
   }
+  if (p.access === 'workspace' && p.workspaceId === null) {
+    throw new PollcastError('invalid_poll', 'access "workspace" needs a poll that belongs to a workspace', { field: 'access' });
+  }
+  if (p.identityMode === 'account' && p.workspaceId === null) {
+    throw new PollcastError('invalid_poll', 'identityMode "account" needs a poll that belongs to a workspace (log in to create one)', { field: 'identityMode' });
+  }
+  if (p.ipCap !== null && (!Number.isInteger(p.ipCap) || p.ipCap < 1 || p.ipCap > LIMITS.ipCapMax)) {
+    throw new PollcastError('invalid_poll', `ipCap must be 1–${LIMITS.ipCapMax} or null`, { field: 'ipCap' });
+  }
+  if (!Number.isInteger(p.powDifficulty) || p.powDifficulty < 0 || p.powDifficulty > LIMITS.powDifficultyMax) {
+    throw new PollcastError('invalid_poll', `powDifficulty must be 0–${LIMITS.powDifficultyMax}`, { field: 'powDifficulty' });
+  }
   if (creating && p.closesAt !== null && p.closesAt <= now) {
     throw new PollcastError('invalid_poll', 'closesAt must be in the future', { field: 'closesAt' });
   }
 }
 
-export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string, now: number): Poll {
+export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string, now: number, workspaceId: string | null = null): Poll {
   const kind = draft.kind ?? 'single';
   const options = normalizeOptions(draft.options);
   const opensAt = parseTime('opensAt', draft.opensAt);
@@ -126,6 +170,11 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
     identityMode: draft.identityMode ?? 'device',
     allowChange: draft.allowChange ?? false,
     ownerTokenHash,
+    workspaceId,
+    access: draft.access ?? 'link',
+    ipCap: draft.ipCap ?? null,
+    powDifficulty: draft.powDifficulty ?? 0,
+    invitesIssued: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -150,6 +199,9 @@ export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
     resultsVisibility: patch.resultsVisibility ?? poll.resultsVisibility,
     identityMode: patch.identityMode ?? poll.identityMode,
     allowChange: patch.allowChange ?? poll.allowChange,
+    access: patch.access ?? poll.access,
+    ipCap: patch.ipCap !== undefined ? patch.ipCap : poll.ipCap,
+    powDifficulty: patch.powDifficulty ?? poll.powDifficulty,
     updatedAt: now,
   };
   checkPoll(next, now, patch.closesAt !== undefined);
@@ -211,6 +263,10 @@ export function publicPoll(poll: Poll, now: number) {
     resultsVisibility: poll.resultsVisibility,
     identityMode: poll.identityMode,
     allowChange: poll.allowChange,
+    workspaceId: poll.workspaceId,
+    access: poll.access,
+    ipCap: poll.ipCap,
+    powDifficulty: poll.powDifficulty,
     createdAt: new Date(poll.createdAt).toISOString(),
     updatedAt: new Date(poll.updatedAt).toISOString(),
   };

@@ -1,5 +1,10 @@
 /** What the HTTP routes need from the composition root. Routes see services, never adapters. */
 import type { Config } from '../config.js';
+import type { AccountService } from '../core/account-service.js';
+import type { AccountStore } from '../ports/account-store.js';
+import type { Authenticator } from '../core/authenticator.js';
+import type { ProofOfWork } from '../domain/proof-of-work.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { PollService } from '../core/poll-service.js';
 import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
@@ -31,6 +36,12 @@ export interface HttpDeps {
   hub: ResultsHub | null;
   store: Store;
   readiness: Readiness;
+  /** Absent in tools that build a bare server: account routes are then not served. */
+  auth?: Authenticator | null;
+  accounts?: AccountService | null;
+  accountStore?: AccountStore | null;
+  pow?: ProofOfWork | null;
+  limiter?: RateLimiter | null;
   /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */
   metrics?: ScrapableMetrics;
   tracing?: Tracing;

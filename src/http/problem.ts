@@ -6,7 +6,18 @@ export const PROBLEM_TYPE = 'application/problem+json';
 
 export function sendProblem(reply: FastifyReply, err: PollcastError): FastifyReply {
   if (err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
+  if (err.code === 'rate_limited' && typeof err.extra?.limit === 'number') {
+    reply.header('ratelimit', `limit=${err.extra.limit}, remaining=0, reset=${err.retryAfterSec ?? 60}`);
+  }
+  // A body too large, or a large one still arriving when the request is refused (shed at the door):
+  // close the connection after the answer rather than read and discard the rest. A small body is
+  // left alone (it came with the headers; the connection stays usable).
+  if (err.code === 'body_too_large' || (!reply.request.raw.complete && largeBody(reply.request.headers))) reply.header('connection', 'close');
   return reply.code(err.status).type(PROBLEM_TYPE).send(problemBody(err.code, err.message, err.extra));
+}
+
+function largeBody(h: FastifyRequest['headers']): boolean {
+  return h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 16_384;
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -4,7 +4,7 @@
  */
 import type {} from '@fastify/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { IDENTITY_MODES, LIMITS, POLL_KINDS, POLL_STATUSES, RESULTS_VISIBILITIES } from '../domain/poll.js';
+import { IDENTITY_MODES, LIMITS, POLL_ACCESS, POLL_KINDS, POLL_STATUSES, RESULTS_VISIBILITIES } from '../domain/poll.js';
 
 const strict = { additionalProperties: false } as const;
 const lit = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
@@ -25,7 +25,12 @@ const pollFields = {
   resultsVisibility: lit(RESULTS_VISIBILITIES),
   identityMode: lit(IDENTITY_MODES),
   allowChange: Type.Boolean(),
+  access: lit(POLL_ACCESS),
+  ipCap: Type.Union([Type.Integer({ minimum: 1, maximum: LIMITS.ipCapMax }), Type.Null()]),
+  powDifficulty: Type.Integer({ minimum: 0, maximum: LIMITS.powDifficultyMax }),
 };
+
+export const WorkspaceId = Type.String({ pattern: '^w_[A-Za-z0-9]{12}$', maxLength: 14 });
 
 export const CreatePollBody = Type.Object(
   {
@@ -39,6 +44,10 @@ export const CreatePollBody = Type.Object(
     resultsVisibility: Type.Optional(pollFields.resultsVisibility),
     identityMode: Type.Optional(pollFields.identityMode),
     allowChange: Type.Optional(pollFields.allowChange),
+    access: Type.Optional(pollFields.access),
+    ipCap: Type.Optional(pollFields.ipCap),
+    powDifficulty: Type.Optional(pollFields.powDifficulty),
+    workspaceId: Type.Optional(WorkspaceId),
   },
   { ...strict, $id: 'CreatePoll' },
 );
@@ -55,6 +64,9 @@ export const EditPollBody = Type.Object(
     resultsVisibility: Type.Optional(pollFields.resultsVisibility),
     identityMode: Type.Optional(pollFields.identityMode),
     allowChange: Type.Optional(pollFields.allowChange),
+    access: Type.Optional(pollFields.access),
+    ipCap: Type.Optional(pollFields.ipCap),
+    powDifficulty: Type.Optional(pollFields.powDifficulty),
   },
   { ...strict, minProperties: 1 },
 );
@@ -64,6 +76,8 @@ export const VoteBody = Type.Object(
   {
     optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: LIMITS.optionsMax }),
     voterId: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.voterIdMax })),
+    inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    pow: Type.Optional(Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 200 }), solution: Type.String({ minLength: 1, maxLength: 64 }) }, strict)),
   },
   strict,
 );
@@ -84,6 +98,10 @@ export const PollView = Type.Object({
   resultsVisibility: lit(RESULTS_VISIBILITIES),
   identityMode: lit(IDENTITY_MODES),
   allowChange: Type.Boolean(),
+  workspaceId: Type.Union([Type.String(), Type.Null()]),
+  access: lit(POLL_ACCESS),
+  ipCap: Type.Union([Type.Integer(), Type.Null()]),
+  powDifficulty: Type.Integer(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { newEventId } from '../../domain/ids.js';
-import { effectiveStatus, type Poll } from '../../domain/poll.js';
+import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
@@ -118,7 +118,7 @@ export class SqliteStore implements Store {
 
   #toPoll(row: PollRow): Poll {
     const def = JSON.parse(row.def) as Poll;
-    return { ...def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at };
+    return withPollDefaults({ ...def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at });
   }
 
   async createPoll(poll: Poll): Promise<void> {

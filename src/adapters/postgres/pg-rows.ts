@@ -1,5 +1,5 @@
 /** Row shapes of the PostgreSQL store and their conversion to domain values. */
-import type { Poll } from '../../domain/poll.js';
+import { withPollDefaults, type Poll } from '../../domain/poll.js';
 
 export interface PollRow {
   def: Poll;
@@ -18,7 +18,7 @@ export interface ResultsRow extends PollRow {
 
 /** The stored definition, with the columns that change without an edit laid over it. */
 export function toPoll(row: PollRow): Poll {
-  return { ...row.def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at };
+  return withPollDefaults({ ...row.def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at });
 }
 
 /** The minute a vote batch is counted in (ISO, UTC); the same as the embedded store's. */

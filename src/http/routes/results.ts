@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { canSeeResults, type Poll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
-import { bearerToken } from '../request-context.js';
+import { callerOf } from '../caller.js';
 import { PollParams, Problem, ResultsView } from '../schemas.js';
 import { checkPollId } from './polls.js';
 
@@ -12,13 +12,16 @@ const OwnerQuery = Type.Object({ ownerToken: Type.Optional(Type.String({ maxLeng
 
 export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { polls, results } = deps;
+  const auth = deps.auth ?? null;
 
   /** Owners may pass the token as a query parameter because EventSource cannot send headers. */
   const authorize = async (req: FastifyRequest<{ Params: { pollId: string }; Querystring: { ownerToken?: string } }>): Promise<Poll> => {
     checkPollId(req.params.pollId);
-    const poll = await polls.get(req.params.pollId);
-    const isOwner = polls.isOwner(poll, bearerToken(req) ?? req.query.ownerToken);
-    if (!canSeeResults(poll, isOwner, Date.now())) {
+    const caller = await callerOf(req, auth);
+    if (caller.bearer === undefined && req.query.ownerToken !== undefined) caller.bearer = req.query.ownerToken;
+    const poll = await polls.get(req.params.pollId, caller);
+    const live = canSeeResults(poll, false, Date.now());
+    if (!live && !(await polls.mayRead(poll, caller))) {
       throw new PollcastError('results_hidden', poll.resultsVisibility === 'after_close' ? 'results are shown when the poll closes' : 'only the owner sees these results');
     }
     return poll;
@@ -26,7 +29,7 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
 
   app.get<{ Params: PollParams; Querystring: { ownerToken?: string } }>(
     '/v1/polls/:pollId/results',
-    { schema: { summary: 'Current results', tags: ['results'], params: PollParams, querystring: OwnerQuery, response: { 200: ResultsView, 400: Problem, 403: Problem, 404: Problem } } },
+    { schema: { summary: 'Current results', tags: ['results'], params: PollParams, querystring: OwnerQuery, response: { 200: ResultsView, 400: Problem, 401: Problem, 403: Problem, 404: Problem } } },
     async (req, reply) => {
       const poll = await authorize(req);
       const r = await results.get(poll.id);

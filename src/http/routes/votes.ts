@@ -4,7 +4,8 @@ import { Type } from '@sinclair/typebox';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
 import { PROBLEM_TYPE } from '../problem.js';
-import { voterCookie, voterToken } from '../request-context.js';
+import { callerOf, principalOf } from '../caller.js';
+import { bearerToken, isSecure, voterCookie, voterToken } from '../request-context.js';
 import { PollParams, Problem, VoteBody, VoteReceipt } from '../schemas.js';
 import { checkPollId } from './polls.js';
 
@@ -12,6 +13,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   const votes = deps.votes;
   if (!votes) return;
   const secure = deps.config.http.cookieSecure;
+  const auth = deps.auth ?? null;
 
   app.post<{ Params: PollParams; Body: VoteBody }>(
     '/v1/polls/:pollId/votes',
@@ -24,8 +26,12 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         tags: ['votes'],
         params: PollParams,
         body: VoteBody,
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()), 'x-voter-token': Type.Optional(Type.String()) }),
-        response: { 201: VoteReceipt, 400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem, 503: Problem },
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })),
+          'x-voter-token': Type.Optional(Type.String({ maxLength: 200 })),
+          'x-csrf-token': Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: { 201: VoteReceipt, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem, 503: Problem },
       },
     },
     async (req, reply) => {
@@ -36,10 +42,14 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         optionIds: req.body.optionIds,
         voterId: req.body.voterId,
         voterToken: voterToken(req),
+        inviteCode: req.body.inviteCode,
+        pow: req.body.pow,
         idempotencyKey: typeof key === 'string' ? key : undefined,
         ip: req.ip,
+        bearer: bearerToken(req),
+        principal: () => principalOf(req, auth),
       });
-      if (answer.voterToken) reply.header('set-cookie', voterCookie(answer.voterToken, secure));
+      if (answer.voterToken) reply.header('set-cookie', voterCookie(answer.voterToken, isSecure(req, secure)));
       if (answer.rate) {
         reply.header('ratelimit', `limit=${answer.rate.limit}, remaining=${answer.rate.remaining}, reset=${answer.rate.resetSec}`);
       }
@@ -52,21 +62,30 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     },
   );
 
-  app.get<{ Params: PollParams; Querystring: { voterId?: string } }>(
+  app.get<{ Params: PollParams; Querystring: { voterId?: string; inviteCode?: string } }>(
     '/v1/polls/:pollId/votes/me',
     {
       schema: {
         summary: "The caller's counted vote",
         tags: ['votes'],
         params: PollParams,
-        querystring: Type.Object({ voterId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), countedAt: Type.String() }), 400: Problem, 401: Problem, 404: Problem, 422: Problem },
+        querystring: Type.Object(
+          { voterId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), countedAt: Type.String() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem },
       },
     },
     async (req) => {
       checkPollId(req.params.pollId);
-      const poll = await deps.polls.get(req.params.pollId);
-      const vote = await votes.findVote(poll, voterToken(req), req.query.voterId);
+      const poll = await deps.polls.get(req.params.pollId, await callerOf(req, auth));
+      const vote = await votes.findVote(poll, {
+        voterToken: voterToken(req),
+        voterId: req.query.voterId,
+        inviteCode: req.query.inviteCode,
+        bearer: bearerToken(req),
+        principal: () => principalOf(req, auth),
+      });
       if (!vote) throw new PollcastError('not_found', 'this voter has not voted in this poll');
       return { pollId: poll.id, receiptId: vote.receiptId, optionIds: vote.optionIds, countedAt: new Date(vote.at).toISOString() };
     },

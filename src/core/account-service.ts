@@ -1,0 +1,180 @@
+/**
+ * Accounts, sessions, workspaces, members and API keys. Every method that acts for someone takes
+ * the resolved principal and checks it here, so routes stay thin and the rules live in one place.
+ */
+import { PollcastError } from '../errors.js';
+import type { Capability } from '../domain/principal.js';
+import type { AccountStore, ApiKey, ApiKeyScope, Member, User, Workspace, WorkspaceRole } from '../ports/account-store.js';
+import { requireWorkspace, standingIn, type Standing } from './access.js';
+import type { Authenticator, ResolvedPrincipal } from './authenticator.js';
+import { checkPasswordRules, hashPassword, verifyPassword } from './passwords.js';
+import { newApiKey, newCsrfToken, newSessionSecret, newUserId, newWorkspaceId, sha256Hex } from './secrets.js';
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface NewSession {
+  user: PublicUser;
+  /** The cookie value: returned once, stored only as its hash. */
+  secret: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export const publicUser = (u: Pick<User, 'id' | 'email' | 'name' | 'createdAt'>): PublicUser => ({ id: u.id, email: u.email, name: u.name, createdAt: new Date(u.createdAt).toISOString() });
+export const publicWorkspace = (w: Workspace) => ({ id: w.id, name: w.name, createdAt: new Date(w.createdAt).toISOString() });
+export const publicApiKey = (k: ApiKey) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  scopes: k.scopes,
+  createdBy: k.createdBy,
+  createdAt: new Date(k.createdAt).toISOString(),
+  revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+  lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+});
+
+export function requireUser(p: ResolvedPrincipal): Extract<ResolvedPrincipal, { kind: 'user' }> {
+  if (p.kind === 'user') return p;
+  if ('csrfFailed' in p) throw new PollcastError('csrf_token_invalid');
+  // An API key acts for a workspace, not a person: account routes need a logged-in user.
+  throw new PollcastError('authentication_required', p.kind === 'apiKey' ? 'this route needs a logged-in user, not an API key' : undefined);
+}
+
+export class AccountService {
+  constructor(
+    private readonly store: AccountStore,
+    private readonly auth: Authenticator,
+    private readonly sessionTtlMs: number,
+  ) {}
+
+  async signup(input: { email: string; password: string; name?: string | undefined }): Promise<NewSession> {
+    const email = input.email.trim().toLowerCase();
+    checkPasswordRules(input.password, email);
+    const now = Date.now();
+    const user: User = { id: newUserId(), email, name: (input.name ?? '').trim() || email.split('@')[0]!, passwordHash: await hashPassword(input.password), createdAt: now };
+    if (!(await this.store.createUser(user))) throw new PollcastError('email_taken');
+    await this.store.createWorkspace({ id: newWorkspaceId(), name: `${user.name}'s workspace`, createdAt: now }, user.id);
+    return this.#startSession(user);
+  }
+
+  async login(input: { email: string; password: string }): Promise<NewSession> {
+    const user = await this.store.getUserByEmail(input.email.trim().toLowerCase());
+    const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
+    if (!user || !ok) throw new PollcastError('invalid_credentials');
+    return this.#startSession(user);
+  }
+
+  async #startSession(user: User): Promise<NewSession> {
+    const secret = newSessionSecret();
+    const now = Date.now();
+    const session = { idHash: sha256Hex(secret), userId: user.id, csrfToken: newCsrfToken(), createdAt: now, expiresAt: now + this.sessionTtlMs };
+    await this.store.createSession(session);
+    return { user: publicUser(user), secret, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+  }
+
+  async logout(p: ResolvedPrincipal): Promise<void> {
+    const u = requireUser(p);
+    await this.store.deleteSession(u.sessionIdHash);
+    this.auth.forgetSession(u.sessionIdHash);
+  }
+
+  async me(p: ResolvedPrincipal) {
+    const u = requireUser(p);
+    const [user, workspaces] = await Promise.all([this.store.getUser(u.user.id), this.store.listWorkspaces(u.user.id)]);
+    if (!user) throw new PollcastError('authentication_required');
+    return { user: publicUser(user), csrfToken: u.csrfToken, workspaces: workspaces.map((w) => ({ ...publicWorkspace(w.workspace), role: w.role })) };
+  }
+
+  /** Ends every other session of the user; this one stays. */
+  async changePassword(p: ResolvedPrincipal, current: string, next: string): Promise<void> {
+    const u = requireUser(p);
+    const user = await this.store.getUser(u.user.id);
+    if (!user) throw new PollcastError('authentication_required');
+    if (!(await verifyPassword(user.passwordHash, current))) throw new PollcastError('password_incorrect');
+    checkPasswordRules(next, user.email);
+    await this.store.setPasswordHash(user.id, await hashPassword(next));
+    await this.store.deleteUserSessions(user.id, u.sessionIdHash);
+    this.auth.forgetUserSessions(user.id);
+  }
+
+  async createWorkspace(p: ResolvedPrincipal, name: string) {
+    const u = requireUser(p);
+    const ws: Workspace = { id: newWorkspaceId(), name: name.trim(), createdAt: Date.now() };
+    if (ws.name.length === 0) throw new PollcastError('validation_failed', 'name must not be blank', { field: 'body/name' });
+    await this.store.createWorkspace(ws, u.user.id);
+    return { ...publicWorkspace(ws), role: 'owner' as WorkspaceRole };
+  }
+
+  async listWorkspaces(p: ResolvedPrincipal) {
+    const u = requireUser(p);
+    return (await this.store.listWorkspaces(u.user.id)).map((w) => ({ ...publicWorkspace(w.workspace), role: w.role }));
+  }
+
+  /** The workspace if the caller has `want` in it; throws 401/403/404 as docs/security.md says. */
+  async workspace(p: ResolvedPrincipal, id: string, want: Capability): Promise<{ workspace: Workspace; standing: Standing }> {
+    if (p.kind === 'anonymous') requireWorkspace({ kind: 'none' }, p, want);
+    const workspace = await this.store.getWorkspace(id);
+    const standing = workspace ? await standingIn(id, p, (w, u) => this.auth.role(w, u)) : ({ kind: 'none' } as const);
+    requireWorkspace(standing, p, want);
+    return { workspace: workspace!, standing };
+  }
+
+  async getWorkspace(p: ResolvedPrincipal, id: string) {
+    const { workspace, standing } = await this.workspace(p, id, 'read');
+    return { ...publicWorkspace(workspace), role: standing.kind === 'role' ? standing.role : null };
+  }
+
+  async listMembers(p: ResolvedPrincipal, id: string): Promise<Member[]> {
+    requireUser(p);
+    await this.workspace(p, id, 'read');
+    return this.store.listMembers(id);
+  }
+
+  async setMember(p: ResolvedPrincipal, id: string, who: { email?: string | undefined; userId?: string | undefined }, role: WorkspaceRole): Promise<Member> {
+    requireUser(p);
+    await this.workspace(p, id, 'admin');
+    const user = who.userId !== undefined ? await this.store.getUser(who.userId) : await this.store.getUserByEmail((who.email ?? '').trim().toLowerCase());
+    if (!user) throw new PollcastError(who.userId !== undefined ? 'member_not_found' : 'user_not_found');
+    if (who.userId !== undefined && (await this.store.getRole(id, user.id)) === null) throw new PollcastError('member_not_found');
+    if ((await this.store.setRole(id, user.id, role)) === 'last_owner') throw new PollcastError('last_owner');
+    this.auth.forgetRole(id, user.id);
+    return { userId: user.id, email: user.email, name: user.name, role };
+  }
+
+  async removeMember(p: ResolvedPrincipal, id: string, userId: string): Promise<void> {
+    const u = requireUser(p);
+    // Anyone may leave; removing others takes the owner role.
+    await this.workspace(p, id, userId === u.user.id ? 'read' : 'admin');
+    const r = await this.store.removeMember(id, userId);
+    if (r === 'not_member') throw new PollcastError('member_not_found');
+    if (r === 'last_owner') throw new PollcastError('last_owner');
+    this.auth.forgetRole(id, userId);
+  }
+
+  async listApiKeys(p: ResolvedPrincipal, id: string) {
+    requireUser(p);
+    await this.workspace(p, id, 'admin');
+    return (await this.store.listApiKeys(id)).map(publicApiKey);
+  }
+
+  async createApiKey(p: ResolvedPrincipal, id: string, name: string, scopes: ApiKeyScope[]) {
+    const u = requireUser(p);
+    await this.workspace(p, id, 'admin');
+    const { id: keyId, key, prefix } = newApiKey();
+    const record: ApiKey = { id: keyId, workspaceId: id, name: name.trim(), prefix, scopes: [...new Set(scopes)], createdBy: u.user.id, createdAt: Date.now(), revokedAt: null, lastUsedAt: null };
+    await this.store.createApiKey(record, sha256Hex(key));
+    return { apiKey: publicApiKey(record), key };
+  }
+
+  async revokeApiKey(p: ResolvedPrincipal, id: string, keyId: string): Promise<void> {
+    requireUser(p);
+    await this.workspace(p, id, 'admin');
+    if (!(await this.store.revokeApiKey(id, keyId, Date.now()))) throw new PollcastError('api_key_not_found');
+    this.auth.forgetKeys();
+  }
+}

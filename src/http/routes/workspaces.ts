@@ -65,21 +65,21 @@ export async function workspaceRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
   );
 
-  app.get<{ Params: Static<typeof Params>; Querystring: { limit?: number; before?: string } }>(
+  app.get<{ Params: Static<typeof Params>; Querystring: { limit?: string; before?: string } }>(
     '/v1/workspaces/:workspaceId/polls',
     {
       schema: {
         summary: "The workspace's polls, newest first",
         tags: ['workspaces'],
         params: Params,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })) }, strict),
+        querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: '1–200, default 50' })), before: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })) }, strict),
         response: { 200: Type.Object({ polls: Type.Array(PollView), next: Type.Union([Type.String(), Type.Null()]) }), ...problems },
       },
     },
     async (req) => {
       checkWorkspaceId(req.params.workspaceId);
       await accounts.workspace(await who(req), req.params.workspaceId, 'read');
-      const limit = req.query.limit ?? 50;
+      const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
       const entries = await deps.accountStore!.listWorkspacePolls(req.params.workspaceId, {
         limit,
         ...(req.query.before !== undefined ? { before: Date.parse(req.query.before) } : {}),

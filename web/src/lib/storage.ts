@@ -6,6 +6,7 @@
 const OWNER = 'pollcast.owner.';
 const VOTER = 'pollcast.voter';
 const BALLOT = 'pollcast.ballot.';
+const SESSION = 'pollcast.session';
 
 function get(store: () => Storage, key: string): string | null {
   try {
@@ -31,11 +32,19 @@ export const saveOwnerToken = (pollId: string, token: string | null): void => se
 export const voterToken = (): string | null => get(local, VOTER);
 export const saveVoterToken = (token: string | null): void => set(local, VOTER, token);
 
+/**
+ * "This browser has logged in": the session cookie is HttpOnly, so this hint decides whether a
+ * page asks GET /v1/me at all (a crowd of anonymous voters then sends no extra request).
+ */
+export const sessionHint = (): boolean => get(local, SESSION) === '1';
+export const saveSessionHint = (on: boolean): void => set(local, SESSION, on ? '1' : null);
+
 /** A ballot sent but not yet answered: a reload retries it with the same Idempotency-Key. */
 export interface PendingBallot {
   key: string;
   optionIds: string[];
   voterId?: string;
+  inviteCode?: string;
 }
 export function pendingBallot(pollId: string): PendingBallot | null {
   const raw = get(session, BALLOT + pollId);

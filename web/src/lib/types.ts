@@ -1,6 +1,8 @@
 /** The API's shapes as the app reads them (see GET /v1/openapi.json). */
 export type PollStatus = 'draft' | 'open' | 'closed';
 export type ResultsVisibility = 'live' | 'after_close' | 'owner_only';
+export type IdentityMode = 'device' | 'account' | 'invite' | 'open';
+export type PollAccess = 'link' | 'workspace';
 
 export interface Poll {
   id: string;
@@ -12,8 +14,14 @@ export interface Poll {
   opensAt: string | null;
   closesAt: string | null;
   resultsVisibility: ResultsVisibility;
-  identityMode: 'device' | 'open';
+  identityMode: IdentityMode;
   allowChange: boolean;
+  /** The workspace that owns the poll (managed with a session); null for a quick poll (owner token). */
+  workspaceId: string | null;
+  access: PollAccess;
+  ipCap: number | null;
+  /** Leading zero bits of proof of work a device vote must carry; 0: none. */
+  powDifficulty: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -34,4 +42,40 @@ export interface VoteReceipt {
   countedAt: string;
   changed?: boolean;
   voterToken?: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export type Role = 'owner' | 'editor' | 'viewer';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: string;
+  role: Role;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export type ApiKeyScope = 'polls:read' | 'polls:write' | 'votes:write';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
 }

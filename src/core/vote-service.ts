@@ -168,8 +168,8 @@ export class VoteService {
     const optionIds = normalizeChoice(poll, input.optionIds);
     // Single-use checks spend something: only for a vote that is otherwise ready to go.
     if (pow) {
-      const fresh = await this.limiter.hit(`pow:${pow.nonce}`, 1, Math.max(1000, pow.expiresAt - Date.now()));
-      if (!fresh.allowed) throw new PollcastError('proof_of_work_invalid', 'this challenge was already used: get a new one');
+      const fresh = await this.limiter.claimOnce(`pow:${pow.nonce}`, Math.max(1000, pow.expiresAt - Date.now() + 1000));
+      if (!fresh) throw new PollcastError('proof_of_work_invalid', 'this challenge was already used: get a new one');
     }
     if (poll.ipCap !== null) {
       const d = await this.limiter.hit(`ipcap:${poll.id}:${input.ip}`, poll.ipCap, IP_CAP_WINDOW_MS);

@@ -13,5 +13,10 @@ export interface RateDecision {
 export interface RateLimiter {
   readonly kind: string;
   hit(key: string, limit: number, windowMs: number): Promise<RateDecision>;
+  /**
+   * Claims `key` for `ttlMs` from now: true for the first claim, false while it is held (single-use
+   * tokens such as proof-of-work challenges). Shared like `hit` in the Redis adapter.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }

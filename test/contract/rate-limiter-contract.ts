@@ -43,6 +43,24 @@ export function runRateLimiterContract(name: string, make: (ns: string) => Promi
       assert.ok(refused.resetMs > 0 && refused.resetMs <= 60_000, `resetMs ${refused.resetMs}`);
     });
 
+    it('claimOnce: the first claim of a key wins until its time is up; keys are apart', async () => {
+      const l = await fresh();
+      assert.equal(await l.claimOnce('nonce-a', 300), true);
+      assert.equal(await l.claimOnce('nonce-a', 300), false);
+      assert.equal(await l.claimOnce('nonce-b', 300), true);
+      await new Promise((r) => setTimeout(r, 350));
+      assert.equal(await l.claimOnce('nonce-a', 300), true, 'free again once its time is up');
+    });
+
+    if (opts.shared) {
+      it('claimOnce is shared: a key claimed through one instance is held for the others', async () => {
+        const ns = newNamespace();
+        const [a, b] = [await fresh(ns), await fresh(ns)];
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claimOnce('shared-nonce', 60_000)));
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+    }
+
     it('counts keys apart', async () => {
       const l = await fresh();
       assert.equal((await l.hit('voter:a', 1, 60_000)).allowed, true);

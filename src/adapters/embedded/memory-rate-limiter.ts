@@ -13,6 +13,9 @@ interface Generation {
 export class MemoryRateLimiter implements RateLimiter {
   readonly kind = 'memory';
   readonly #generations = new Map<number, Generation>();
+  /** Claimed keys and when they are released; expired ones are swept when the map has doubled. */
+  readonly #claims = new Map<string, number>();
+  #sweepAt = 1024;
 
   hitSync(key: string, limit: number, windowMs: number): RateDecision {
     const now = Date.now();
@@ -31,7 +34,24 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.hitSync(key, limit, windowMs);
   }
 
+  claimOnceSync(key: string, ttlMs: number): boolean {
+    const now = Date.now();
+    const held = this.#claims.get(key);
+    if (held !== undefined && held > now) return false;
+    this.#claims.set(key, now + ttlMs);
+    if (this.#claims.size >= this.#sweepAt) {
+      for (const [k, until] of this.#claims) if (until <= now) this.#claims.delete(k);
+      this.#sweepAt = Math.max(1024, this.#claims.size * 2);
+    }
+    return true;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.claimOnceSync(key, ttlMs);
+  }
+
   async close(): Promise<void> {
+    this.#claims.clear();
     this.#generations.clear();
   }
 }

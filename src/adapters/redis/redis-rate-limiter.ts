@@ -51,6 +51,17 @@ export class RedisRateLimiter implements RateLimiter {
     return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: ttl > 0 ? ttl : window };
   }
 
+  /** SET NX PX: one key per claim, gone when it expires. Falls back to this process's memory while Redis is away. */
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    if (this.#closed || !this.link.usable()) return this.#fallback.claimOnceSync(key, ttlMs);
+    try {
+      return (await this.link.redis.set(this.#keyPrefix + 'once:' + key, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    } catch (err) {
+      this.link.failed(err);
+      return this.#fallback.claimOnceSync(key, ttlMs);
+    }
+  }
+
   /** EVALSHA, loading the script with EVAL the first time a server has not seen it. */
   async #eval(key: string, windowMs: number): Promise<unknown> {
     try {

@@ -1,4 +1,4 @@
-/** Entry: picks the page for the address. Vote, results and embed are in the first bundle; the rest load on demand. */
+/** Entry: picks the page for the address. Vote, results and embed are in the first bundle; the rest (create, manage, accounts, workspaces) load on demand. */
 import { render } from 'preact';
 import './styles.css';
 import { lazyPage } from './lib/lazy-page.js';
@@ -13,6 +13,10 @@ const SharePage = lazyPage(() => import('./pages/share-page.js'));
 const PresentPage = lazyPage(() => import('./pages/present-page.js'));
 const ManagePage = lazyPage(() => import('./pages/manage-page.js'));
 const JoinPage = lazyPage(() => import('./pages/join-page.js'));
+const AuthPage = lazyPage(() => import('./pages/auth-page.js'));
+const AccountPage = lazyPage(() => import('./pages/account-page.js'));
+const WorkspacePage = lazyPage(() => import('./pages/workspace-page.js'));
+const KeysPage = lazyPage(() => import('./pages/keys-page.js'));
 
 function App() {
   const route = parseRoute(useLocation());
@@ -33,6 +37,15 @@ function App() {
       return <ManagePage key={route.pollId} pollId={route.pollId} />;
     case 'embed':
       return <EmbedPage key={route.pollId} pollId={route.pollId} />;
+    case 'signup':
+    case 'login':
+      return <AuthPage mode={route.name} />;
+    case 'account':
+      return <AccountPage />;
+    case 'workspace':
+      return <WorkspacePage key={route.workspaceId} workspaceId={route.workspaceId} />;
+    case 'keys':
+      return <KeysPage key={route.workspaceId} workspaceId={route.workspaceId} />;
     default:
       return <NotFoundPage />;
   }

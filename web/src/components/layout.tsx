@@ -1,5 +1,7 @@
-/** The page shell: a slim header, the main region, and a skip-free single column for small screens. */
+/** The page shell: a slim header (brand, account links), the main region, one column on small screens. */
 import type { ComponentChildren } from 'preact';
+import { navigate, workspacePath } from '../lib/router.js';
+import { logOut, useMe } from '../lib/session.js';
 
 export function Layout({ children, wide = false }: { children: ComponentChildren; wide?: boolean }) {
   return (
@@ -14,11 +16,40 @@ export function Layout({ children, wide = false }: { children: ComponentChildren
           </svg>
           pollcast
         </a>
+        <UserNav />
       </header>
       <main id="main" class={wide ? 'wrap wide' : 'wrap'}>
         {children}
       </main>
     </>
+  );
+}
+
+/** Log in / Sign up, or the user's name, their polls and Log out. Asks the server only if this browser has logged in. */
+function UserNav() {
+  const me = useMe(false);
+  if (me === undefined) return <nav class="user-nav" aria-label="Account" />;
+  const here = location.pathname + location.search;
+  const back = here === '/' || here.startsWith('/login') || here.startsWith('/signup') ? '' : `?next=${encodeURIComponent(here)}`;
+  if (me === null) {
+    return (
+      <nav class="user-nav" aria-label="Account">
+        <a href={'/login' + back}>Log in</a>
+        <a href={'/signup' + back}>Sign up</a>
+      </nav>
+    );
+  }
+  const home = me.workspaces[0];
+  return (
+    <nav class="user-nav" aria-label="Account">
+      <a href="/account" class="user-name" data-testid="user-name" title={me.user.email}>
+        {me.user.name}
+      </a>
+      {home && <a href={workspacePath(home.id)}>My polls</a>}
+      <button type="button" class="btn link" onClick={() => void logOut().catch(() => undefined).then(() => navigate('/'))}>
+        Log out
+      </button>
+    </nav>
   );
 }
 

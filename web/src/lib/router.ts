@@ -5,6 +5,8 @@ export type Route =
   | { name: 'create' }
   | { name: 'join'; code: string }
   | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed'; pollId: string }
+  | { name: 'signup' | 'login' | 'account' }
+  | { name: 'workspace' | 'keys'; workspaceId: string }
   | { name: 'notFound' };
 
 const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 'share', manage: 'manage' } as const;
@@ -12,6 +14,7 @@ const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'create' };
+  if (path === '/signup' || path === '/login' || path === '/account') return { name: path.slice(1) as 'signup' | 'login' | 'account' };
   let m = /^\/j(?:\/([^/]+))?$/.exec(path);
   if (m) return { name: 'join', code: decodeSafe(m[1] ?? '') };
   m = /^\/embed\/([^/]+)$/.exec(path);
@@ -21,6 +24,8 @@ export function parseRoute(pathname: string): Route {
     const page = POLL_PAGES[(m[2] ?? '') as keyof typeof POLL_PAGES];
     if (page) return { name: page, pollId: decodeSafe(m[1]!) };
   }
+  m = /^\/w\/([^/]+)(\/keys)?$/.exec(path);
+  if (m) return { name: m[2] ? 'keys' : 'workspace', workspaceId: decodeSafe(m[1]!) };
   return { name: 'notFound' };
 }
 
@@ -63,7 +68,7 @@ export function interceptLinks(root: HTMLElement): void {
     const a = (e.target as Element | null)?.closest?.('a');
     if (!a || a.target || a.hasAttribute('download') || a.dataset.native !== undefined) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || !/^\/(p\/|j\b|$)/.test(url.pathname)) return;
+    if (url.origin !== location.origin || !/^\/(p\/|w\/|j\b|login$|signup$|account$|$)/.test(url.pathname)) return;
     e.preventDefault();
     navigate(url.pathname + url.search + url.hash);
   });
@@ -71,3 +76,5 @@ export function interceptLinks(root: HTMLElement): void {
 
 export const pollPath = (pollId: string, page: '' | 'results' | 'present' | 'share' | 'manage' = ''): string =>
   `/p/${encodeURIComponent(pollId)}${page ? '/' + page : ''}`;
+
+export const workspacePath = (workspaceId: string, page: '' | 'keys' = ''): string => `/w/${encodeURIComponent(workspaceId)}${page ? '/' + page : ''}`;

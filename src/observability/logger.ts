@@ -18,12 +18,20 @@ export const SECRET_KEYS = [
   'set-cookie',
   'x-voter-token',
   'x-api-key',
+  'x-csrf-token',
   'ownerToken',
   'voterToken',
   'token',
   'accessToken',
   'refreshToken',
   'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'csrfToken',
+  'inviteCode',
+  'key',
+  'keyHash',
   'secret',
   'apiKey',
   'privateKey',
@@ -39,7 +47,7 @@ function redactPaths(): string[] {
 }
 
 const URL_CREDENTIALS = /(\/\/)[^/\s:@]*:[^@\s/]+@/g;
-const SECRET_QUERY = /([?&](?:ownerToken|voterToken|token|access_token|apiKey|api_key|key|secret|password)=)[^&#\s"]*/gi;
+const SECRET_QUERY = /([?&](?:ownerToken|voterToken|inviteCode|token|access_token|apiKey|api_key|key|secret|password)=)[^&#\s"]*/gi;
 
 /** Masks credentials in URLs and secret query parameters inside free text. */
 export function scrubText(s: string): string {

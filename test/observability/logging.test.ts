@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, scrubText } from '../../src/observability/logger.js';
-import { call, createPoll } from '../support/app.js';
+import { call, createPoll, voteHeaders } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js';
 
@@ -122,16 +122,52 @@ describe('logs at info level', () => {
   after(() => t?.stop());
 
   it('writes no line per vote', async () => {
-    const { poll } = await createPoll(t.app.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.app.url, { identityMode: 'open' });
     const before = out.lines.length;
     for (let i = 0; i < 30; i++) {
-      const r = await call(t.app.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `v${i}` });
+      const r = await call(t.app.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `v${i}` }, voteHeaders(ownerToken));
       assert.equal(r.status, 201);
     }
-    await call(t.app.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'v0' });
+    await call(t.app.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'v0' }, voteHeaders(ownerToken));
     assert.equal(out.lines.length, before, out.lines.slice(before).join(''));
     const start = out.records().find((r) => r.msg === 'pollcast is serving')!;
     assert.equal(start.service, 'pollcast');
     assert.equal(start.level, 30);
+  });
+});
+
+describe('logs at debug level: account secrets', () => {
+  const out = capture();
+  let t: Awaited<ReturnType<typeof start>>;
+  before(async () => {
+    t = await start({ LOG_LEVEL: 'debug' }, out);
+  });
+  after(() => t?.stop());
+
+  it('never logs account secrets: passwords, session cookies, CSRF tokens, API keys, invite codes', async () => {
+    const url = t.app.url;
+    const password = 'pa55word-' + Math.random().toString(36).slice(2);
+    const signup = await call(url, 'POST', '/v1/auth/signup', { email: `log-${Date.now()}@example.test`, password });
+    assert.equal(signup.status, 201);
+    const session = (signup.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const csrf = signup.json.csrfToken as string;
+    const h = { cookie: session, 'x-csrf-token': csrf };
+    await call(url, 'POST', '/v1/auth/login', { email: signup.json.user.email, password: password + 'wrong' });
+    const me = await call(url, 'GET', '/v1/me', undefined, h);
+    assert.equal(me.status, 200, me.text);
+    const ws = me.json.workspaces[0].id as string;
+    const key = (await call(url, 'POST', `/v1/workspaces/${ws}/api-keys`, { name: 'k', scopes: ['polls:write'] }, h)).json.key as string;
+    const created = await call(url, 'POST', '/v1/polls', { question: 'Q?', options: ['a', 'b'], workspaceId: ws, identityMode: 'invite' }, { authorization: `Bearer ${key}` });
+    assert.equal(created.status, 201, created.text);
+    const poll = created.json.poll;
+    const [code] = (await call(url, 'POST', `/v1/polls/${poll.id}/invites`, { count: 1 }, { authorization: `Bearer ${key}` })).json.codes as string[];
+    assert.equal((await call(url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0].id], inviteCode: code }, h)).status, 201);
+    await call(url, 'GET', `/v1/polls/${poll.id}/votes/me?inviteCode=${code}`);
+    await call(url, 'POST', '/v1/me/password', { currentPassword: password, newPassword: password + '-new' }, h);
+    const all = out.lines.join('');
+    assert.ok(out.lines.length > 10, 'debug lines were written');
+    for (const [what, secret] of [['password', password], ['session cookie', session.split('=')[1]!], ['csrf token', csrf], ['api key', key], ['invite code', code!]] as const) {
+      assert.ok(!all.includes(secret), `${what} appears in the logs`);
+    }
   });
 });

@@ -1,4 +1,4 @@
-/** Results as CSV (RFC 4180): one row per option, then the total. */
+/** Results (one row per option, then the total) and invite codes as CSV (RFC 4180). */
 import { percent } from './format.js';
 import type { Poll, Results } from './types.js';
 
@@ -16,6 +16,13 @@ export function resultsCsv(poll: Poll, results: Results): string {
     rows.push([poll.question, o.text, v, percent(v, results.total)]);
   }
   rows.push([poll.question, '(voters)', results.total, 100]);
+  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Invite codes with a vote link each (the code rides in the #fragment, which no server sees). */
+export function invitesCsv(poll: Poll, codes: string[], origin: string): string {
+  const rows: Array<Array<string | number>> = [['question', 'invite_code', 'vote_link']];
+  for (const c of codes) rows.push([poll.question, c, `${origin}/p/${poll.id}#invite=${c}`]);
   return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 

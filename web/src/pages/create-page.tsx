@@ -2,11 +2,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout } from '../components/layout.js';
+import { DEFAULT_LIMITS, LimitFields, settingsBody, useWorkspaceChoice, WorkspacePicker } from '../components/poll-settings.js';
 import { api, ApiError, asApiError } from '../lib/api.js';
+import { authed } from '../lib/session.js';
 import { setTitle } from '../lib/format.js';
 import { navigate, pollPath } from '../lib/router.js';
 import { saveOwnerToken } from '../lib/storage.js';
-import type { Poll, ResultsVisibility } from '../lib/types.js';
+import type { IdentityMode, Poll, ResultsVisibility } from '../lib/types.js';
 
 const MAX_OPTIONS = 100;
 
@@ -20,6 +22,10 @@ function fieldProblem(field: string | undefined): { input: string; text: string 
   if (f.startsWith('question')) return { input: 'question', text: 'The question must be 1 to 500 characters.' };
   if (f.startsWith('closesAt')) return { input: 'closes-at', text: 'The closing time must be in the future and after the opening time.' };
   if (f.startsWith('opensAt')) return { input: 'opens-at', text: 'The opening time is not a valid date.' };
+  if (f.startsWith('ipCap')) return { input: 'ip-cap', text: 'Votes per network address must be a whole number from 1 to 1,000,000, or empty.' };
+  if (f.startsWith('powDifficulty')) return { input: 'pow-difficulty', text: 'Choose an anti-bot level from the list.' };
+  if (f.startsWith('access')) return { input: 'access', text: 'Members-only polls must belong to a workspace.' };
+  if (f.startsWith('identityMode')) return { input: 'identity', text: 'One vote per account needs a poll in a workspace: choose one under “Create in”.' };
   if (f.startsWith('maxChoices')) return { input: 'max-choices', text: 'The number of choices allowed must be between 1 and the number of options.' };
   return null;
 }
@@ -36,7 +42,10 @@ export default function CreatePage() {
   const [closesAt, setClosesAt] = useState('');
   const [draft, setDraft] = useState(false);
   const [visibility, setVisibility] = useState<ResultsVisibility>('live');
-  const [identity, setIdentity] = useState<'device' | 'open'>('device');
+  const [identity, setIdentity] = useState<IdentityMode>('device');
+  const choice = useWorkspaceChoice();
+  const [limits, setLimits] = useState(DEFAULT_LIMITS);
+  useEffect(() => void (!choice.workspaceId && identity === 'account' && setIdentity('device')), [choice.workspaceId, identity]);
   const [allowChange, setAllowChange] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -69,12 +78,15 @@ export default function CreatePage() {
     if (opensAt) body.opensAt = toIso(opensAt);
     if (closesAt) body.closesAt = toIso(closesAt);
     if (draft) body.status = 'draft';
+    Object.assign(body, settingsBody(choice.workspaceId, identity, limits));
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ poll: Poll; ownerToken: string }>('POST', '/v1/polls', { body });
-      saveOwnerToken(r.poll.id, r.ownerToken);
-      navigate(pollPath(r.poll.id, 'share'));
+      // A workspace poll is created (and then managed) with the session; a quick poll gets an owner token.
+      type Created = { poll: Poll; ownerToken: string | null };
+      const r = choice.workspaceId ? await authed<Created>('POST', '/v1/polls', { body }) : await api<Created>('POST', '/v1/polls', { body });
+      if (r.ownerToken) saveOwnerToken(r.poll.id, r.ownerToken);
+      navigate(pollPath(r.poll.id, choice.workspaceId ? 'manage' : 'share'));
     } catch (err) {
       setError(asApiError(err));
       setBusy(false);
@@ -85,6 +97,7 @@ export default function CreatePage() {
     <Layout>
       <form class="card create" onSubmit={submit} noValidate aria-labelledby="create-title">
         <h1 id="create-title">Create a poll</h1>
+        <WorkspacePicker choice={choice} />
 
         <div class="field">
           <label for="question">Question</label>
@@ -168,11 +181,14 @@ export default function CreatePage() {
           </div>
           <div class="field">
             <label for="identity">One vote per</label>
-            <select id="identity" value={identity} onChange={(e) => setIdentity(e.currentTarget.value as 'device' | 'open')}>
+            <select id="identity" value={identity} onChange={(e) => setIdentity(e.currentTarget.value as IdentityMode)} {...invalid('identity')}>
               <option value="device">device (no sign-up)</option>
+              <option value="invite">invite code (you hand out one-time codes)</option>
+              {choice.workspaceId && <option value="account">logged-in account</option>}
               <option value="open">name or ID that voters type</option>
             </select>
           </div>
+          <LimitFields workspace={choice.workspaces.find((w) => w.id === choice.workspaceId)} identity={identity} limits={limits} setLimits={setLimits} invalid={invalid} />
           <label class="inline">
             <input type="checkbox" checked={allowChange} onChange={(e) => setAllowChange(e.currentTarget.checked)} /> Voters may change their vote
           </label>

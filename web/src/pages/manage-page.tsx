@@ -1,17 +1,20 @@
 /**
- * /p/{pollId}/manage: the owner's page: open, close, reopen, delete, copy link, export CSV.
- * The owner token lives in this browser's localStorage; `#owner=<token>` (the owner link) brings
- * it to another browser without ever sending it in a URL the server sees.
+ * /p/{pollId}/manage: the owner's page: open, close, reopen, delete, copy link, export CSV, invite codes.
+ * A quick poll is managed with its owner token, kept in this browser's localStorage; `#owner=<token>`
+ * (the owner link) brings it to another browser without ever sending it in a URL the server sees.
+ * A workspace poll is managed with the logged-in session (and its CSRF token) of an editor or owner.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { copyText } from '../components/copy-field.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { InvitesPanel, type ManageCall } from '../components/invites-panel.js';
 import { Layout, Loading } from '../components/layout.js';
 import { api, ApiError, asApiError } from '../lib/api.js';
 import { download, resultsCsv } from '../lib/csv.js';
 import { formatTime, setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
-import { navigate, pollPath } from '../lib/router.js';
+import { navigate, pollPath, workspacePath } from '../lib/router.js';
+import { authed, loginPath, useMe } from '../lib/session.js';
 import { ownerToken, saveOwnerToken } from '../lib/storage.js';
 import type { Poll, Results } from '../lib/types.js';
 import { usePoll } from '../lib/use-poll.js';
@@ -26,6 +29,7 @@ function takeOwnerFromHash(pollId: string): void {
 }
 
 const STATUS_WORDS = { draft: 'Not open yet (draft)', open: 'Open for voting', closed: 'Closed' } as const;
+const IDENTITY_WORDS = { device: 'one vote per device', account: 'one vote per logged-in account', invite: 'one vote per invite code', open: 'one vote per name or ID' } as const;
 
 export default function ManagePage({ pollId }: { pollId: string }) {
   takeOwnerFromHash(pollId);
@@ -36,10 +40,14 @@ export default function ManagePage({ pollId }: { pollId: string }) {
   const [said, setSaid] = useState('');
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [pasted, setPasted] = useState('');
+  const inWorkspace = poll ? poll.workspaceId !== null : false;
+  const me = useMe(inWorkspace);
   useEffect(() => setTitle(poll ? `Manage: ${poll.question}` : 'Manage'), [poll]);
 
   if (!poll) return <Layout>{error ? <ErrorNotice error={error} /> : loading ? <Loading /> : null}</Layout>;
   const auth = token ? { authorization: `Bearer ${token}` } : undefined;
+  /** A management call: with the session for a workspace poll, with the owner token for a quick poll. */
+  const call: ManageCall = (method, path, opts = {}) => (inWorkspace ? authed(method, path, opts) : api(method, path, { ...opts, headers: { ...auth, ...opts.headers } }));
 
   async function act(fn: () => Promise<void>) {
     setBusy(true);
@@ -57,15 +65,15 @@ export default function ManagePage({ pollId }: { pollId: string }) {
   }
   const setStatus = (action: 'open' | 'close') =>
     act(async () => {
-      const r = await api<{ poll: Poll }>('POST', `/v1/polls/${poll.id}/${action}`, { headers: auth });
+      const r = await call<{ poll: Poll }>('POST', `/v1/polls/${poll.id}/${action}`);
       setPoll(r.poll);
       setSaid(action === 'open' ? 'The poll is open.' : 'The poll is closed.');
     });
   const remove = () =>
     act(async () => {
-      await api('DELETE', `/v1/polls/${poll.id}`, { headers: auth });
+      await call('DELETE', `/v1/polls/${poll.id}`);
       saveOwnerToken(poll.id, null);
-      navigate('/', true);
+      navigate(poll.workspaceId ? workspacePath(poll.workspaceId) : '/', true);
     });
   const exportCsv = () =>
     act(async () => {
@@ -78,7 +86,22 @@ export default function ManagePage({ pollId }: { pollId: string }) {
   const copyOwnerLink = async () =>
     setSaid((await copyText(`${location.origin}${pollPath(poll.id, 'manage')}#owner=${token}`)) ? 'Owner link copied. Keep it secret: it manages the poll.' : 'Copying is blocked here.');
 
-  if (!token) {
+  if (inWorkspace && me === null) {
+    return (
+      <Layout>
+        <div class="card">
+          <h1>Manage “{poll.question}”</h1>
+          <p>This poll belongs to a workspace: its editors and owners manage it when logged in.</p>
+          <a class="btn primary" href={loginPath()}>
+            Log in to manage it
+          </a>
+        </div>
+      </Layout>
+    );
+  }
+  if (inWorkspace && me === undefined) return <Layout>{<Loading />}</Layout>;
+
+  if (!token && !inWorkspace) {
     return (
       <Layout>
         <form
@@ -130,7 +153,22 @@ export default function ManagePage({ pollId }: { pollId: string }) {
             </>
           )}
           <dt>Results</dt>
-          <dd>{{ live: 'everyone, live', after_close: 'everyone, after closing', owner_only: 'only you' }[poll.resultsVisibility]}</dd>
+          <dd>{{ live: 'everyone, live', after_close: 'everyone, after closing', owner_only: inWorkspace ? 'workspace members' : 'only you' }[poll.resultsVisibility]}</dd>
+          <dt>Voters</dt>
+          <dd>
+            {IDENTITY_WORDS[poll.identityMode]}
+            {poll.access === 'workspace' ? ', workspace members only' : ''}
+            {poll.ipCap !== null ? `, at most ${poll.ipCap} per network address` : ''}
+            {poll.powDifficulty > 0 && poll.identityMode === 'device' ? ', anti-bot check' : ''}
+          </dd>
+          {poll.workspaceId && (
+            <>
+              <dt>Workspace</dt>
+              <dd>
+                <a href={workspacePath(poll.workspaceId)}>All polls of the workspace</a>
+              </dd>
+            </>
+          )}
         </dl>
         <div class="actions" role="group" aria-label="Poll actions">
           {poll.status === 'draft' && (
@@ -165,12 +203,15 @@ export default function ManagePage({ pollId }: { pollId: string }) {
           {said}
         </p>
         {actionError && <ErrorNotice error={actionError} />}
+        {poll.identityMode === 'invite' && <InvitesPanel poll={poll} call={call} />}
         <h2>Results</h2>
         <LiveResultsView poll={poll} owner={token} />
         <div class="danger-zone">
-          <button class="btn link" onClick={copyOwnerLink}>
-            Copy owner link (to manage from another device)
-          </button>
+          {!inWorkspace && (
+            <button class="btn link" onClick={copyOwnerLink}>
+              Copy owner link (to manage from another device)
+            </button>
+          )}
           {confirmDelete ? (
             <div class="confirm" role="group" aria-label="Confirm delete">
               <span>Delete this poll and all its votes? This cannot be undone.</span>

@@ -1,4 +1,5 @@
 /** Shapes shared by the benchmark harness, its scenarios and its report. */
+import type { ClosedLoopGenerator } from './closed-loop-generator.js';
 
 /** A running system under test. The harness votes on it over HTTP and stops it at the end. */
 export interface BenchTarget {
@@ -32,6 +33,21 @@ export interface Scenario {
   /** null when the scenario can run on this machine, else the reason it is skipped. */
   unavailable(ctx: ScenarioContext): Promise<string | null>;
   start(ctx: ScenarioContext): Promise<BenchTarget>;
+  /**
+   * A scenario that measures itself (the `tracing-off` A/B comparison of two builds) instead of the
+   * harness's ceiling / half-load / verification sequence (measure-scenario.ts).
+   */
+  measure?(o: MeasureContext): Promise<ScenarioResult>;
+}
+
+/** What the harness hands a scenario that measures itself. */
+export interface MeasureContext {
+  ctx: ScenarioContext;
+  /** The same-run Fastify ceiling, already warm. */
+  ceiling: BenchTarget;
+  config: BenchConfig;
+  machine: Machine;
+  load: ClosedLoopGenerator;
 }
 
 /** Latency percentiles in milliseconds, over 2xx answers only. */
@@ -116,6 +132,8 @@ export interface ScenarioResult {
   verification: Verification;
   /** Against `Scenario.baseline` measured in the same bench run: votes/s ÷ its votes/s, raw and per ceiling. */
   comparison?: { baseline: string; ratio: number; ratioOfCeilingRatios: number };
+  /** Scenario `tracing-off`: the shipped build (tracing off) against the same build with tracing removed. */
+  tracingCost?: TracingCost;
   runs: RunRecord[];
   target: Record<string, string | number | boolean>;
   machine: Machine;
@@ -141,4 +159,71 @@ export interface BenchConfig {
   /** The closed-loop generator used for the ceiling and the scenarios alike. */
   loadGenerator: 'wrk' | 'autocannon';
   generator: string;
+}
+
+/** One measured run of one build in a same-run comparison. */
+export interface VariantRun {
+  /** The round (1-based); every build runs once per round. */
+  round: number;
+  /** Its place in the round's order (1 = first). */
+  position: number;
+  votesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  votes2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  sent: number;
+  unanswered: number;
+  /** The server process's CPU per acknowledged vote, in µs (null when not readable). */
+  cpuUsPerVote: number | null;
+}
+
+/** One build of the server, measured in every round: medians of each figure over its runs. */
+export interface VariantResult {
+  name: 'off' | 'removed' | 'on';
+  description: string;
+  votesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  cpuUsPerVote: number | null;
+  runs: VariantRun[];
+  verification: Verification;
+  settings: Record<string, string | number | boolean>;
+}
+
+/** One build against the reference (`removed`): ratios of the medians, and per round. */
+export interface VariantComparison {
+  /** votes/s ÷ the reference's votes/s (medians). */
+  votesPerSecRatio: number;
+  /** (1 − votesPerSecRatio) × 100: how much slower, in %; negative when it measured faster. */
+  slowdownPct: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  /** CPU per vote ÷ the reference's (> 1: costs more), null when CPU was not readable. */
+  cpuPerVoteRatio: number | null;
+  /** votes/s ratio of each round (the two ran back to back): their spread is the run's noise. */
+  perRoundRatios: number[];
+  /** The median of `perRoundRatios`: pairs measured seconds apart share the machine's load. */
+  perRoundMedian: number;
+}
+
+export interface TracingCost {
+  /** ARCHITECTURE: tracing compiled in but off, at most this much slower than removed. */
+  targetMaxSlowdownPct: number;
+  /** `off` slower by less than the target. */
+  withinTarget: boolean;
+  /** The order the builds ran in, per round (alternated, so drift hits both). */
+  order: string[][];
+  off: VariantResult;
+  removed: VariantResult;
+  /** Informative: tracing on, exporting to a local OTLP sink; null when not measured. */
+  on: VariantResult | null;
+  offVsRemoved: VariantComparison;
+  onVsRemoved: VariantComparison | null;
+  /** What "removed" deleted from the shipped build (tracing-removed-build.ts). */
+  removals: string[];
 }

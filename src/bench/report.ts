@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Machine, ScenarioResult } from './bench-types.js';
+import type { Machine, ScenarioResult, TracingCost, VariantComparison } from './bench-types.js';
 
 export function machineInfo(): Machine {
   const list = cpus();
@@ -62,6 +62,10 @@ export function formatReport(results: ScenarioResult[]): string {
   const out: string[] = [];
   for (const r of results) {
     out.push(`\n${r.scenario}: ${r.description}`);
+    if (r.tracingCost) {
+      out.push(tracingRunsTable(r.tracingCost));
+      continue;
+    }
     const rows = [['run', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'ceiling CPU µs/req']];
     for (const run of r.runs) {
       rows.push([
@@ -85,5 +89,45 @@ export function formatReport(results: ScenarioResult[]): string {
     const c = r.comparison;
     if (c) out.push(`${r.scenario} vs ${c.baseline}: ${c.ratio.toFixed(2)}× the votes/s (${c.ratioOfCeilingRatios.toFixed(2)}× as a share of each one's same-run ceiling)`);
   }
+  for (const r of results) if (r.tracingCost) out.push(tracingSummary(r.tracingCost));
   return out.join('\n') + '\n';
+}
+
+/** Every run of every build of the `tracing-off` scenario, in the order they ran. */
+function tracingRunsTable(t: TracingCost): string {
+  const builds = [t.off, t.removed, ...(t.on ? [t.on] : [])];
+  const rows = [['round', 'build', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'CPU µs/vote']];
+  t.order.forEach((names, i) => {
+    for (const name of names) {
+      const run = builds.find((b) => b.name === name)?.runs.find((x) => x.round === i + 1);
+      if (run) rows.push([String(run.round), name, int(run.votesPerSec), ms(run.p50Ms), ms(run.p99Ms), ms(run.p999Ms), int(run.non2xx), int(run.errors), cpu(run.cpuUsPerVote)]);
+    }
+  });
+  return table(rows);
+}
+
+const times = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(3)}×`);
+const slower = (c: VariantComparison) => (c.slowdownPct >= 0 ? `${c.slowdownPct.toFixed(2)} % slower` : `${(-c.slowdownPct).toFixed(2)} % faster`);
+
+/** The figures issue 6 asks for: off and removed, their ratio and the slowdown against the target. */
+function tracingSummary(t: TracingCost): string {
+  const out = [`\ntracing-off: medians of ${t.off.runs.length} runs per build; order per round: ${t.order.map((o) => o.join('→')).join(', ')}`];
+  const rows = [['build', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU µs/vote', 'stored = 2xx', 'what']];
+  for (const b of [t.removed, t.off, ...(t.on ? [t.on] : [])]) {
+    rows.push([b.name, int(b.votesPerSec), ms(b.p50Ms), ms(b.p99Ms), ms(b.p999Ms), cpu(b.cpuUsPerVote), b.verification.ok ? 'OK' : 'MISMATCH', b.description]);
+  }
+  out.push(table(rows));
+  const c = t.offVsRemoved;
+  out.push(
+    `tracing compiled in but off vs removed: off/removed = ${times(c.votesPerSecRatio)} the votes/s → ${slower(c)} ` +
+      `(target < ${t.targetMaxSlowdownPct} %: ${t.withinTarget ? 'met' : 'NOT MET'}); p50 ${times(c.p50Ratio)}, p99 ${times(c.p99Ratio)}, CPU per vote ${times(c.cpuPerVoteRatio)}`,
+  );
+  const spread = c.perRoundRatios.length > 0 ? (Math.max(...c.perRoundRatios) - Math.min(...c.perRoundRatios)) * 100 : 0;
+  const resolves = spread <= t.targetMaxSlowdownPct ? '' : `; wider than the ${t.targetMaxSlowdownPct} % target, so this run cannot resolve a difference that small: run longer, or on a quieter machine`;
+  out.push(`  per-round off/removed: ${c.perRoundRatios.map((x) => x.toFixed(3)).join(', ')}, median ${c.perRoundMedian.toFixed(3)} (spread ${spread.toFixed(1)} points: the noise of this run${resolves})`);
+  if (t.on && t.onVsRemoved) {
+    const o = t.onVsRemoved;
+    out.push(`tracing on, exporting to a local OTLP sink, vs removed (informative, no target): ${times(o.votesPerSecRatio)} the votes/s → ${slower(o)}; p99 ${times(o.p99Ratio)}, CPU per vote ${times(o.cpuPerVoteRatio)}`);
+  }
+  return out.join('\n');
 }

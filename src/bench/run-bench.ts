@@ -74,7 +74,8 @@ export async function runBench(o: BenchOptions): Promise<void> {
         ctx.log(`${scenario.name}: skipped: ${reason}`);
         continue;
       }
-      results.push(await measureScenario({ scenario, ctx, ceiling, config, machine, load }));
+      const m = { ctx, ceiling, config, machine, load };
+      results.push(await (scenario.measure ? scenario.measure(m) : measureScenario({ scenario, ...m })));
     }
   } finally {
     await ceiling.stop();

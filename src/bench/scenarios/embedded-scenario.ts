@@ -2,8 +2,43 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Scenario } from '../bench-types.js';
+import type { BenchTarget, Scenario } from '../bench-types.js';
 import { benchEnv, startPollcast } from '../pollcast-process.js';
+
+/**
+ * Starts one embedded pollcast from the tree at `root` (the repository, or a scratch copy of its
+ * build: tracing-off-scenario.ts). `env` is laid over the bench environment; undefined removes.
+ */
+export async function startEmbedded(opts: { label: string; root: string; env?: Record<string, string | undefined> }): Promise<BenchTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-bench-'));
+  const env = benchEnv({ DATA_DIR: dataDir });
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  try {
+    const server = await startPollcast({ label: opts.label, root: opts.root, env });
+    return {
+      urls: [server.url],
+      settings: {
+        processes: 1,
+        store: 'embedded',
+        EMBEDDED_SYNC: env.EMBEDDED_SYNC ?? 'full (default)',
+        GROUP_COMMIT_MAX_BATCH: env.GROUP_COMMIT_MAX_BATCH ?? '500 (default)',
+        GROUP_COMMIT_MAX_WAIT_MS: env.GROUP_COMMIT_MAX_WAIT_MS ?? '2 (default)',
+        RATE_LIMIT_IP_PER_MIN: env.RATE_LIMIT_IP_PER_MIN!,
+      },
+      pids: () => [server.child.pid!],
+      async stop() {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
 
 export const embeddedScenario: Scenario = {
   name: 'embedded',
@@ -11,30 +46,5 @@ export const embeddedScenario: Scenario = {
   async unavailable() {
     return null;
   },
-  async start(ctx) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-bench-'));
-    const env = benchEnv({ DATA_DIR: dataDir });
-    try {
-      const server = await startPollcast({ label: 'embedded', root: ctx.root, env });
-      return {
-        urls: [server.url],
-        settings: {
-          processes: 1,
-          store: 'embedded',
-          EMBEDDED_SYNC: env.EMBEDDED_SYNC ?? 'full (default)',
-          GROUP_COMMIT_MAX_BATCH: env.GROUP_COMMIT_MAX_BATCH ?? '500 (default)',
-          GROUP_COMMIT_MAX_WAIT_MS: env.GROUP_COMMIT_MAX_WAIT_MS ?? '2 (default)',
-          RATE_LIMIT_IP_PER_MIN: env.RATE_LIMIT_IP_PER_MIN!,
-        },
-        pids: () => [server.child.pid!],
-        async stop() {
-          await server.stop();
-          rmSync(dataDir, { recursive: true, force: true });
-        },
-      };
-    } catch (err) {
-      rmSync(dataDir, { recursive: true, force: true });
-      throw err;
-    }
-  },
+  start: (ctx) => startEmbedded({ label: 'embedded', root: ctx.root }),
 };

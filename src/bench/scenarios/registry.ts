@@ -1,13 +1,17 @@
 /**
  * The benchmark scenarios by name. A scenario starts a target and stops it; the harness does the
  * rest (poll, load, ceiling, verification, report). A scenario with a `baseline` is compared with it
- * when both ran (the 2-vs-1 process ratio).
+ * when both ran (the 2-vs-1 process ratio). `tracing-off` measures itself (an A/B of two builds).
+ *
+ * All are in the default set (`npm run bench` runs every available one): `tracing-off` is how the
+ * benchmark shows issue 6's "costing nothing measurable when not configured", and needs no service.
  */
 import type { Scenario } from '../bench-types.js';
 import { embeddedScenario } from './embedded-scenario.js';
 import { postgres2PortsScenario, postgres2Scenario, postgresScenario } from './postgres-scenario.js';
+import { tracingOffScenario } from './tracing-off-scenario.js';
 
-export const SCENARIOS: readonly Scenario[] = [embeddedScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
+export const SCENARIOS: readonly Scenario[] = [embeddedScenario, tracingOffScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
 
 /** The scenarios named (all when none are), or an error naming the unknown ones. */
 export function pickScenarios(names: string[] | undefined): Scenario[] {

@@ -12,7 +12,7 @@ import { useTestBackend } from '../support/app.js';
 import { needServices } from '../support/services.js';
 
 const skip = await needServices('postgres', 'redis', 'nats');
-const SUITES = ['idempotency', 'concurrency', 'votes', 'results', 'sse', 'sse-lost-notice', 'polls', 'schedule', 'shutdown'];
+const SUITES = ['idempotency', 'concurrency', 'votes', 'results', 'sse', 'sse-lost-notice', 'polls', 'schedule', 'shutdown', 'accounts', 'authz-matrix', 'voter-integrity'];
 
 describe('HTTP suites on PostgreSQL + Redis + NATS', { skip }, async () => {
   useTestBackend('distributed');

@@ -1,6 +1,7 @@
 /** The ballot form, and the state around it (see lib/use-ballot.ts for what happens on Vote). */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { pollPath } from '../lib/router.js';
+import { loginPath, useMe } from '../lib/session.js';
 import { pendingBallot } from '../lib/storage.js';
 import type { Poll } from '../lib/types.js';
 import { localProblem, useBallot } from '../lib/use-ballot.js';
@@ -31,6 +32,11 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
   const statusRef = useRef<HTMLHeadingElement>(null);
   const single = poll.kind === 'single';
   const named = poll.identityMode === 'open';
+  const invite = poll.identityMode === 'invite';
+  // An invite link carries the code in its #fragment (never sent to the server).
+  const [inviteCode, setInviteCode] = useState(() => pendingBallot(poll.id)?.inviteCode ?? /^#invite=([\w-]{1,64})$/.exec(location.hash)?.[1] ?? '');
+  const me = useMe(poll.identityMode === 'account');
+  const mustLogIn = poll.identityMode === 'account' && me === null;
 
   // Move focus to the new state's heading so screen readers announce it.
   useEffect(() => {
@@ -43,9 +49,11 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
     if (choice.length === 0) return refuse(localProblem('too_few_choices'));
     if (choice.length > poll.maxChoices) return refuse(localProblem('too_many_choices', { maxChoices: poll.maxChoices }));
     if (named && !voterId.trim()) return refuse(localProblem('voter_id_required'));
+    if (invite && !inviteCode.trim()) return refuse(localProblem('invite_code_required'));
     cast(
       poll.options.map((o) => o.id).filter((id) => choice.includes(id)),
       named ? voterId.trim() : null,
+      invite ? inviteCode.trim() : null,
     );
   }
 
@@ -82,7 +90,7 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
     );
   }
 
-  const busy = phase.k === 'sending' || phase.k === 'retrying';
+  const busy = phase.k === 'sending' || phase.k === 'retrying' || phase.k === 'proving';
   const retryIn = phase.k === 'retrying' ? Math.max(0, Math.ceil((phase.at - Date.now()) / 1000)) : 0;
   const offline = phase.k === 'retrying' && phase.error.status === 0;
   const limited = phase.k === 'retrying' && phase.error.code === 'rate_limited';
@@ -105,6 +113,22 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
             );
           })}
         </ul>
+        {invite && (
+          <div class="field">
+            <label for="invite-code">Your invite code</label>
+            <input
+              id="invite-code"
+              class="code-input"
+              autoComplete="off"
+              autoCapitalize="characters"
+              spellcheck={false}
+              maxLength={64}
+              value={inviteCode}
+              onInput={(e) => setInviteCode(e.currentTarget.value)}
+              required
+            />
+          </div>
+        )}
         {named && (
           <div class="field">
             <label for="voter-id">Your name or ID</label>
@@ -125,15 +149,34 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
           </button>
         </div>
       )}
+      {phase.k === 'proving' && (
+        <div class="pow-progress" role="status" data-state="proving">
+          <span>Checking you're not a bot…</span>
+          <progress max={100} value={Math.round(phase.share * 100)} aria-label="Anti-bot check" />
+        </div>
+      )}
+      {mustLogIn && (
+        <div class="notice info" data-state="login-needed">
+          <p>Only logged-in people can vote in this poll.</p>
+          <a class="btn primary" href={loginPath(pollPath(poll.id))}>
+            Log in to vote
+          </a>
+        </div>
+      )}
       {phase.k === 'ready' && phase.error && (
         <ErrorNotice error={phase.error}>
+          {(phase.error.code === 'login_required' || phase.error.code === 'authentication_required') && !mustLogIn && (
+            <p>
+              <a href={loginPath(pollPath(poll.id))}>Log in to vote</a>
+            </p>
+          )}
           {phase.error.code === 'too_many_choices' && <p>You can choose at most {poll.maxChoices}.</p>}
           {phase.error.status >= 500 && <p>Press Vote to try again: it cannot count twice.</p>}
         </ErrorNotice>
       )}
       <div class="actions">
-        <button type="submit" class="btn primary big" disabled={busy} aria-busy={busy}>
-          {phase.k === 'sending' ? 'Sending…' : phase.k === 'retrying' ? 'Waiting to retry…' : 'Vote'}
+        <button type="submit" class="btn primary big" disabled={busy || mustLogIn} aria-busy={busy}>
+          {phase.k === 'proving' ? 'Checking…' : phase.k === 'sending' ? 'Sending…' : phase.k === 'retrying' ? 'Waiting to retry…' : 'Vote'}
         </button>
         {resultsHref && poll.resultsVisibility === 'live' && (
           <a class="btn link" href={resultsHref}>

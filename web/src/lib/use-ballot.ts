@@ -1,10 +1,13 @@
 /**
  * The ballot's state machine: voted, already voted, closed, not open yet, rate limited,
- * offline/retrying. A ballot keeps one Idempotency-Key through all its retries (kept in
- * sessionStorage, so a reload retries it too): whatever got through is counted once.
+ * offline/retrying, proving (the anti-bot proof of work). A ballot keeps one Idempotency-Key
+ * through all its retries (kept in sessionStorage, so a reload retries it too): whatever got
+ * through is counted once. Each attempt at a proof-of-work poll solves a fresh challenge (one
+ * challenge, one vote). Account polls send the session's CSRF token; invite polls the code.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, asApiError } from './api.js';
+import { csrfHeaders, loadMe } from './session.js';
 import { newKey, pendingBallot, saveVoterToken, savePendingBallot, voterToken, type PendingBallot } from './storage.js';
 import type { Poll, VoteReceipt } from './types.js';
 
@@ -18,6 +21,8 @@ export type Phase =
   | { k: 'checking' }
   | { k: 'ready'; error?: ApiError }
   | { k: 'sending' }
+  /** Solving the proof of work; `share` of the expected work done (0–1). */
+  | { k: 'proving'; share: number }
   | { k: 'retrying'; error: ApiError; at: number }
   | { k: 'voted'; counted: Counted; changed: boolean }
   | { k: 'already'; counted: Counted | null }
@@ -41,8 +46,8 @@ export const localProblem = (code: string, extra: Record<string, unknown> = {}):
 
 export interface Ballot {
   phase: Phase;
-  /** Send a ballot; the same choice as a ballot still pending reuses its Idempotency-Key. */
-  cast(optionIds: string[], voterId: string | null): void;
+  /** Send a ballot; the same choice (and code) as a ballot still pending reuses its Idempotency-Key. */
+  cast(optionIds: string[], voterId: string | null, inviteCode?: string | null): void;
   /** Show a refusal without sending anything. */
   refuse(error: ApiError): void;
   stopRetrying(): void;
@@ -54,6 +59,11 @@ export function useBallot(poll: Poll, onVoted?: () => void): Ballot {
   const retryTimer = useRef<number | undefined>(undefined);
   const ballotRef = useRef<{ ballot: PendingBallot; attempt: number } | null>(null);
   const named = poll.identityMode === 'open';
+  const account = poll.identityMode === 'account';
+  /** The vote needs the session (and its CSRF token): account polls, members-only polls. */
+  const withSession = account || poll.access === 'workspace';
+  const pow = poll.identityMode === 'device' && poll.powDifficulty > 0;
+  const abort = useRef<AbortController | null>(null);
 
   // The poll's status can change under us (the page reloads it): follow closed / not open.
   useEffect(() => {
@@ -67,14 +77,17 @@ export function useBallot(poll: Poll, onVoted?: () => void): Ballot {
     if (phase.k !== 'checking') return;
     // No voter token here means no vote from this device (a vote stores one): in a surge of
     // first-time voters that saves a request each. A vote known only to the cookie comes back as 409.
+    // Invite codes and names are known only when the voter types them.
     const vt = voterToken();
-    if (named || !vt) {
+    if (named || poll.identityMode === 'invite' || (!account && !vt)) {
       setPhase({ k: 'ready' });
       return;
     }
     let live = true;
-    const headers: Record<string, string> = { 'x-voter-token': vt };
-    api<Counted>('GET', `/v1/polls/${poll.id}/votes/me`, { headers })
+    const headers: Record<string, string> = vt && !account ? { 'x-voter-token': vt } : {};
+    // An account vote is the logged-in user's (not logged in: the card offers to log in).
+    (account ? loadMe().catch(() => null) : Promise.resolve(true))
+      .then((me) => (me ? api<Counted>('GET', `/v1/polls/${poll.id}/votes/me`, { headers }) : Promise.reject(new Error('not logged in'))))
       .then((counted) => {
         if (!live) return;
         savePendingBallot(poll.id, null);
@@ -89,7 +102,7 @@ export function useBallot(poll: Poll, onVoted?: () => void): Ballot {
     return () => {
       live = false;
     };
-  }, [phase.k, poll.id, named]);
+  }, [phase.k, poll.id, named, account, poll.identityMode]);
 
   // Back online: retry now rather than at the end of the backoff.
   useEffect(() => {
@@ -103,27 +116,58 @@ export function useBallot(poll: Poll, onVoted?: () => void): Ballot {
     return () => window.removeEventListener('online', online);
   });
 
-  useEffect(() => () => window.clearTimeout(retryTimer.current), []);
+  useEffect(
+    () => () => {
+      window.clearTimeout(retryTimer.current);
+      abort.current?.abort();
+    },
+    [],
+  );
 
-  async function send(ballot: PendingBallot, attempt: number): Promise<void> {
+  /** `fixes` counts re-sends after a refused proof of work or a stale CSRF token (a few at most). */
+  async function send(ballot: PendingBallot, attempt: number, fixes = 0): Promise<void> {
     ballotRef.current = { ballot, attempt };
     savePendingBallot(poll.id, ballot);
-    setPhase({ k: 'sending' });
     const headers: Record<string, string> = { 'idempotency-key': ballot.key };
     const vt = voterToken();
     if (vt) headers['x-voter-token'] = vt;
-    const body: { optionIds: string[]; voterId?: string } = { optionIds: ballot.optionIds };
+    const body: { optionIds: string[]; voterId?: string; inviteCode?: string; pow?: { challenge: string; solution: string } } = { optionIds: ballot.optionIds };
     if (ballot.voterId) body.voterId = ballot.voterId;
+    if (ballot.inviteCode) body.inviteCode = ballot.inviteCode;
     try {
+      if (withSession) {
+        setPhase({ k: 'sending' });
+        await loadMe().catch(() => null);
+        Object.assign(headers, csrfHeaders());
+      }
+      if (pow) {
+        setPhase({ k: 'proving', share: 0 });
+        abort.current?.abort();
+        const ctl = new AbortController();
+        abort.current = ctl;
+        // Loaded only for polls that ask for it: the vote page's first bundle stays small.
+        const { proveWork } = await import('./pow-client.js');
+        body.pow = await proveWork(poll.id, (share) => setPhase({ k: 'proving', share }), ctl.signal);
+      }
+      setPhase({ k: 'sending' });
       const r = await api<VoteReceipt>('POST', `/v1/polls/${poll.id}/votes`, { body, headers });
       if (r.voterToken) saveVoterToken(r.voterToken);
       done();
       setPhase({ k: 'voted', counted: r, changed: r.changed === true });
       onVoted?.();
     } catch (err) {
+      if ((err as Error).name === 'AbortError') return;
       const e = asApiError(err);
       const p = e.problem;
       switch (e.code) {
+        case 'proof_of_work_invalid':
+        case 'proof_of_work_required':
+          // Expired or already used (a retry): a new challenge, solved again.
+          if (pow && fixes < 2) return send(ballot, attempt, fixes + 1);
+          break;
+        case 'csrf_token_invalid':
+          if (fixes < 1 && (await loadMe(true).catch(() => null))) return send(ballot, attempt, fixes + 1);
+          break;
         case 'already_voted':
           if (typeof p.voterToken === 'string') saveVoterToken(p.voterToken);
           done();
@@ -164,11 +208,12 @@ export function useBallot(poll: Poll, onVoted?: () => void): Ballot {
     window.clearTimeout(retryTimer.current);
   }
 
-  function cast(optionIds: string[], voterId: string | null) {
+  function cast(optionIds: string[], voterId: string | null, inviteCode: string | null = null) {
     const prev = pendingBallot(poll.id);
-    const same = prev && prev.optionIds.join() === optionIds.join() && (prev.voterId ?? null) === voterId;
+    const same = prev && prev.optionIds.join() === optionIds.join() && (prev.voterId ?? null) === voterId && (prev.inviteCode ?? null) === inviteCode;
     const ballot: PendingBallot = { key: same ? prev.key : newKey(), optionIds };
     if (voterId) ballot.voterId = voterId;
+    if (inviteCode) ballot.inviteCode = inviteCode;
     void send(ballot, 0);
   }
 

@@ -6,6 +6,7 @@ import { VoteCard } from '../components/vote-card.js';
 import { setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { usePoll, type PollState } from '../lib/use-poll.js';
+import { loginPath, useMe } from '../lib/session.js';
 
 /** While a poll is not open yet, look again now and then (and right when it is due to open). */
 export function useWaitForOpen(state: PollState): void {
@@ -23,6 +24,7 @@ export default function VotePage({ pollId }: { pollId: string }) {
   const state = usePoll(pollId);
   const { poll, error, loading } = state;
   useWaitForOpen(state);
+  const me = useMe(false);
   useEffect(() => setTitle(poll ? poll.question : 'Vote'), [poll]);
 
   return (
@@ -39,6 +41,11 @@ export default function VotePage({ pollId }: { pollId: string }) {
         <div class="card">
           <h1>{error.code === 'poll_not_found' ? 'Poll not found' : 'Cannot load this poll'}</h1>
           <ErrorNotice error={error}>{error.retryable && <p>We keep trying by ourselves.</p>}</ErrorNotice>
+          {error.code === 'poll_not_found' && me === null && (
+            <p>
+              A poll for the members of a workspace shows only to them: <a href={loginPath()}>log in</a>.
+            </p>
+          )}
           <p>
             <a href="/j">Enter a join code</a> · <a href="/">Create a poll</a>
           </p>

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type Answer, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type Answer, type TestApp } from '../support/app.js';
 import { assertProblem } from '../support/problem.js';
 
 describe('HTTP: concurrent votes', () => {
@@ -59,8 +59,8 @@ describe('HTTP: concurrent votes', () => {
   });
 
   it('one named voter (same voterId, open mode) sending 50 votes at once → one 201, 49 × 409, one row', async () => {
-    const { poll } = await createPoll(u, { identityMode: 'open' });
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => vote(poll.id, { optionIds: [poll.options[i % 3]!.id], voterId: 'same-voter' })));
+    const { poll, ownerToken } = await createPoll(u, { identityMode: 'open' });
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => vote(poll.id, { optionIds: [poll.options[i % 3]!.id], voterId: 'same-voter' }, voteHeaders(ownerToken))));
     assert.deepEqual(statuses(answers), { 201: 1, 409: 49 });
     assert.equal(await t.app.ports.store.countVotes(poll.id), 1);
     const res = await results(poll.id);
@@ -72,8 +72,8 @@ describe('HTTP: concurrent votes', () => {
   });
 
   it('one voter changing their vote 50 times at once (allowChange) leaves one row and a consistent tally', async () => {
-    const { poll } = await createPoll(u, { identityMode: 'open', allowChange: true });
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => vote(poll.id, { optionIds: [poll.options[i % 3]!.id], voterId: 'fickle' })));
+    const { poll, ownerToken } = await createPoll(u, { identityMode: 'open', allowChange: true });
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => vote(poll.id, { optionIds: [poll.options[i % 3]!.id], voterId: 'fickle' }, voteHeaders(ownerToken))));
     for (const a of answers) assert.ok(a.status === 201 || a.status === 409, a.text);
     assert.equal(answers.filter((a) => a.status === 201 && a.json.changed === false).length, 1, 'one first vote');
     assert.equal(await t.app.ports.store.countVotes(poll.id), 1);
@@ -83,7 +83,7 @@ describe('HTTP: concurrent votes', () => {
       res.options.map((o) => o.votes).sort(),
       [0, 0, 1],
     );
-    const me = await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=fickle`);
+    const me = await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=fickle`, undefined, voteHeaders(ownerToken));
     assert.equal(res.options.find((o) => o.votes === 1)!.id, me.json.optionIds[0], 'the tally shows the stored ballot');
   });
 });

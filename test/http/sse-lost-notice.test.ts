@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { SseStream } from '../support/sse.js';
 
 describe('HTTP: live results after a lost notice', () => {
@@ -17,12 +17,12 @@ describe('HTTP: live results after a lost notice', () => {
   after(() => t.stop());
 
   it('a vote committed without a notice reaches viewers within a few seconds', async () => {
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     const [a, b] = poll.options;
     const s = await SseStream.open(`${t.url}/v1/polls/${poll.id}/results/stream`);
     try {
       await s.waitFor((e) => e.event === 'results');
-      const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [a!.id], voterId: 'with-notice' });
+      const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [a!.id], voterId: 'with-notice' }, voteHeaders(ownerToken));
       assert.equal(r.status, 201, r.text);
       await s.waitFor((e) => e.event === 'results' && JSON.parse(e.data).total === 1, 3_000, 'the noticed vote');
 

@@ -1,7 +1,7 @@
 /** Casting votes over HTTP: the answers (201 / 409 / 4xx), voter identity, changing a vote, one's own vote. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type Answer, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type Answer, type TestApp } from '../support/app.js';
 import { assertProblem } from '../support/problem.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -208,26 +208,39 @@ describe('HTTP: votes', () => {
 
   describe('open identity mode', () => {
     it('the body names the voter: one counted vote per voterId', async () => {
-      const { poll } = await createPoll(u, { identityMode: 'open' });
+      const { poll, ownerToken } = await createPoll(u, { identityMode: 'open' });
+      const h = voteHeaders(ownerToken);
       const [a, b] = poll.options;
-      const r = await vote(poll.id, { optionIds: [a!.id], voterId: 'alice' });
+      const r = await vote(poll.id, { optionIds: [a!.id], voterId: 'alice' }, h);
       assert.equal(r.status, 201, r.text);
       assert.equal(r.json.voterToken, undefined, 'no token for named voters');
       assert.equal(r.headers.get('set-cookie'), null);
-      const again = await vote(poll.id, { optionIds: [b!.id], voterId: 'alice' });
+      const again = await vote(poll.id, { optionIds: [b!.id], voterId: 'alice' }, h);
       assertProblem(again, 'already_voted');
       assert.equal(again.json.counted.receiptId, r.json.receiptId);
-      assert.equal((await vote(poll.id, { optionIds: [b!.id], voterId: 'bob' })).status, 201);
+      assert.equal((await vote(poll.id, { optionIds: [b!.id], voterId: 'bob' }, h)).status, 201);
       assert.equal(await t.app.ports.store.countVotes(poll.id), 2);
     });
 
-    it('a missing voterId → 422 voter_id_required; a bad one → 400 validation_failed', async () => {
+    it('a voterId without the owner token, or with a wrong one → 401 trusted_caller_required, nothing counted', async () => {
       const { poll } = await createPoll(u, { identityMode: 'open' });
+      const other = await createPoll(u, { identityMode: 'open' });
       const a = poll.options[0]!.id;
-      assertProblem(await vote(poll.id, { optionIds: [a] }), 'voter_id_required', 'missing');
-      assertProblem(await vote(poll.id, { optionIds: [a], voterId: '' }), 'validation_failed', 'empty');
-      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 'v'.repeat(129) }), 'validation_failed', '129 chars');
-      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 7 }), 'validation_failed', 'a number');
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 'mallory' }), 'trusted_caller_required', 'no token');
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 'mallory' }, voteHeaders(other.ownerToken)), 'trusted_caller_required', "another poll's owner token");
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 'mallory' }, voteHeaders('not-the-owner-token')), 'trusted_caller_required', 'a made-up token');
+      assert.equal(await t.app.ports.store.countVotes(poll.id), 0);
+      assert.equal((await results(poll.id)).total, 0);
+    });
+
+    it('a missing voterId → 422 voter_id_required; a bad one → 400 validation_failed', async () => {
+      const { poll, ownerToken } = await createPoll(u, { identityMode: 'open' });
+      const h = voteHeaders(ownerToken);
+      const a = poll.options[0]!.id;
+      assertProblem(await vote(poll.id, { optionIds: [a] }, h), 'voter_id_required', 'missing');
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: '' }, h), 'validation_failed', 'empty');
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 'v'.repeat(129) }, h), 'validation_failed', '129 chars');
+      assertProblem(await vote(poll.id, { optionIds: [a], voterId: 7 }, h), 'validation_failed', 'a number');
       assert.equal(await t.app.ports.store.countVotes(poll.id), 0);
     });
   });
@@ -255,13 +268,14 @@ describe('HTTP: votes', () => {
     });
 
     it('open mode reads ?voterId=, and needs it', async () => {
-      const { poll } = await createPoll(u, { identityMode: 'open' });
-      await vote(poll.id, { optionIds: [poll.options[1]!.id], voterId: 'carol' });
-      const me = await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=carol`);
+      const { poll, ownerToken } = await createPoll(u, { identityMode: 'open' });
+      const h = voteHeaders(ownerToken);
+      await vote(poll.id, { optionIds: [poll.options[1]!.id], voterId: 'carol' }, h);
+      const me = await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=carol`, undefined, h);
       assert.equal(me.status, 200, me.text);
       assert.deepEqual(me.json.optionIds, [poll.options[1]!.id]);
-      assertProblem(await call(u, 'GET', `/v1/polls/${poll.id}/votes/me`), 'voter_id_required', 'no voterId');
-      assertProblem(await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=dave`), 'not_found', 'never voted');
+      assertProblem(await call(u, 'GET', `/v1/polls/${poll.id}/votes/me`, undefined, h), 'voter_id_required', 'no voterId');
+      assertProblem(await call(u, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=dave`, undefined, h), 'not_found', 'never voted');
     });
   });
 });
@@ -274,10 +288,11 @@ describe('HTTP: vote rate limits', () => {
   after(() => t.stop());
 
   it('a voter over the limit → 429 rate_limited with Retry-After; nothing more is counted', async () => {
-    const { poll } = await createPoll(t.url, { identityMode: 'open', allowChange: true });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open', allowChange: true });
+    const h = voteHeaders(ownerToken);
     const ids = poll.options.map((o) => o.id);
     const answers: Answer[] = [];
-    for (let i = 0; i < 5; i++) answers.push(await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[i % 3]!], voterId: 'eve' }));
+    for (let i = 0; i < 5; i++) answers.push(await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[i % 3]!], voterId: 'eve' }, h));
     assert.deepEqual(
       answers.map((a) => a.status),
       [201, 201, 201, 429, 429],
@@ -291,6 +306,6 @@ describe('HTTP: vote rate limits', () => {
       'the third ballot stands',
     );
     // Other voters are not affected.
-    assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[0]!], voterId: 'frank' })).status, 201);
+    assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[0]!], voterId: 'frank' }, h)).status, 201);
   });
 });

@@ -22,7 +22,7 @@ import { streamNames } from '../../src/adapters/nats/nats-jetstream-setup.js';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { ANALYTICS_GROUP } from '../../src/worker/analytics-consumer.js';
-import { createPoll } from '../support/app.js';
+import { createPoll, voteHeaders } from '../support/app.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { FaultProxy, type CutMode } from '../support/fault-proxy.js';
 import { schemaUrl } from '../support/distributed.js';
@@ -34,7 +34,7 @@ const pgSkip = skip ? false : await needServices('postgres');
 const LOOPS = 4;
 
 /** Sends votes from LOOPS concurrent voters-in-a-row until stopped; counts the answers. */
-function voteStream(url: string, pollId: string, optionIds: string[]) {
+function voteStream(url: string, pollId: string, optionIds: string[], ownerToken: string) {
   const acked = new Set<string>();
   const other: string[] = [];
   let running = true;
@@ -44,7 +44,7 @@ function voteStream(url: string, pollId: string, optionIds: string[]) {
       const voterId = `v${seq++}`;
       const r = await fetch(`${url}/v1/polls/${pollId}/votes`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: voteHeaders(ownerToken, { 'content-type': 'application/json' }),
         body: JSON.stringify({ optionIds: [optionIds[seq % optionIds.length]], voterId }),
         signal: AbortSignal.timeout(10_000),
       });
@@ -110,7 +110,7 @@ async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'post
     const { store } = app.ports;
     const created = await createPoll(app.url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const pollId = created.poll.id;
-    const stream = voteStream(app.url, pollId, created.poll.options.map((o) => o.id));
+    const stream = voteStream(app.url, pollId, created.poll.options.map((o) => o.id), created.ownerToken);
 
     // Healthy: events flow to the analytics consumer.
     await eventually(async () => (await store.getMinuteCounts(pollId)).length > 0, 'analytics before the cut', 10_000);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { call, createPoll } from '../support/app.js';
+import { call, createPoll, voteHeaders } from '../support/app.js';
 
 const LOOPS = 8;
 /** Kill once this many votes were acknowledged (and at least KILL_AFTER_MS of streaming passed). */
@@ -95,7 +95,7 @@ async function crashRound(t: TestContext, sync: 'normal' | 'full'): Promise<void
         try {
           const r = await fetch(`${url}/v1/polls/${pollId}/votes`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: voteHeaders(created.ownerToken, { 'content-type': 'application/json' }),
             body: JSON.stringify({ optionIds: [optionIds[i % optionIds.length]], voterId }),
             signal: AbortSignal.timeout(10_000),
           });
@@ -132,7 +132,7 @@ async function crashRound(t: TestContext, sync: 'normal' | 'full'): Promise<void
       Array.from({ length: 8 }, async () => {
         for (let e = entries.pop(); e; e = entries.pop()) {
           const [voterId, receiptId] = e;
-          const r = await call(restarted, 'GET', `/v1/polls/${pollId}/votes/me?voterId=${encodeURIComponent(voterId)}`);
+          const r = await call(restarted, 'GET', `/v1/polls/${pollId}/votes/me?voterId=${encodeURIComponent(voterId)}`, undefined, voteHeaders(created.ownerToken));
           if (r.status !== 200 || r.json.receiptId !== receiptId) missing.push(`${voterId}: ${r.status} ${r.text}`);
         }
       }),

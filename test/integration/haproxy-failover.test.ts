@@ -16,7 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll } from '../support/app.js';
+import { call, createPoll, voteHeaders } from '../support/app.js';
 import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { distributedSlice, type DistributedSlice } from '../support/distributed.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -78,7 +78,7 @@ describe('failover behind HAProxy: kill -9 and graceful drain under vote load', 
   });
 
   it('no acknowledged vote is lost or doubled; the dead server is out within 3 s; a drain fails nothing; viewers end on the final tally', async (t) => {
-    const { poll } = await createPoll(lb.url, { identityMode: 'open', options: ['A', 'B', 'C'] });
+    const { poll, ownerToken } = await createPoll(lb.url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const ids = poll.options.map((o) => o.id);
     const viewers = Array.from({ length: VIEWERS }, () => new ReconnectingViewer<Results>(`${lb.url}/v1/polls/${poll.id}/results/stream`));
     leftovers.push(() => Promise.all(viewers.map((v) => v.close())));
@@ -99,7 +99,7 @@ describe('failover behind HAProxy: kill -9 and graceful drain under vote load', 
           const at = phase;
           let what: string;
           try {
-            const r = await call(lb.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[n % 3]!], voterId: voter }, { 'idempotency-key': `key-${voter}` });
+            const r = await call(lb.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[n % 3]!], voterId: voter }, voteHeaders(ownerToken, { 'idempotency-key': `key-${voter}` }));
             if (r.status === 201) {
               acked.add(voter);
               ackAt.push(Date.now());

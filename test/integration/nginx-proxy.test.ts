@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { freePort } from '../support/postgres.js';
 import { nginxBinary, startNginx, type Nginx } from '../support/nginx.js';
 import { SseStream } from '../support/sse.js';
@@ -34,9 +34,9 @@ describe('nginx in front of pollcast (deploy/nginx/nginx.conf)', { skip, timeout
   });
 
   it('passes every vote although one api server is down (refused connections move to the next server)', async () => {
-    const { poll } = await createPoll(nginx.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(nginx.url, { identityMode: 'open' });
     for (let i = 0; i < 20; i++) {
-      const r = await call(nginx.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `n${i}` });
+      const r = await call(nginx.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `n${i}` }, voteHeaders(ownerToken));
       assert.equal(r.status, 201, `${r.status} ${r.text}\n${nginx.output()}`);
     }
     const results = await call(nginx.url, 'GET', `/v1/polls/${poll.id}/results`);
@@ -44,14 +44,14 @@ describe('nginx in front of pollcast (deploy/nginx/nginx.conf)', { skip, timeout
   });
 
   it('streams live results unbuffered: a vote shows on the stream through nginx within a second', async () => {
-    const { poll } = await createPoll(nginx.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(nginx.url, { identityMode: 'open' });
     const s = await SseStream.open(`${nginx.url}/v1/polls/${poll.id}/results/stream`);
     try {
       assert.equal(s.status, 200, s.errorText);
       assert.match(s.headers.get('content-type') ?? '', /^text\/event-stream/);
       assert.equal(s.headers.get('content-encoding'), null, 'not compressed');
       await s.waitFor((e) => e.event === 'results', 5_000, 'the initial state');
-      const r = await call(nginx.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'streamed' });
+      const r = await call(nginx.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'streamed' }, voteHeaders(ownerToken));
       assert.equal(r.status, 201, r.text);
       await s.waitFor((e) => e.event === 'results' && JSON.parse(e.data).total === 1, 1_000, 'the vote on the stream within 1 s');
     } finally {

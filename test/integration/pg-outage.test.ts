@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { schemaUrl } from '../support/distributed.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { FaultProxy, type CutMode } from '../support/fault-proxy.js';
@@ -36,7 +36,7 @@ interface Answered {
 }
 
 /** LOOPS concurrent clients, each voting as a new voter in a row; pausable; records every answer. */
-function voteStream(url: string, pollId: string, optionIds: string[], prefix: string) {
+function voteStream(url: string, pollId: string, optionIds: string[], ownerToken: string, prefix: string) {
   const answers: Answered[] = [];
   let running = true;
   let paused = false;
@@ -54,7 +54,7 @@ function voteStream(url: string, pollId: string, optionIds: string[], prefix: st
       try {
         const r = await fetch(`${url}/v1/polls/${pollId}/votes`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: voteHeaders(ownerToken, { 'content-type': 'application/json' }),
           body: JSON.stringify({ optionIds: [optionIds[seq % optionIds.length]], voterId }),
           // Beyond the server's own bound: an answer this late fails the latency check below.
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS + 5_000),
@@ -118,7 +118,7 @@ async function postgresOutage(t: TestContext, mode: CutMode): Promise<void> {
     const url = app.url;
     const created = await createPoll(url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const pollId = created.poll.id;
-    const stream = voteStream(url, pollId, created.poll.options.map((o) => o.id), 'v');
+    const stream = voteStream(url, pollId, created.poll.options.map((o) => o.id), created.ownerToken, 'v');
     stopStream = () => stream.stop();
 
     await eventually(() => stream.acked >= 100, '100 votes before the cut', 20_000);
@@ -154,13 +154,13 @@ async function postgresOutage(t: TestContext, mode: CutMode): Promise<void> {
 
     // Nothing refused while cut was counted, even after the held bytes flowed again.
     for (const a of during.filter((_, i) => i % Math.ceil(during.length / 25) === 0)) {
-      const me = await call(url, 'GET', `/v1/polls/${pollId}/votes/me?voterId=${a.voterId}`);
+      const me = await call(url, 'GET', `/v1/polls/${pollId}/votes/me?voterId=${a.voterId}`, undefined, voteHeaders(created.ownerToken));
       assert.equal(me.status, 404, `${a.voterId} (answered 503 while cut) is not counted: ${me.text}`);
     }
     // In flight at the cut: a retry says which happened.
     let inDoubtCounted = 0;
     for (const a of straddling.filter((x) => x.status === 503)) {
-      const r = await call(url, 'POST', `/v1/polls/${pollId}/votes`, { optionIds: [created.poll.options[0]!.id], voterId: a.voterId });
+      const r = await call(url, 'POST', `/v1/polls/${pollId}/votes`, { optionIds: [created.poll.options[0]!.id], voterId: a.voterId }, voteHeaders(created.ownerToken));
       assert.ok(r.status === 201 || r.status === 409, `retry of an in-doubt vote: ${r.status} ${r.text}`);
       if (r.status === 201) a.status = 201;
       else inDoubtCounted++;
@@ -194,7 +194,7 @@ async function redisOutage(t: TestContext, mode: CutMode): Promise<void> {
     const url = app.url;
     const created = await createPoll(url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const pollId = created.poll.id;
-    const stream = voteStream(url, pollId, created.poll.options.map((o) => o.id), 'r');
+    const stream = voteStream(url, pollId, created.poll.options.map((o) => o.id), created.ownerToken, 'r');
     stopStream = () => stream.stop();
 
     await eventually(() => stream.acked >= 100, '100 votes before the cut', 20_000);

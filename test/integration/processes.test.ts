@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll } from '../support/app.js';
+import { call, createPoll, voteHeaders } from '../support/app.js';
 import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { distributedSlice, type DistributedSlice } from '../support/distributed.js';
 import { eventually } from '../support/eventually.js';
@@ -74,12 +74,12 @@ describe('serve --processes 2 (node:cluster)', { skip, timeout: 120_000 }, () =>
     }, 'both processes answer on the shared port', 60_000, 100);
     assert.ok(![...first].includes(server.child.pid!), 'the supervisor serves nothing itself');
 
-    const { poll } = await createPoll(server.url, { identityMode: 'open', options: ['A', 'B'] });
+    const { poll, ownerToken } = await createPoll(server.url, { identityMode: 'open', options: ['A', 'B'] });
     let acked = 0;
     await Promise.all(
       Array.from({ length: 4 }, async (_, loop) => {
         for (let i = 0; i < 25; i++) {
-          const r = await call(server.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 2]!.id], voterId: `p${loop}-${i}` });
+          const r = await call(server.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 2]!.id], voterId: `p${loop}-${i}` }, voteHeaders(ownerToken));
           assert.equal(r.status, 201, r.text);
           acked++;
         }

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll } from '../support/app.js';
+import { call, createPoll, voteHeaders } from '../support/app.js';
 import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { distributedSlice, type DistributedSlice } from '../support/distributed.js';
 import { eventually } from '../support/eventually.js';
@@ -51,7 +51,8 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
     await slice.cleanup();
   });
 
-  const vote = (api: ChildApp, pollId: string, optionId: string, voterId: string) => call(api.url, 'POST', `/v1/polls/${pollId}/votes`, { optionIds: [optionId], voterId });
+  const vote = (api: ChildApp, pollId: string, ownerToken: string, optionId: string, voterId: string) =>
+    call(api.url, 'POST', `/v1/polls/${pollId}/votes`, { optionIds: [optionId], voterId }, voteHeaders(ownerToken));
   const openStream = async (pollId: string) => {
     const s = await SseStream.open(`${realtime.url}/v1/polls/${pollId}/results/stream`);
     streams.push(s);
@@ -95,7 +96,7 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
     assert.equal(lastResults(s)!.total, 0);
 
     const sent = performance.now();
-    const first = await vote(api1, poll.id, ids[0]!, 'first');
+    const first = await vote(api1, poll.id, ownerToken, ids[0]!, 'first');
     assert.equal(first.status, 201, first.text);
     const seen = await s.waitFor((e) => e.event === 'results' && JSON.parse(e.data).total === 1, 1_000, 'the first vote on the stream within 1 s');
     const ms = seen.at - sent;
@@ -103,7 +104,7 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
     t.diagnostic(`vote sent to api #1 → seen on the realtime stream: ${ms.toFixed(0)} ms`);
 
     // The same voter through the other api process: one vote per voter holds across processes.
-    const again = await vote(api2, poll.id, ids[1]!, 'first');
+    const again = await vote(api2, poll.id, ownerToken, ids[1]!, 'first');
     assert.equal(again.status, 409, again.text);
     assert.equal(again.json.code, 'already_voted');
 
@@ -115,7 +116,7 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
       Array.from({ length: 8 }, async (_, loop) => {
         while (next < 240) {
           const n = next++;
-          const r = await vote(loop % 2 === 0 ? api1 : api2, poll.id, ids[n % 3]!, `v${n}`);
+          const r = await vote(loop % 2 === 0 ? api1 : api2, poll.id, ownerToken, ids[n % 3]!, `v${n}`);
           if (r.status === 201) acked.push(`v${n}`);
           else other.push(`${r.status} ${r.text}`);
         }
@@ -147,7 +148,7 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
 
     let ballots = 0;
     for (let i = 0; i < 40; i++) {
-      const r = await vote(i % 2 ? api1 : api2, poll.id, ids[i % 2]!, `c${i}`);
+      const r = await vote(i % 2 ? api1 : api2, poll.id, ownerToken, ids[i % 2]!, `c${i}`);
       assert.equal(r.status, 201, r.text);
       ballots++;
     }
@@ -155,7 +156,7 @@ describe('roles apart: 2 api + realtime + worker processes on shared PostgreSQL,
     await s.waitFor((e) => e.event === 'results' && JSON.parse(e.data).status === 'closed', 10_000, 'status closed on the stream');
     const [row] = await adminQuery<{ status: string }>(`SELECT status FROM "${slice.schema}".polls WHERE id = $1`, [poll.id]);
     assert.equal(row!.status, 'closed', 'the stored status was flipped (by the only scheduler: the worker)');
-    const late = await vote(api1, poll.id, ids[0]!, 'late');
+    const late = await vote(api1, poll.id, ownerToken, ids[0]!, 'late');
     assert.equal(late.status, 409, late.text);
     assert.equal(late.json.code, 'poll_closed');
 

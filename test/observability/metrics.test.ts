@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePromText, sumOf, type LabelFilter, type Sample } from '../../src/observability/prom-text.js';
-import { call, createPoll, startTestApp, useTestBackend, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, useTestBackend, voteHeaders, type TestApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { needServices } from '../support/services.js';
 import { SseStream } from '../support/sse.js';
@@ -32,14 +32,14 @@ describe('metrics (embedded)', () => {
   after(() => t?.stop());
 
   it('counts votes by outcome exactly as the clients saw them, and exports every figure', async () => {
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     const ids = poll.options.map((o) => o.id);
     const stream = await SseStream.open(`${t.url}/v1/polls/${poll.id}/results/stream`);
     try {
       await stream.waitFor((e) => e.event === 'results', 5_000, 'the initial state');
       const statuses: number[] = [];
       const vote = async (body: unknown, headers: Record<string, string> = {}) => {
-        const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, body, headers);
+        const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, body, voteHeaders(ownerToken, headers));
         statuses.push(r.status);
         return r;
       };
@@ -129,8 +129,8 @@ describe('metrics (PostgreSQL, Redis, NATS)', async () => {
   after(() => t?.stop());
 
   it('exports the database pool, the shared cache and the broker consumer backlog', { skip }, async () => {
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
-    for (let i = 0; i < 5; i++) assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: `p${i}` })).status, 201);
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
+    for (let i = 0; i < 5; i++) assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: `p${i}` }, voteHeaders(ownerToken))).status, 201);
     const s = await eventually(async () => {
       const m = await scrape(t.url + '/metrics');
       return (value(m.samples, 'pollcast_consumer_event_age_seconds_count') ?? 0) >= 1 ? m.samples : undefined;

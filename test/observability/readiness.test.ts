@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { distributedSlice, schemaUrl, type DistributedSlice } from '../support/distributed.js';
 import { eventually } from '../support/eventually.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -83,7 +83,7 @@ describe('/readyz (PostgreSQL and Redis behind fault proxies)', async () => {
     assert.deepEqual(Object.keys(ok.json.checks).sort(), ['broker', 'cache', 'store']);
     for (const c of Object.values(ok.json.checks)) assert.equal(c.status, 'up');
 
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     redis.cut();
     const degraded = await eventually(async () => {
       const r = await call<Ready>(t.url, 'GET', '/readyz');
@@ -93,7 +93,7 @@ describe('/readyz (PostgreSQL and Redis behind fault proxies)', async () => {
     assert.equal(degraded.json.status, 'ready');
     assert.deepEqual(degraded.json.degraded, ['cache']);
     assert.equal(degraded.json.checks.store!.status, 'up');
-    const v = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'r1' });
+    const v = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'r1' }, voteHeaders(ownerToken));
     assert.equal(v.status, 201, v.text);
 
     redis.restore();

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { distributedSlice, type DistributedSlice } from '../support/distributed.js';
 import { eventually } from '../support/eventually.js';
@@ -22,12 +22,12 @@ const RULES = resolve('deploy/prometheus/rules.yml');
 
 /** Casts `n` distinct votes and `dupes` repeated ones; returns how many got 201 and 409. */
 async function castVotes(url: string, n: number, dupes: number, voterPrefix: string): Promise<{ counted: number; already: number }> {
-  const { poll } = await createPoll(url, { identityMode: 'open' });
+  const { poll, ownerToken } = await createPoll(url, { identityMode: 'open' });
   const ids = poll.options.map((o) => o.id);
   let counted = 0;
   let already = 0;
   const one = async (voter: string, i: number) => {
-    const r = await call(url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[i % ids.length]!], voterId: voter });
+    const r = await call(url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [ids[i % ids.length]!], voterId: voter }, voteHeaders(ownerToken));
     if (r.status === 201) counted++;
     else if (r.status === 409) already++;
     else assert.fail(`unexpected ${r.status} ${r.text}`);

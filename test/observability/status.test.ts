@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { bucketDelta, parsePromText, quantile, sumOf } from '../../src/observability/prom-text.js';
 import { metricsUrlOf } from '../../src/observability/status-command.js';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { freePort } from '../support/postgres.js';
 
 const run = promisify(execFile);
@@ -66,12 +66,12 @@ describe('pollcast status', () => {
   let load: Promise<void>;
   before(async () => {
     t = await startTestApp();
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     let i = 0;
     // Steady votes while the command samples.
     load = (async () => {
       while (!stop) {
-        await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `s${i++}` });
+        await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[i % 3]!.id], voterId: `s${i++}` }, voteHeaders(ownerToken));
         await new Promise((r) => setTimeout(r, 5));
       }
     })();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
+import { call, createPoll, startTestApp, voteHeaders, type TestApp } from '../support/app.js';
 import { distributedSlice, type DistributedSlice } from '../support/distributed.js';
 import { eventually } from '../support/eventually.js';
 import { needServices } from '../support/services.js';
@@ -60,11 +60,11 @@ describe('tracing, all roles in one process (embedded store, memory bus)', () =>
 
   it('one vote: request → batch → store → outbox → consumer → push share one trace id', async () => {
     assert.equal(t.app.tracing.enabled, true);
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     const stream = await SseStream.open(`${t.url}/v1/polls/${poll.id}/results/stream`);
     try {
       await stream.waitFor((e) => e.event === 'results', 5_000, 'the initial state');
-      const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'ann' });
+      const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'ann' }, voteHeaders(ownerToken));
       assert.equal(r.status, 201, r.text);
       const traceId = await eventually(
         () => receiver.spans.find((s) => s.name === 'votes.recorded process')?.traceId,
@@ -82,9 +82,9 @@ describe('tracing, all roles in one process (embedded store, memory bus)', () =>
   });
 
   it('continues an incoming W3C traceparent', async () => {
-    const { poll } = await createPoll(t.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(t.url, { identityMode: 'open' });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[1]!.id], voterId: 'bob' }, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const r = await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[1]!.id], voterId: 'bob' }, voteHeaders(ownerToken, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }));
     assert.equal(r.status, 201, r.text);
     const server = await eventually(() => byName(receiver.spans, traceId, 'POST /v1/polls/:pollId/votes'), 'the server span is exported', 10_000);
     assert.equal(server.parentSpanId, '00f067aa0ba902b7');
@@ -148,11 +148,11 @@ describe('tracing across processes: api, worker and realtime apart (PostgreSQL, 
     const api = await start('api');
     const worker = await start('worker');
     const realtime = await start('realtime');
-    const { poll } = await createPoll(api.url, { identityMode: 'open' });
+    const { poll, ownerToken } = await createPoll(api.url, { identityMode: 'open' });
     const stream = await SseStream.open(`${realtime.url}/v1/polls/${poll.id}/results/stream`);
     try {
       await stream.waitFor((e) => e.event === 'results', 5_000, 'the initial state');
-      const r = await call(api.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'cy' });
+      const r = await call(api.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id], voterId: 'cy' }, voteHeaders(ownerToken));
       assert.equal(r.status, 201, r.text);
       const consumer = await eventually(() => receiver.spans.find((s) => s.name === 'votes.recorded process'), 'the worker’s consumer span is exported', 15_000);
       const { server } = assertVoteChain(receiver.spans, consumer.traceId);

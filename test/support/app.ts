@@ -106,3 +106,11 @@ export async function createPoll(base: string, overrides: Record<string, unknown
   if (r.status !== 201) throw new Error(`create poll failed: ${r.status} ${r.text}`);
   return r.json as { poll: { id: string; status: string; options: Array<{ id: string; text: string }> }; ownerToken: string };
 }
+
+/**
+ * Headers that make a request a trusted caller of a quick poll: its owner token as the bearer.
+ * `open`-mode polls take a voterId (a vote, or `GET …/votes/me?voterId=`) only with these.
+ */
+export function voteHeaders(ownerToken: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${ownerToken}`, ...extra };
+}

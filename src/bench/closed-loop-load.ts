@@ -7,7 +7,7 @@
 import type { AutocannonResult } from 'autocannon';
 import type { LoadFigures } from './bench-types.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import { voteBody, votePath, type VotePlan } from './vote-plan.js';
+import { voteAuthorization, voteBody, votePath, type VotePlan } from './vote-plan.js';
 
 /** The part of autocannon's per-connection client the 'response' event hands us. */
 interface ConnectionClient {
@@ -28,6 +28,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> 
   });
   const latency = new LatencyRecorder();
   const unanswered = new Set<string>();
+  const authorization = voteAuthorization(o.plan);
+  const headers: Record<string, string> = authorization === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization };
   const runs = o.urls.map((url, i) => {
     const connections = Math.floor(o.connections / o.urls.length) + (i < o.connections % o.urls.length ? 1 : 0);
     const prefix = `${o.plan.voterPrefix}u${i}-`;
@@ -41,7 +43,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> 
         {
           method: 'POST',
           path: votePath(o.plan),
-          headers: { 'content-type': 'application/json' },
+          headers,
           // pipelining is 1, so a connection's context holds the voter of its one pending request.
           setupRequest(req, context) {
             const n = seq++;

@@ -124,7 +124,7 @@ try {
         if (wait > 0) await sleep(wait);
         const r = await fetch(`${api.url}/v1/polls/${poll.pollId}/votes`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${poll.ownerToken}` },
           body: JSON.stringify({ optionIds: [poll.optionIds[n % poll.optionIds.length]], voterId: `f${n}` }),
         });
         await r.arrayBuffer();

@@ -24,9 +24,12 @@ export interface MeasureOptions {
   load: ClosedLoopGenerator;
 }
 
-/** The ceiling: same generator, same request, against the minimal Fastify handler. */
+/** A stand-in owner token, shaped like a real one (pco_ + 32 characters), so the ceiling's requests are the votes' size. */
+const CEILING_OWNER_TOKEN = 'pco_' + 'c'.repeat(32);
+
+/** The ceiling: same generator, same request (Authorization header included), against the minimal Fastify handler. */
 export function measureCeiling(load: ClosedLoopGenerator, ceiling: BenchTarget, config: BenchConfig, durationSec: number, tag: string): Promise<LoadFigures> {
-  const plan: VotePlan = { pollId: 'ceiling', optionIds: ['a', 'b', 'c', 'd'], voterPrefix: tag };
+  const plan: VotePlan = { pollId: 'ceiling', optionIds: ['a', 'b', 'c', 'd'], voterPrefix: tag, ownerToken: CEILING_OWNER_TOKEN };
   return load.run({ urls: ceiling.urls, plan, connections: config.connections, durationSec });
 }
 

@@ -12,7 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import type { LoadFigures } from './bench-types.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import { voteBody, votePath, type VotePlan } from './vote-plan.js';
+import { voteAuthorization, voteBody, votePath, type VotePlan } from './vote-plan.js';
 
 export interface PacedOptions {
   urls: string[];
@@ -46,6 +46,8 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
   const unanswered = new Set<string>();
   const statusCodes: Record<string, number> = {};
   const path = votePath(o.plan);
+  const authorization = voteAuthorization(o.plan);
+  const authLine = authorization === undefined ? '' : `Authorization: ${authorization}\r\n`;
   let ok2xx = 0;
   let non2xx = 0;
   let errors = 0;
@@ -62,7 +64,7 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
     const body = voteBody(o.plan, voterId, d.n);
     unanswered.add(voterId);
     c.current = { ...d, voterId };
-    c.socket.write(`POST ${path} HTTP/1.1\r\n${c.head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    c.socket.write(`POST ${path} HTTP/1.1\r\n${c.head}${authLine}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
 
   const release = (c: Conn) => {

@@ -4,10 +4,21 @@ export interface VotePlan {
   optionIds: string[];
   /** Unique per run, so repeated runs against one poll never reuse a voter. */
   voterPrefix: string;
+  /**
+   * The poll's owner token, sent as `Authorization: Bearer …` with every vote: an open-mode poll
+   * takes voter ids only from a trusted caller. createBenchPoll returns it, so `{ ...poll,
+   * voterPrefix }` carries it. Absent: no Authorization header (the votes would get 401).
+   */
+  ownerToken?: string | undefined;
 }
 
 export function votePath(plan: VotePlan): string {
   return `/v1/polls/${plan.pollId}/votes`;
+}
+
+/** The Authorization header value every vote of the plan carries, if any. */
+export function voteAuthorization(plan: VotePlan): string | undefined {
+  return plan.ownerToken === undefined ? undefined : `Bearer ${plan.ownerToken}`;
 }
 
 /** The body of the n-th vote: a fresh voter, options taken in turn. */

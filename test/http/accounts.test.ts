@@ -1,7 +1,7 @@
 /** Accounts: sign up, log in, sessions and CSRF, password change, workspaces, members, API keys — and their bad inputs. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, startTestApp, type TestApp } from '../support/app.js';
+import { call, startTestApp, type TestApp, type Answer } from '../support/app.js';
 import { isProblem, signUp } from '../support/accounts.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -13,7 +13,7 @@ describe('HTTP: accounts and sessions', () => {
   });
   after(() => t?.stop());
 
-  const expectProblem = (r: Awaited<ReturnType<typeof call>>, status: number, code: string) => {
+  const expectProblem = (r: Answer<any>, status: number, code: string) => {
     assert.equal(r.status, status, r.text);
     assert.ok(isProblem(r), r.text);
     assert.equal(r.json.code, code);
@@ -59,7 +59,7 @@ describe('HTTP: accounts and sessions', () => {
   it('login attempts per email are rate limited: 429 with Retry-After and RateLimit headers', async () => {
     const a = await signUp(t.url, 'Guessed');
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof call>> | null = null;
+    let last: Answer<any> | null = null;
     for (let i = 0; i < 7; i++) {
       last = await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: `guess ${i} guess` });
       statuses.push(last.status);
@@ -200,6 +200,24 @@ describe('HTTP: workspaces, members, API keys — bad inputs', () => {
     assert.deepEqual(keys.json.apiKeys, []);
     const polls = await call(t.url, 'GET', `/v1/workspaces/${ws}/polls`, undefined, h);
     assert.deepEqual(polls.json.polls, []);
+  });
+
+  it('a body sent to a route that takes none is 400 unknown_field, and nothing happens', async () => {
+    const owner = await signUp(t.url, 'NoBody');
+    const poll = (await call(t.url, 'POST', '/v1/polls', { question: 'Q?', options: ['a', 'b'], workspaceId: owner.workspaceId }, owner.headers)).json.poll;
+    for (const [method, path, body] of [
+      ['POST', `/v1/polls/${poll.id}/close`, { status: 'open' }],
+      ['DELETE', `/v1/polls/${poll.id}`, { force: true }],
+      ['POST', '/v1/auth/logout', { everywhere: true }],
+      ['DELETE', `/v1/workspaces/${owner.workspaceId}/members/${owner.userId}`, { role: 'viewer' }],
+    ] as const) {
+      const r = await call(t.url, method, path, body, owner.headers);
+      assert.equal(r.status, 400, `${method} ${path}: ${r.text}`);
+      assert.equal(r.json.code, 'unknown_field');
+    }
+    const after = await call(t.url, 'GET', `/v1/polls/${poll.id}`, undefined, owner.headers);
+    assert.equal(after.json.poll.status, 'open');
+    assert.equal((await call(t.url, 'GET', '/v1/me', undefined, owner.headers)).status, 200);
   });
 
   it('an API key is shown once: the list shows only its prefix; it is stored hashed', async () => {

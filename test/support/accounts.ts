@@ -37,6 +37,7 @@ export async function workspacePoll(base: string, owner: Actor, workspaceId: str
   return r.json.poll as { id: string; options: Array<{ id: string }>; status: string };
 }
 
-export function isProblem(r: Answer): boolean {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of any shape
+export function isProblem(r: Answer<any>): boolean {
   return (r.headers.get('content-type') ?? '').startsWith('application/problem+json') && typeof r.json?.code === 'string';
 }

@@ -27,8 +27,9 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         params: PollParams,
         body: VoteBody,
         headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })),
-          'x-voter-token': Type.Optional(Type.String({ maxLength: 200 })),
+          // Overlong values are checked by the vote service, so they get their own codes (idempotency_key_invalid, voter_token_invalid).
+          'idempotency-key': Type.Optional(Type.String()),
+          'x-voter-token': Type.Optional(Type.String()),
           'x-csrf-token': Type.Optional(Type.String({ maxLength: 200 })),
         }),
         response: { 201: VoteReceipt, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem, 503: Problem },

@@ -134,6 +134,8 @@ export interface ScenarioResult {
   comparison?: { baseline: string; ratio: number; ratioOfCeilingRatios: number };
   /** Scenario `tracing-off`: the shipped build (tracing off) against the same build with tracing removed. */
   tracingCost?: TracingCost;
+  /** Scenario `overload`: 3 × the measured capacity offered open loop (medians over the runs; peak RSS: the highest). */
+  overload?: OverloadResult;
   runs: RunRecord[];
   target: Record<string, string | number | boolean>;
   machine: Machine;
@@ -226,4 +228,46 @@ export interface TracingCost {
   onVsRemoved: VariantComparison | null;
   /** What "removed" deleted from the shipped build (tracing-removed-build.ts). */
   removals: string[];
+}
+
+/** One run of the `overload` scenario: a capacity measurement, then that × the factor offered open loop. */
+export interface OverloadRun {
+  run: number;
+  /** Closed-loop votes/s just before, and its p99. */
+  capacityPerSec: number;
+  capacityP99Ms: number;
+  offeredPerSec: number;
+  /** Sockets the open-loop generator used. */
+  connections: number;
+  sent: number;
+  /** 201s and 503s per second of offering, and their counts. */
+  acceptedPerSec: number;
+  shedPerSec: number;
+  accepted: number;
+  shed: number;
+  /** Answers other than 201 and 503. */
+  otherNon2xx: number;
+  /** Requests without an answer (connection lost, or still unanswered 10 s after the last was due). */
+  errors: number;
+  /** Latency of the accepted votes, from when each was due. */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  /** The server's resident memory before the overload phase, and its peak during it. */
+  rssBeforeMb: number;
+  peakRssMb: number;
+  statusCodes: Record<string, number>;
+}
+
+export interface OverloadResult {
+  factor: number;
+  /** Closed-loop clients of the capacity measurement. */
+  capacityConnections: number;
+  capacityPerSec: number;
+  offeredPerSec: number;
+  acceptedPerSec: number;
+  shedPerSec: number;
+  p99Ms: number;
+  peakRssMb: number;
+  runs: OverloadRun[];
 }

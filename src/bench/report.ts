@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Machine, ScenarioResult, TracingCost, VariantComparison } from './bench-types.js';
+import type { Machine, OverloadResult, ScenarioResult, TracingCost, VariantComparison } from './bench-types.js';
 
 export function machineInfo(): Machine {
   const list = cpus();
@@ -66,6 +66,10 @@ export function formatReport(results: ScenarioResult[]): string {
       out.push(tracingRunsTable(r.tracingCost));
       continue;
     }
+    if (r.overload) {
+      out.push(overloadRunsTable(r.overload));
+      continue;
+    }
     const rows = [['run', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'ceiling CPU µs/req']];
     for (const run of r.runs) {
       rows.push([
@@ -90,6 +94,7 @@ export function formatReport(results: ScenarioResult[]): string {
     if (c) out.push(`${r.scenario} vs ${c.baseline}: ${c.ratio.toFixed(2)}× the votes/s (${c.ratioOfCeilingRatios.toFixed(2)}× as a share of each one's same-run ceiling)`);
   }
   for (const r of results) if (r.tracingCost) out.push(tracingSummary(r.tracingCost));
+  for (const r of results) if (r.overload) out.push(overloadSummary(r.overload, r.verification.ok));
   return out.join('\n') + '\n';
 }
 
@@ -130,4 +135,21 @@ function tracingSummary(t: TracingCost): string {
     out.push(`tracing on, exporting to a local OTLP sink, vs removed (informative, no target): ${times(o.votesPerSecRatio)} the votes/s → ${slower(o)}; p99 ${times(o.p99Ratio)}, CPU per vote ${times(o.cpuPerVoteRatio)}`);
   }
   return out.join('\n');
+}
+
+/** The `overload` scenario's runs: capacity, offered, accepted and shed rates, latency of the accepted, memory. */
+function overloadRunsTable(o: OverloadResult): string {
+  const rows = [['run', 'capacity/s', 'offered/s', 'sockets', 'accepted 201/s', 'shed 503/s', 'other', 'errors', 'accepted p50 ms', 'accepted p99 ms', 'RSS before MB', 'peak RSS MB']];
+  for (const r of o.runs) {
+    rows.push([String(r.run), int(r.capacityPerSec), int(r.offeredPerSec), int(r.connections), int(r.acceptedPerSec), int(r.shedPerSec), int(r.otherNon2xx), int(r.errors), ms(r.p50Ms), ms(r.p99Ms), r.rssBeforeMb.toFixed(0), r.peakRssMb.toFixed(0)]);
+  }
+  return table(rows);
+}
+
+function overloadSummary(o: OverloadResult, stored: boolean): string {
+  return (
+    `\noverload: offered ${o.factor} × capacity (${int(o.capacityPerSec)}/s closed loop with ${int(o.capacityConnections)} connections → ${int(o.offeredPerSec)}/s open loop), medians of ${o.runs.length} run(s): ` +
+    `accepted ${int(o.acceptedPerSec)}/s (${pct(o.capacityPerSec > 0 ? o.acceptedPerSec / o.capacityPerSec : 0)} of capacity), shed ${int(o.shedPerSec)}/s, ` +
+    `p99 of accepted votes ${ms(o.p99Ms)} ms, peak server RSS ${o.peakRssMb.toFixed(0)} MB; stored = 201s: ${stored ? 'OK' : 'MISMATCH'}`
+  );
 }

@@ -1,5 +1,6 @@
 /** Turns every failure into application/problem+json with a registered code. Never leaks a stack. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { lingerOnClose } from './lingering-close.js';
 import { ERRORS, isPollcastError, PollcastError, problemBody, type ErrorCode } from '../errors.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -12,7 +13,10 @@ export function sendProblem(reply: FastifyReply, err: PollcastError): FastifyRep
   // A body too large, or a large one still arriving when the request is refused (shed at the door):
   // close the connection after the answer rather than read and discard the rest. A small body is
   // left alone (it came with the headers; the connection stays usable).
-  if (err.code === 'body_too_large' || (!reply.request.raw.complete && largeBody(reply.request.headers))) reply.header('connection', 'close');
+  if (err.code === 'body_too_large' || (!reply.request.raw.complete && largeBody(reply.request.headers))) {
+    reply.header('connection', 'close');
+    lingerOnClose(reply.raw.socket);
+  }
   return reply.code(err.status).type(PROBLEM_TYPE).send(problemBody(err.code, err.message, err.extra));
 }
 

@@ -11,6 +11,8 @@
 export type CacheKind = 'poll' | 'results';
 /** Where a read was answered: this process's map, the shared cache, or the store (a miss). */
 export type CacheOutcome = 'local' | 'shared' | 'miss';
+/** Which overload threshold made the guard refuse a request (src/http/overload-guard.ts). */
+export type ShedReason = 'event_loop_delay' | 'heap' | 'rss' | 'queue';
 
 export interface PoolStats {
   /** Connections checked out. */
@@ -51,6 +53,11 @@ export interface Metrics {
   eventConsumed(group: string, ageMs: number, ok: boolean): void;
   /** Events moved from the outbox to the broker in one relay batch. */
   eventsRelayed(count: number): void;
+  /**
+   * A request refused at the door (503 `overloaded`) by the overload guard; `reason` is the
+   * threshold passed: `event_loop_delay`, `heap`, `rss` or `queue`.
+   */
+  requestShed(reason: ShedReason): void;
   /** Registers figures read at scrape time; later calls add to earlier ones. */
   readFrom(sources: MetricSources): void;
 }
@@ -65,6 +72,7 @@ export const noopMetrics: Metrics = {
   cacheLookup() {},
   eventConsumed() {},
   eventsRelayed() {},
+  requestShed() {},
   readFrom() {},
 };
 

@@ -13,7 +13,7 @@ import client from 'prom-client';
 import { clusterMetricsText, shareRegistryWithPrimary } from './cluster-metrics.js';
 import { FastCounter, FastHistogram, type CounterCell, type HistogramCell } from './fast-metrics.js';
 import { registerSampledGauges } from './sampled-gauges.js';
-import type { CacheKind, CacheOutcome, Metrics, MetricSources, ScrapableMetrics } from './metrics.js';
+import type { CacheKind, CacheOutcome, Metrics, MetricSources, ScrapableMetrics, ShedReason } from './metrics.js';
 
 /** Seconds. HTTP answers and commits are milliseconds; the top buckets catch stalls. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -49,6 +49,7 @@ export class PromMetrics implements ScrapableMetrics {
   readonly #consumed: FastHistogram;
   readonly #consumeFailed: FastCounter;
   readonly #relayed: CounterCell;
+  readonly #shed: Record<ShedReason, CounterCell>;
   #clustered = false;
 
   constructor(opts: PromMetricsOptions) {
@@ -80,6 +81,9 @@ export class PromMetrics implements ScrapableMetrics {
     this.#consumed = new FastHistogram({ name: 'pollcast_consumer_event_age_seconds', help: 'How long after its commit an event was handled, by consumer group', labelNames: ['group'], buckets: AGE_BUCKETS, registers: [r] });
     this.#consumeFailed = new FastCounter({ name: 'pollcast_consumer_failures_total', help: 'Event handler failures (the event is redelivered), by consumer group', labelNames: ['group'], registers: [r] });
     this.#relayed = new FastCounter({ name: 'pollcast_outbox_relayed_total', help: 'Events moved from the outbox to the broker', registers: [r] }).child();
+
+    const shed = new FastCounter({ name: 'pollcast_http_requests_shed_total', help: 'Requests refused with 503 overloaded by the overload guard, by the threshold passed', labelNames: ['reason'], registers: [r] });
+    this.#shed = { event_loop_delay: shed.child('event_loop_delay'), heap: shed.child('heap'), rss: shed.child('rss'), queue: shed.child('queue') };
 
     registerSampledGauges(r, this.#sources);
   }
@@ -150,6 +154,10 @@ export class PromMetrics implements ScrapableMetrics {
 
   eventsRelayed(count: number): void {
     this.#relayed.inc(count);
+  }
+
+  requestShed(reason: ShedReason): void {
+    this.#shed[reason].inc();
   }
 
   readFrom(sources: MetricSources): void {

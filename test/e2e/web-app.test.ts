@@ -53,6 +53,10 @@ describe('web app in Chromium', { skip }, () => {
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    // Anything the Content-Security-Policy blocks is reported on the console: none may be.
+    page.on('console', (m) => {
+      if (/Content[- ]Security[- ]Policy/i.test(m.text())) pageErrors.push(`${page.url()}: ${m.text()}`);
+    });
     return page;
   }
 

@@ -10,8 +10,9 @@ import type { Scenario } from '../bench-types.js';
 import { embeddedScenario } from './embedded-scenario.js';
 import { postgres2PortsScenario, postgres2Scenario, postgresScenario } from './postgres-scenario.js';
 import { tracingOffScenario } from './tracing-off-scenario.js';
+import { overloadScenario } from './overload-scenario.js';
 
-export const SCENARIOS: readonly Scenario[] = [embeddedScenario, tracingOffScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
+export const SCENARIOS: readonly Scenario[] = [embeddedScenario, tracingOffScenario, overloadScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
 
 /** The scenarios named (all when none are), or an error naming the unknown ones. */
 export function pickScenarios(names: string[] | undefined): Scenario[] {

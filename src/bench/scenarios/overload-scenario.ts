@@ -1,0 +1,164 @@
+/**
+ * `overload`: what one embedded pollcast does when offered 3 × what it can take (issue 5). Each run
+ * first measures the capacity (closed loop, like every scenario, but with at least
+ * CAPACITY_CONNECTIONS clients, each sending its next vote when answered: with group commit,
+ * throughput rises with concurrency, and on a busy machine `--connections` 100 stops short of what
+ * the server can do), then offers OVERLOAD_FACTOR × that rate open loop for `--duration` seconds:
+ * vote n is due at start + n/rate whatever happened to the others, over one socket per
+ * OPEN_LOOP_SECONDS_PER_SOCKET of offered load (so the load reaches the server instead of queueing in
+ * the generator), and an accepted vote's latency counts from when it was due.
+ *
+ * Printed per run: the capacity, the offered rate, the accepted rate (201/s), the shed rate
+ * (503/s), the p50/p99 latency of the accepted votes, and the server's peak resident memory
+ * (VmRSS from /proc, sampled every RSS_SAMPLE_MS). Then, as in every scenario, stored votes must
+ * equal the 201s (plus those of the abandoned requests that did count, each looked up).
+ *
+ * The server runs with its default overload thresholds (OVERLOAD_MAX_QUEUE: twice what the
+ * committing batches hold; event-loop delay 500 ms; heap 90 % of V8's limit): what a user gets.
+ */
+import { readFileSync } from 'node:fs';
+import type { LoadFigures, MeasureContext, OverloadRun, Scenario, ScenarioResult } from '../bench-types.js';
+import { runPaced } from '../paced-load.js';
+import { createBenchPoll } from '../poll-api.js';
+import { verifyVotes } from '../verify-votes.js';
+import { startEmbedded } from './embedded-scenario.js';
+
+export const OVERLOAD_FACTOR = 3;
+const CAPACITY_CONNECTIONS = 500;
+/** Sockets = offered rate × this (0.25 s of load), within OPEN_LOOP_MIN..MAX. */
+const OPEN_LOOP_SECONDS_PER_SOCKET = 0.25;
+const OPEN_LOOP_MIN = 1_000;
+const OPEN_LOOP_MAX = 8_000;
+const RSS_SAMPLE_MS = 100;
+const DESCRIPTION = `embedded, offered ${OVERLOAD_FACTOR} × its measured capacity open loop: accepted and shed rates, p99 of accepted votes, peak memory`;
+
+export const overloadScenario: Scenario = {
+  name: 'overload',
+  description: DESCRIPTION,
+  async unavailable() {
+    return process.platform === 'linux' ? null : 'reads the server’s memory from /proc (Linux only)';
+  },
+  start: (ctx) => startEmbedded({ label: 'overload', root: ctx.root }),
+  measure: measureOverload,
+};
+
+/** Resident memory of `pid` in MB (VmRSS), or 0 when unreadable. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function measureOverload(m: MeasureContext): Promise<ScenarioResult> {
+  const { ctx, config, load } = m;
+  const startedAt = new Date().toISOString();
+  const log = (line: string) => ctx.log(`overload: ${line}`);
+  const target = await startEmbedded({ label: 'overload', root: ctx.root });
+  try {
+    const pid = target.pids!()[0]!;
+    const poll = await createBenchPoll(target.urls[0]!);
+    let acknowledged = 0;
+    const unanswered: string[] = [];
+    let unknownIds = 0;
+    const account = (f: LoadFigures) => {
+      acknowledged += f.ok2xx;
+      unanswered.push(...f.unanswered);
+      unknownIds += f.unansweredUnknownIds;
+      return f;
+    };
+
+    log(`warming up ${config.warmupSec} s`);
+    account(await load.run({ urls: target.urls, plan: { ...poll, voterPrefix: 'w-' }, connections: config.connections, durationSec: config.warmupSec }));
+
+    const runs: OverloadRun[] = [];
+    for (let i = 1; i <= config.runs; i++) {
+      const capConnections = Math.max(config.connections, CAPACITY_CONNECTIONS);
+      const cap = account(await load.run({ urls: target.urls, plan: { ...poll, voterPrefix: `c${i}-` }, connections: capConnections, durationSec: config.durationSec }));
+      const offered = Math.max(1, Math.round(cap.perSec * OVERLOAD_FACTOR));
+      const sockets = Math.min(OPEN_LOOP_MAX, Math.max(OPEN_LOOP_MIN, Math.ceil(offered * OPEN_LOOP_SECONDS_PER_SOCKET)));
+      log(`run ${i}/${config.runs}: capacity ${cap.perSec} votes/s (closed loop, ${capConnections} connections, p99 ${cap.p99Ms} ms); offering ${offered}/s open loop over ${sockets} connections for ${config.durationSec} s`);
+      const rssBefore = rssMb(pid);
+      let peak = rssBefore;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), RSS_SAMPLE_MS);
+      let f: LoadFigures;
+      try {
+        f = account(await runPaced({ urls: target.urls, plan: { ...poll, voterPrefix: `o${i}-` }, ratePerSec: offered, durationSec: config.durationSec, connections: sockets }));
+      } finally {
+        clearInterval(sampler);
+      }
+      peak = Math.max(peak, rssMb(pid));
+      const secs = Math.max(f.durationSec, 0.001);
+      const shed = f.statusCodes['503'] ?? 0;
+      const run: OverloadRun = {
+        run: i,
+        capacityPerSec: cap.perSec,
+        capacityP99Ms: cap.p99Ms,
+        offeredPerSec: offered,
+        connections: sockets,
+        sent: f.sent,
+        acceptedPerSec: Math.round(f.ok2xx / secs),
+        shedPerSec: Math.round(shed / secs),
+        accepted: f.ok2xx,
+        shed,
+        otherNon2xx: f.non2xx - shed,
+        errors: f.errors,
+        p50Ms: f.p50Ms,
+        p99Ms: f.p99Ms,
+        p999Ms: f.p999Ms,
+        rssBeforeMb: rssBefore,
+        peakRssMb: peak,
+        statusCodes: f.statusCodes,
+      };
+      runs.push(run);
+      log(
+        `run ${i}/${config.runs}: offered ${offered}/s → accepted ${run.acceptedPerSec}/s (201), shed ${run.shedPerSec}/s (503), other ${run.otherNon2xx}, errors ${run.errors}; ` +
+          `accepted p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms; RSS ${rssBefore} → peak ${peak} MB`,
+      );
+    }
+
+    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered, unknownIds, target.stored?.bind(target));
+    const med = (key: (r: OverloadRun) => number) => median(runs.map(key));
+    return {
+      scenario: 'overload',
+      description: DESCRIPTION,
+      votesPerSec: med((r) => r.acceptedPerSec),
+      p50Ms: med((r) => r.p50Ms),
+      p99Ms: med((r) => r.p99Ms),
+      p999Ms: med((r) => r.p999Ms),
+      cpuUsPerVote: null,
+      ceilingReqPerSec: 0,
+      ratio: 0,
+      halfCapacity: null,
+      verification,
+      overload: {
+        factor: OVERLOAD_FACTOR,
+        capacityConnections: Math.max(config.connections, CAPACITY_CONNECTIONS),
+        capacityPerSec: med((r) => r.capacityPerSec),
+        offeredPerSec: med((r) => r.offeredPerSec),
+        acceptedPerSec: med((r) => r.acceptedPerSec),
+        shedPerSec: med((r) => r.shedPerSec),
+        p99Ms: med((r) => r.p99Ms),
+        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+        runs,
+      },
+      // The runs are in `overload` (a run here is a capacity measurement and an overload phase).
+      runs: [],
+      target: { ...target.settings, overloadThresholds: 'defaults' },
+      machine: m.machine,
+      config,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The middle value (the lower middle for an even count). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)]!;
+}

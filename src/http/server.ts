@@ -6,8 +6,13 @@ import { PollcastError } from '../errors.js';
 import type { HttpDeps } from './deps.js';
 import { parseJsonBody } from './json-body.js';
 import { errorHandler, sendProblem, toPollcastError } from './problem.js';
+import { httpServerOptions, registerHardening } from './hardening.js';
+import { registerOverloadGuard } from './overload-guard.js';
 import { healthRoutes } from './routes/health.js';
 import { pollRoutes } from './routes/polls.js';
+import { accountRoutes } from './routes/accounts.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
@@ -26,6 +31,8 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     requestTimeout: config.http.requestTimeoutMs,
+    // Headers timeout, keep-alive timeout, problem+json for client errors (slow and hostile clients).
+    ...httpServerOptions(config),
     return503OnClosing: true,
     // Shutdown closes the server only after every accepted request was answered (app.ts), so the
     // connections left are idle or have sent nothing yet: close them all rather than wait for them.
@@ -49,23 +56,36 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
       return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
     }
   });
+  // Security headers, CORS, the connection cap; then overload shedding (health and metrics exempt).
+  await registerHardening(app, config);
+  const votes = deps.votes;
+  await registerOverloadGuard(app, { limits: config.overload, queueDepth: votes ? () => votes.queueDepth : null, metrics: deps.metrics ?? noopMetrics });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'pollcast', version: '1', description: 'Real-time polls with durable, exactly-once votes and live results.' },
-      components: { securitySchemes: { ownerToken: { type: 'http', scheme: 'bearer', description: 'The ownerToken returned when the poll was created' } } },
+      components: {
+        securitySchemes: {
+          ownerToken: { type: 'http', scheme: 'bearer', description: 'The ownerToken returned when a quick poll was created' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key (pk_…), scoped polls:read, polls:write and/or votes:write' },
+          session: { type: 'apiKey', in: 'cookie', name: 'pollcast_session', description: 'Browser session from /v1/auth/login; state-changing requests also send X-CSRF-Token' },
+        },
+      },
     },
   });
 
   const serveApi = config.role === 'all' || config.role === 'api';
   // Before the routes, so every route is measured (and traced, when tracing is on).
   observeHttp(app, deps.metrics ?? noopMetrics, deps.tracing ?? noopTracing);
+  rejectUnexpectedBodies(app);
   if (deps.metrics && deps.config.observability.metricsPort === null) metricsRoute(app, deps.metrics);
   await healthRoutes(app, deps);
   if (serveApi) {
     await pollRoutes(app, deps);
     await voteRoutes(app, deps);
+    await accountRoutes(app, deps);
+    await workspaceRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
   if (serveApi) await webRoutes(app, deps);

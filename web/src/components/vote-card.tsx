@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { pollPath } from '../lib/router.js';
 import { loginPath, useMe } from '../lib/session.js';
+import { ApiError } from '../lib/api.js';
 import { pendingBallot } from '../lib/storage.js';
 import type { Poll } from '../lib/types.js';
 import { localProblem, useBallot } from '../lib/use-ballot.js';
@@ -17,6 +18,12 @@ function useSecondTick(active: boolean): void {
   }, [active]);
 }
 
+/**
+ * What the API answers a browser voting in an `open`-mode poll: such polls take voter ids only
+ * from a trusted caller (the organiser's system, with an API key or the owner token).
+ */
+const TRUSTED_CALLER_ONLY = new ApiError(401, 'trusted_caller_required', { status: 401, code: 'trusted_caller_required' }, null);
+
 export interface VoteCardProps {
   poll: Poll;
   /** Called after a vote is counted (or found already counted). */
@@ -28,7 +35,6 @@ export interface VoteCardProps {
 export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'results') }: VoteCardProps) {
   const { phase, cast, refuse, stopRetrying, changeVote } = useBallot(poll, onVoted);
   const [choice, setChoice] = useState<string[]>(() => pendingBallot(poll.id)?.optionIds ?? []);
-  const [voterId, setVoterId] = useState(() => pendingBallot(poll.id)?.voterId ?? '');
   const statusRef = useRef<HTMLHeadingElement>(null);
   const single = poll.kind === 'single';
   const named = poll.identityMode === 'open';
@@ -48,11 +54,10 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
     e.preventDefault();
     if (choice.length === 0) return refuse(localProblem('too_few_choices'));
     if (choice.length > poll.maxChoices) return refuse(localProblem('too_many_choices', { maxChoices: poll.maxChoices }));
-    if (named && !voterId.trim()) return refuse(localProblem('voter_id_required'));
     if (invite && !inviteCode.trim()) return refuse(localProblem('invite_code_required'));
     cast(
       poll.options.map((o) => o.id).filter((id) => choice.includes(id)),
-      named ? voterId.trim() : null,
+      null,
       invite ? inviteCode.trim() : null,
     );
   }
@@ -87,6 +92,22 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
           )}
         </>
       } />
+    );
+  }
+
+  // Open mode: the organiser's system names the voters; this page cannot vote, so it says why.
+  if (named) {
+    return (
+      <div class="ballot" data-state="trusted-caller-only">
+        <ErrorNotice error={TRUSTED_CALLER_ONLY} />
+        {resultsHref && poll.resultsVisibility === 'live' && (
+          <div class="actions">
+            <a class="btn secondary" href={resultsHref}>
+              See live results
+            </a>
+          </div>
+        )}
+      </div>
     );
   }
 
@@ -127,12 +148,6 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
               onInput={(e) => setInviteCode(e.currentTarget.value)}
               required
             />
-          </div>
-        )}
-        {named && (
-          <div class="field">
-            <label for="voter-id">Your name or ID</label>
-            <input id="voter-id" autoComplete="name" maxLength={128} value={voterId} onInput={(e) => setVoterId(e.currentTarget.value)} required />
           </div>
         )}
       </fieldset>

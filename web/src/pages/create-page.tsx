@@ -185,7 +185,7 @@ export default function CreatePage() {
               <option value="device">device (no sign-up)</option>
               <option value="invite">invite code (you hand out one-time codes)</option>
               {choice.workspaceId && <option value="account">logged-in account</option>}
-              <option value="open">name or ID that voters type</option>
+              <option value="open">voter ID sent by your own system (API key or owner token)</option>
             </select>
           </div>
           <LimitFields workspace={choice.workspaces.find((w) => w.id === choice.workspaceId)} identity={identity} limits={limits} setLimits={setLimits} invalid={invalid} />

@@ -6,7 +6,7 @@ import { logOut, useMe } from '../lib/session.js';
 export function Layout({ children, wide = false }: { children: ComponentChildren; wide?: boolean }) {
   return (
     <>
-      <header class="site-header">
+      <header class={wide ? 'site-header wide' : 'site-header'}>
         <a href="/" class="brand" aria-label="pollcast home">
           <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden="true">
             <rect width="32" height="32" rx="7" fill="currentColor" />

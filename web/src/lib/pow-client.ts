@@ -60,6 +60,7 @@ export function solve(challenge: string, difficulty: number, onTried: (tried: nu
       stop();
       onMainThread(challenge, difficulty, onTried, signal).then(resolve, reject);
     };
+    worker.postMessage({ challenge, difficulty });
   });
 }
 

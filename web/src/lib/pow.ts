@@ -115,24 +115,25 @@ export function verifySolution(challenge: string, solution: string, difficulty: 
  * are hashed once, and only the tail (one or two blocks) per suffix.
  */
 export class PrefixHasher {
-  readonly #mid = new Int32Array(IV);
-  readonly #rest: Uint8Array;
-  readonly #prefixLength: number;
-  readonly #H = new Int32Array(8);
-  readonly #W = new Int32Array(64);
-  readonly #block = new Uint8Array(192);
+  // Plain fields, not #private: the app targets ES2020, where those become WeakMap lookups in this hot loop.
+  private readonly mid = new Int32Array(IV);
+  private readonly rest: Uint8Array;
+  private readonly prefixLength: number;
+  private readonly H = new Int32Array(8);
+  private readonly W = new Int32Array(64);
+  private readonly block = new Uint8Array(192);
 
   constructor(prefix: string) {
     const bytes = utf8(prefix);
     const full = bytes.length - (bytes.length % 64);
-    for (let off = 0; off < full; off += 64) compress(this.#mid, bytes, off, this.#W);
-    this.#rest = bytes.slice(full);
-    this.#prefixLength = bytes.length;
+    for (let off = 0; off < full; off += 64) compress(this.mid, bytes, off, this.W);
+    this.rest = bytes.slice(full);
+    this.prefixLength = bytes.length;
   }
 
   /** Leading zero bits of SHA-256(prefix + suffix); the suffix must be ASCII (at most 64 characters). */
   zeroBits(suffix: string): number {
-    const H = this.#hash(suffix);
+    const H = this.hash(suffix);
     let bits = 0;
     for (let i = 0; i < 8; i++) {
       const w = H[i]!;
@@ -143,22 +144,22 @@ export class PrefixHasher {
   }
 
   digest(suffix: string): Uint8Array {
-    return wordsToBytes(this.#hash(suffix));
+    return wordsToBytes(this.hash(suffix));
   }
 
-  #hash(suffix: string): Int32Array {
-    const rest = this.#rest;
+  private hash(suffix: string): Int32Array {
+    const rest = this.rest;
     const tail = rest.length + suffix.length;
     const size = Math.ceil((tail + 9) / 64) * 64;
-    const block = this.#block.subarray(0, size);
+    const block = this.block.subarray(0, size);
     block.fill(0);
     block.set(rest);
     for (let i = 0; i < suffix.length; i++) block[rest.length + i] = suffix.charCodeAt(i);
     block[tail] = 0x80;
-    writeBitLength(block, this.#prefixLength + suffix.length);
-    const H = this.#H;
-    H.set(this.#mid);
-    for (let off = 0; off < size; off += 64) compress(H, block, off, this.#W);
+    writeBitLength(block, this.prefixLength + suffix.length);
+    const H = this.H;
+    H.set(this.mid);
+    for (let off = 0; off < size; off += 64) compress(H, block, off, this.W);
     return H;
   }
 }

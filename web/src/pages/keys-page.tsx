@@ -125,8 +125,10 @@ export default function KeysPage({ workspaceId }: { workspaceId: string }) {
             <legend>It may</legend>
             {SCOPES.map((s) => (
               <label class="inline" key={s.scope}>
-                <input type="checkbox" checked={scopes.includes(s.scope)} onChange={(e) => toggle(s.scope, e.currentTarget.checked)} /> {s.words}{' '}
-                <code class="muted small">{s.scope}</code>
+                <input type="checkbox" checked={scopes.includes(s.scope)} onChange={(e) => toggle(s.scope, e.currentTarget.checked)} />
+                <span>
+                  {s.words} <code class="scope muted small">{s.scope}</code>
+                </span>
               </label>
             ))}
           </fieldset>

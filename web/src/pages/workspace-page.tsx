@@ -13,8 +13,8 @@ import type { Member, Poll, Role, Workspace } from '../lib/types.js';
 
 const STATUS_WORDS = { draft: 'Draft', open: 'Open', closed: 'Closed' } as const;
 const ROLES: Array<{ role: Role; words: string }> = [
-  { role: 'owner', words: 'Owner: everything, members and API keys' },
-  { role: 'editor', words: 'Editor: creates and manages polls' },
+  { role: 'owner', words: 'Owner: polls, members, API keys' },
+  { role: 'editor', words: 'Editor: creates and runs polls' },
   { role: 'viewer', words: 'Viewer: sees polls and results' },
 ];
 const PAGE = 20;
@@ -233,8 +233,10 @@ function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
           {members.map((m) => (
             <li key={m.userId} class="member-row">
               <span class="member-who">
-                <strong>{m.name}</strong>
-                {m.userId === me.user.id && <span class="muted"> (you)</span>}
+                <span>
+                  <strong>{m.name}</strong>
+                  {m.userId === me.user.id && <span class="muted"> (you)</span>}
+                </span>
                 <span class="muted small member-email">{m.email}</span>
               </span>
               {owner ? (

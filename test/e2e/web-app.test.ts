@@ -280,6 +280,8 @@ describe('web app in Chromium', { skip }, () => {
     await kb.goto(`${u}/p/${poll.id}`);
     await kb.getByRole('radio', { name: 'Lisbon' }).waitFor();
     await kb.keyboard.press('Tab'); // brand link
+    await kb.keyboard.press('Tab'); // header: Log in
+    await kb.keyboard.press('Tab'); // header: Sign up
     await kb.keyboard.press('Tab'); // first radio
     await kb.keyboard.press('ArrowDown'); // → Kraków
     await kb.keyboard.press('Tab'); // Vote button

@@ -292,6 +292,19 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     await owner.reload();
     await owner.getByRole('heading', { name: 'You already voted' }).waitFor();
     assert.equal(await total(pollId), 1);
+
+    // The visitor follows the link, makes an account on the way, and lands back on the ballot.
+    await login.click();
+    await visitor.waitForURL(/\/login\?next=/);
+    await visitor.getByRole('link', { name: 'Create an account' }).click();
+    await visitor.waitForURL(/\/signup\?next=/);
+    await visitor.getByLabel('Email').fill(`visitor-${process.pid}-${Date.now()}@example.test`);
+    await visitor.getByLabel('Password').fill(PASSWORD);
+    await visitor.getByRole('button', { name: 'Sign up' }).click();
+    await visitor.waitForURL(`${u}/p/${pollId}`);
+    await vote(visitor, 'Pizza');
+    await visitor.getByRole('heading', { name: 'Your vote is counted' }).waitFor();
+    assert.equal(await total(pollId), 2);
   });
 
   it('workspace page: members (add, change role, remove) and the layout at 360 and 1280 px', async () => {
@@ -330,6 +343,26 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     await owner.getByRole('button', { name: 'Remove Grace Hopper' }).click();
     await owner.getByText('Grace Hopper was removed.').waitFor();
     assert.equal(await owner.getByTestId('member-list').getByText('Grace Hopper').count(), 0);
+  });
+
+  it('account page: a wrong current password is refused, a new one is set (and logs in next time); log out', async () => {
+    await owner.getByTestId('user-name').click();
+    await owner.waitForURL(`${u}/account`);
+    await owner.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+    await owner.getByLabel('Current password').fill('wrong wrong wrong');
+    await owner.getByLabel('New password').fill('a brand new passphrase');
+    await owner.getByRole('button', { name: 'Change password' }).click();
+    await owner.locator('[role=alert][data-code=password_incorrect]').waitFor();
+    await owner.getByLabel('Current password').fill(PASSWORD);
+    await owner.getByRole('button', { name: 'Change password' }).click();
+    await owner.getByText('Password changed.').waitFor();
+    await owner.locator('main').getByRole('button', { name: 'Log out' }).click();
+    await owner.waitForURL(u + '/');
+    await owner.goto(`${u}/login`);
+    await owner.getByLabel('Email').fill(email);
+    await owner.getByLabel('Password').fill('a brand new passphrase');
+    await owner.getByRole('button', { name: 'Log in' }).click();
+    await owner.waitForURL(`${u}/w/${workspaceId}`);
   });
 
   async function shoot(page: Page, name: string, width: number): Promise<void> {

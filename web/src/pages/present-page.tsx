@@ -11,6 +11,7 @@ import { QrCode } from '../components/qr-code.js';
 import { ResultBars } from '../components/result-bars.js';
 import { plural, setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
+import { useMe } from '../lib/session.js';
 import { ownerToken } from '../lib/storage.js';
 import type { Poll } from '../lib/types.js';
 import { useLiveResults } from '../lib/use-live-results.js';
@@ -26,10 +27,13 @@ function toggleFullscreen(): void {
 function Stage({ poll, owner }: { poll: Poll; owner: string | null }) {
   const gated = poll.resultsVisibility !== 'live';
   const [revealed, setRevealed] = useState(!gated);
+  // Members of a workspace poll's workspace read its results with their session, like an owner token.
+  const me = useMe(poll.workspaceId !== null);
+  const manager = owner !== null || (me?.workspaces.some((w) => w.id === poll.workspaceId) ?? false);
   // The owner's browser can read results before the reveal (to show the vote count); others wait.
-  const live = useLiveResults(poll.id, revealed || owner !== null, owner);
+  const live = useLiveResults(poll.id, revealed || manager, owner);
   const status = live.results?.status ?? poll.status;
-  const canReveal = owner !== null || (poll.resultsVisibility === 'after_close' && status === 'closed');
+  const canReveal = manager || (poll.resultsVisibility === 'after_close' && status === 'closed');
 
   useEffect(() => {
     const key = (e: KeyboardEvent) => {

@@ -7,6 +7,7 @@ import { QrCode } from '../components/qr-code.js';
 import { setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { pollPath } from '../lib/router.js';
+import { useMe } from '../lib/session.js';
 import { ownerToken } from '../lib/storage.js';
 import { usePoll } from '../lib/use-poll.js';
 
@@ -23,11 +24,13 @@ export function embedSnippets(pollId: string): { iframe: string; script: string 
 
 export default function SharePage({ pollId }: { pollId: string }) {
   const { poll, error, loading } = usePoll(pollId);
+  const me = useMe(false);
   useEffect(() => setTitle(poll ? `Share: ${poll.question}` : 'Share'), [poll]);
   if (!poll) {
     return <Layout>{error ? <ErrorNotice error={error} /> : loading ? <Loading /> : null}</Layout>;
   }
-  const owner = ownerToken(poll.id) !== null;
+  // The creator's browser (quick poll), or an editor or owner of the poll's workspace.
+  const owner = ownerToken(poll.id) !== null || (me?.workspaces.some((w) => w.id === poll.workspaceId && w.role !== 'viewer') ?? false);
   const url = voteUrl(poll.id);
   const embed = embedSnippets(poll.id);
   return (

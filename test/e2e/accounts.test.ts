@@ -249,6 +249,23 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     assert.equal(await total(pollId), 2);
   });
 
+  it('a quick invite poll (no account) issues its codes with the owner token', async () => {
+    const host = await device();
+    await host.goto(u + '/');
+    assert.equal(await host.getByLabel('Create in').count(), 0, 'no workspace choice when logged out');
+    await host.getByLabel('Question').fill('Quiz night winner?');
+    await host.getByLabel('Option 1', { exact: true }).fill('Team A');
+    await host.getByLabel('Option 2', { exact: true }).fill('Team B');
+    await host.getByText('Schedule, results and voters').click();
+    await host.getByLabel('One vote per').selectOption('invite');
+    await host.getByRole('button', { name: 'Create poll' }).click();
+    await host.waitForURL(/\/p\/[2-9a-zA-Z]{12}\/share$/);
+    await host.getByTestId('manage-link').click();
+    await host.getByLabel('How many codes').fill('2');
+    await host.getByRole('button', { name: 'Generate 2 codes' }).click();
+    assert.equal((await host.getByTestId('invite-codes').inputValue()).split('\n').length, 2);
+  });
+
   it('proof-of-work poll: the browser solves the challenge ("Checking you\'re not a bot…") and the vote is counted', async () => {
     const { poll } = await createPoll(u, { question: 'Bots or not?', options: ['Human', 'Robot'], powDifficulty: 8 });
     const phone = await device(360, 740);

@@ -34,7 +34,8 @@ export default function WorkspacePage({ workspaceId }: { workspaceId: string }) 
     return () => {
       live = false;
     };
-  }, [workspaceId, me?.user.id]);
+    // Again when the session changes (a role changed here, another login).
+  }, [workspaceId, me]);
 
   if (error) {
     return (

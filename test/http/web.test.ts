@@ -22,7 +22,7 @@ describe('web app serving', () => {
   after(() => t?.stop());
 
   it('the app addresses answer index.html to browsers, revalidated on every use', async () => {
-    for (const path of ['/', '/p/7kQx3mWbzR2a', '/p/7kQx3mWbzR2a/results', '/p/7kQx3mWbzR2a/present', '/embed/7kQx3mWbzR2a', '/j', '/j/not-a-code']) {
+    for (const path of ['/', '/p/7kQx3mWbzR2a', '/p/7kQx3mWbzR2a/results', '/p/7kQx3mWbzR2a/present', '/embed/7kQx3mWbzR2a', '/j', '/j/not-a-code', '/login', '/signup', '/account', '/w/w_abcdefghijkm', '/w/w_abcdefghijkm/keys']) {
       const r = await call(u, 'GET', path, undefined, HTML);
       assert.equal(r.status, 200, path);
       assert.match(r.headers.get('content-type') ?? '', /^text\/html/, path);

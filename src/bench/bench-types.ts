@@ -214,6 +214,11 @@ export interface VariantComparison {
 }
 
 export interface TracingCost {
+  /**
+   * A/A control (BENCH_TRACING_CONTROL=1): "removed" was a second copy of the shipped build, so
+   * the ratio measures only the noise of the machine and the method.
+   */
+  control: boolean;
   /** ARCHITECTURE: tracing compiled in but off, at most this much slower than removed. */
   targetMaxSlowdownPct: number;
   /** `off` slower by less than the target. */

@@ -116,7 +116,7 @@ const slower = (c: VariantComparison) => (c.slowdownPct >= 0 ? `${c.slowdownPct.
 
 /** The figures issue 6 asks for: off and removed, their ratio and the slowdown against the target. */
 function tracingSummary(t: TracingCost): string {
-  const out = [`\ntracing-off: medians of ${t.off.runs.length} runs per build; order per round: ${t.order.map((o) => o.join('→')).join(', ')}`];
+  const out = [`\ntracing-off${t.control ? ' — A/A CONTROL (BENCH_TRACING_CONTROL=1): "removed" is the shipped build again, so the ratio is noise only' : ''}: medians of ${t.off.runs.length} runs per build; order per round: ${t.order.map((o) => o.join('→')).join(', ')}`];
   const rows = [['build', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU µs/vote', 'stored = 2xx', 'what']];
   for (const b of [t.removed, t.off, ...(t.on ? [t.on] : [])]) {
     rows.push([b.name, int(b.votesPerSec), ms(b.p50Ms), ms(b.p99Ms), ms(b.p999Ms), cpu(b.cpuUsPerVote), b.verification.ok ? 'OK' : 'MISMATCH', b.description]);

@@ -46,7 +46,7 @@ describe('tracing-off bench: the scenario at a tiny duration', () => {
   it('measures off and removed alternately and reports their ratio and the slowdown', async () => {
     const lines: string[] = [];
     const ctx: ScenarioContext = { root, log: (l) => lines.push(l) };
-    const scenario = makeTracingOffScenario({ withTracingOn: false });
+    const scenario = makeTracingOffScenario({ withTracingOn: false, control: false });
     assert.equal(await scenario.unavailable(ctx), null);
     const load = pickClosedLoopGenerator('autocannon');
     const config: BenchConfig = { durationSec: 0.4, runs: 1, connections: 8, warmupSec: 0.3, loadGenerator: load.name, generator: load.description };
@@ -60,6 +60,7 @@ describe('tracing-off bench: the scenario at a tiny duration', () => {
 
     const t = result.tracingCost;
     assert.ok(t, 'tracingCost is reported');
+    assert.equal(t.control, false);
     assert.equal(t.targetMaxSlowdownPct, TRACING_OFF_TARGET_PCT);
     assert.equal(t.on, null);
     assert.equal(t.onVsRemoved, null);

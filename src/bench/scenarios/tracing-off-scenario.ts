@@ -14,6 +14,9 @@
  * are medians over the rounds; the report gives off ÷ removed (votes/s, p50, p99, CPU per vote),
  * the slowdown in % against the target, and the per-round ratios, whose spread is the noise.
  * Stored votes are checked per build as in every scenario.
+ *
+ * BENCH_TRACING_CONTROL=1 runs the same method as an A/A control: "removed" is then a second,
+ * untouched copy of the shipped build, and the ratio shows the noise floor of the machine.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +42,8 @@ const OTEL_OFF = { OTEL_EXPORTER_OTLP_ENDPOINT: undefined };
 export interface TracingCostOptions {
   /** Measure the informative third build, tracing on with a local OTLP sink. Default true. */
   withTracingOn?: boolean;
+  /** A/A control: "removed" is the shipped build again. Default: BENCH_TRACING_CONTROL=1. */
+  control?: boolean;
 }
 
 interface Build {
@@ -82,6 +87,7 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
   const { ctx, config, load } = m;
   const startedAt = new Date().toISOString();
   const rounds = Math.max(MIN_ROUNDS, config.runs);
+  const control = opts.control ?? process.env.BENCH_TRACING_CONTROL === '1';
   const log = (line: string) => ctx.log(`tracing-off: ${line}`);
   const snapshot = snapshotBuilds(ctx.root, fromSource);
   let sink: OtlpSink | null = null;
@@ -96,7 +102,9 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
     }
     const defs: Array<{ name: Build['name']; description: string; root: string; env: Record<string, string | undefined> }> = [
       { name: 'off', description: 'as shipped, tracing compiled in but off (no OTEL_EXPORTER_OTLP_ENDPOINT)', root: snapshot.shipped, env: OTEL_OFF },
-      { name: 'removed', description: 'the same build with the tracing code removed from the vote path', root: snapshot.removed, env: OTEL_OFF },
+      control
+        ? { name: 'removed', description: 'A/A CONTROL: the shipped build again, in the place of "removed"', root: snapshot.shipped, env: OTEL_OFF }
+        : { name: 'removed', description: 'the same build with the tracing code removed from the vote path', root: snapshot.removed, env: OTEL_OFF },
     ];
     if (sink) {
       defs.push({
@@ -106,7 +114,11 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
         env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_RATIO: '1' },
       });
     }
-    log(`copied ${codeDir}/ twice; "removed" deletes: ${TRACING_REMOVALS.length} tracing sites (see the JSON's tracingCost.removals)`);
+    log(
+      control
+        ? 'A/A CONTROL (BENCH_TRACING_CONTROL=1): "removed" is the shipped build again; the ratio shows the noise floor only'
+        : `copied ${codeDir}/ twice; "removed" deletes ${TRACING_REMOVALS.length} tracing sites (see the JSON's tracingCost.removals)`,
+    );
     // Started together (start-up is not measured); each one that started is stopped in `finally`.
     for (const d of defs) log(`starting "${d.name}": ${d.description}`);
     const starts = await Promise.allSettled(defs.map((d) => startEmbedded({ label: `tracing-${d.name}`, root: d.root, env: d.env })));
@@ -193,6 +205,7 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
       halfCapacity: null,
       verification: combine(results),
       tracingCost: {
+        control,
         targetMaxSlowdownPct: TRACING_OFF_TARGET_PCT,
         withinTarget: offVsRemoved.slowdownPct < TRACING_OFF_TARGET_PCT,
         order,
@@ -201,7 +214,7 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
         on: onR,
         offVsRemoved,
         onVsRemoved: onR ? compare(onR, removedR) : null,
-        removals: snapshot.removals,
+        removals: control ? [] : snapshot.removals,
       },
       // Each build's runs are in tracingCost (the ceiling was measured once, not per run).
       runs: [],

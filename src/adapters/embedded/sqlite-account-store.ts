@@ -12,7 +12,6 @@ import Database from 'better-sqlite3';
 import type {
   AccountStore,
   ApiKey,
-  ApiKeyScope,
   Member,
   Session,
   User,
@@ -20,6 +19,7 @@ import type {
   WorkspacePoll,
   WorkspaceRole,
 } from '../../ports/account-store.js';
+import { toApiKey, toSession, toUser, toWorkspace, toWorkspacePoll, type ApiKeyRow, type SessionRow, type UserRow, type WorkspacePollRow, type WorkspaceRow } from '../account-rows.js';
 
 /** Versioned migrations, applied in order, one transaction each. Never edit one that shipped. */
 export const SQLITE_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: string }> = [
@@ -78,69 +78,6 @@ CREATE INDEX workspace_polls_recent ON workspace_polls (workspace_id, created_at
   },
 ];
 
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string;
-  created_at: number;
-}
-interface SessionRow {
-  id_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: number;
-  expires_at: number;
-}
-interface WorkspaceRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-interface ApiKeyRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  prefix: string;
-  scopes: string;
-  created_by: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-interface WorkspacePollRow {
-  poll_id: string;
-  workspace_id: string;
-  created_by: string | null;
-  created_at: number;
-}
-
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at });
-const toSession = (r: SessionRow): Session => ({
-  idHash: r.id_hash,
-  userId: r.user_id,
-  csrfToken: r.csrf_token,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-});
-const toWorkspace = (r: WorkspaceRow): Workspace => ({ id: r.id, name: r.name, createdAt: r.created_at });
-const toApiKey = (r: ApiKeyRow): ApiKey => ({
-  id: r.id,
-  workspaceId: r.workspace_id,
-  name: r.name,
-  prefix: r.prefix,
-  scopes: JSON.parse(r.scopes) as ApiKeyScope[],
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-});
-const toWorkspacePoll = (r: WorkspacePollRow): WorkspacePoll => ({
-  pollId: r.poll_id,
-  workspaceId: r.workspace_id,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-});
 
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 

@@ -17,7 +17,6 @@ import pg from 'pg';
 import type {
   AccountStore,
   ApiKey,
-  ApiKeyScope,
   Member,
   Session,
   User,
@@ -25,6 +24,7 @@ import type {
   WorkspacePoll,
   WorkspaceRole,
 } from '../../ports/account-store.js';
+import { toApiKey, toSession, toUser, toWorkspace, toWorkspacePoll, type ApiKeyRow, type SessionRow, type UserRow, type WorkspacePollRow, type WorkspaceRow } from '../account-rows.js';
 import { isConnectionFailure } from './pg-errors.js';
 import { checkSchemaName } from './pg-sql.js';
 
@@ -111,70 +111,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string;
-  created_at: number;
-}
-interface SessionRow {
-  id_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: number;
-  expires_at: number;
-}
-interface WorkspaceRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-interface ApiKeyRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  prefix: string;
-  scopes: ApiKeyScope[];
-  created_by: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-interface WorkspacePollRow {
-  poll_id: string;
-  workspace_id: string;
-  created_by: string | null;
-  created_at: number;
-}
-
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at });
-const toSession = (r: SessionRow): Session => ({
-  idHash: r.id_hash,
-  userId: r.user_id,
-  csrfToken: r.csrf_token,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-});
-const toWorkspace = (r: WorkspaceRow): Workspace => ({ id: r.id, name: r.name, createdAt: r.created_at });
-const toApiKey = (r: ApiKeyRow): ApiKey => ({
-  id: r.id,
-  workspaceId: r.workspace_id,
-  name: r.name,
-  prefix: r.prefix,
-  scopes: r.scopes,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-});
-const toWorkspacePoll = (r: WorkspacePollRow): WorkspacePoll => ({
-  pollId: r.poll_id,
-  workspaceId: r.workspace_id,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-});
 
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 

@@ -76,6 +76,10 @@ export interface LoadFigures extends Latency {
    * `unanswered`.
    */
   unansweredUnknownIds: number;
+  /** Open loop only: 2xx latency from when each request was written (without waiting for a socket). */
+  fromSend?: Latency;
+  /** Open loop only: from the first request due to the last answer, in seconds. */
+  answeringSec?: number;
 }
 
 export interface RunRecord {
@@ -242,8 +246,9 @@ export interface OverloadRun {
   capacityPerSec: number;
   capacityP99Ms: number;
   offeredPerSec: number;
-  /** Sockets the open-loop generator used. */
+  /** Sockets the open-loop generator started with, and the most it may open. */
   connections: number;
+  maxConnections: number;
   sent: number;
   /** 201s and 503s per second of offering, and their counts. */
   acceptedPerSec: number;
@@ -254,10 +259,15 @@ export interface OverloadRun {
   otherNon2xx: number;
   /** Requests without an answer (connection lost, or still unanswered 10 s after the last was due). */
   errors: number;
-  /** Latency of the accepted votes, from when each was due. */
+  /** Latency of the accepted votes, from when each was due (what a client waits, connecting included). */
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
+  /** The same from when each was written to its socket: the server's share. */
+  sentP50Ms: number;
+  sentP99Ms: number;
+  /** Refused at the door, by the threshold passed (the server's pollcast_http_requests_shed_total). */
+  shedByReason: Record<string, number>;
   /** The server's resident memory before the overload phase, and its peak during it. */
   rssBeforeMb: number;
   peakRssMb: number;
@@ -273,6 +283,7 @@ export interface OverloadResult {
   acceptedPerSec: number;
   shedPerSec: number;
   p99Ms: number;
+  sentP99Ms: number;
   peakRssMb: number;
   runs: OverloadRun[];
 }

@@ -21,6 +21,12 @@ export interface PacedOptions {
   durationSec: number;
   /** Sockets in all; requests due while every socket is busy wait in a queue (and that counts). */
   connections: number;
+  /**
+   * Open another socket (up to this many in all) whenever a request is due and none is free,
+   * instead of queueing it here: like a surge of separate clients, the excess then waits at the
+   * server, which must shed it (the `overload` scenario). Default: `connections` (a fixed pool).
+   */
+  maxConnections?: number;
 }
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -34,7 +40,7 @@ interface Due {
 interface Conn {
   socket: Socket;
   head: string;
-  current: (Due & { voterId: string }) | null;
+  current: (Due & { voterId: string; sentAt: number }) | null;
   buf: Buffer;
   /** Bytes of body still to skip for the answer being read, or -1 while reading headers. */
   bodyLeft: number;
@@ -43,6 +49,7 @@ interface Conn {
 
 export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
   const latency = new LatencyRecorder();
+  const fromSend = new LatencyRecorder();
   const unanswered = new Set<string>();
   const statusCodes: Record<string, number> = {};
   const path = votePath(o.plan);
@@ -53,6 +60,7 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
   let errors = 0;
   let inFlight = 0;
   let stopped = false;
+  let lastAnswerAt = 0;
 
   const idle: Conn[] = [];
   const waiting: Due[] = [];
@@ -63,8 +71,26 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
     const voterId = `${o.plan.voterPrefix}p${d.n.toString(36)}`;
     const body = voteBody(o.plan, voterId, d.n);
     unanswered.add(voterId);
-    c.current = { ...d, voterId };
+    c.current = { ...d, voterId, sentAt: performance.now() };
     c.socket.write(`POST ${path} HTTP/1.1\r\n${c.head}${authLine}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+
+  // Sockets being opened to take a waiting request (maxConnections).
+  let opening = 0;
+  const maxConnections = Math.max(o.connections, o.maxConnections ?? 0);
+  const grow = () => {
+    if (conns.length + opening >= maxConnections || waiting.length <= opening) return;
+    opening += 1;
+    open(urls[(conns.length + opening) % urls.length]!).then(
+      (n) => {
+        opening -= 1;
+        // Connected after the run stopped: it must not send what is left waiting.
+        if (stopped) return void n.socket.destroy();
+        conns.push(n);
+        release(n);
+      },
+      () => (opening -= 1),
+    );
   };
 
   const release = (c: Conn) => {
@@ -75,13 +101,16 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
 
   const finish = (c: Conn) => {
     const cur = c.current!;
+    lastAnswerAt = performance.now();
     c.current = null;
     inFlight -= 1;
     unanswered.delete(cur.voterId);
     statusCodes[c.status] = (statusCodes[c.status] ?? 0) + 1;
     if (c.status >= 200 && c.status < 300) {
       ok2xx += 1;
-      latency.add(performance.now() - cur.due);
+      const now = performance.now();
+      latency.add(now - cur.due);
+      fromSend.add(now - cur.sentAt);
     } else non2xx += 1;
     if (!stopped) release(c);
     onSettled();
@@ -129,7 +158,7 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
         if (i >= 0) conns.splice(i, 1);
         const j = idle.indexOf(c);
         if (j >= 0) idle.splice(j, 1);
-        if (!stopped) void open(url).then((n) => (conns.push(n), release(n)), () => {});
+        if (!stopped) void open(url).then((n) => (stopped ? n.socket.destroy() : (conns.push(n), release(n))), () => {});
       });
     });
 
@@ -150,7 +179,10 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
         inFlight += 1;
         const c = idle.pop();
         if (c) send(c, d);
-        else waiting.push(d);
+        else {
+          waiting.push(d);
+          grow();
+        }
       }
       if (sent < total) setTimeout(tick, Math.max(0, t0 + sent * interval - performance.now()));
       else resolve();
@@ -171,11 +203,14 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
   });
   stopped = true;
   const timeouts = inFlight;
+  const answeringSec = (lastAnswerAt - t0) / 1000;
   for (const c of [...conns]) c.socket.destroy();
 
   return {
     ...latency.percentiles(),
+    fromSend: fromSend.percentiles(),
     durationSec: Math.round(sendingSec * 100) / 100,
+    answeringSec: Math.round(answeringSec * 100) / 100,
     ok2xx,
     perSec: Math.round(ok2xx / Math.max(sendingSec, 0.001)),
     non2xx,

@@ -139,9 +139,9 @@ function tracingSummary(t: TracingCost): string {
 
 /** The `overload` scenario's runs: capacity, offered, accepted and shed rates, latency of the accepted, memory. */
 function overloadRunsTable(o: OverloadResult): string {
-  const rows = [['run', 'capacity/s', 'offered/s', 'sockets', 'accepted 201/s', 'shed 503/s', 'other', 'errors', 'accepted p50 ms', 'accepted p99 ms', 'RSS before MB', 'peak RSS MB']];
+  const rows = [['run', 'capacity/s', 'offered/s', 'accepted 201/s', 'shed 503/s', 'other', 'errors', 'accepted p50 ms', 'accepted p99 ms', 'p99 from sent ms', 'shed by reason', 'RSS before MB', 'peak RSS MB']];
   for (const r of o.runs) {
-    rows.push([String(r.run), int(r.capacityPerSec), int(r.offeredPerSec), int(r.connections), int(r.acceptedPerSec), int(r.shedPerSec), int(r.otherNon2xx), int(r.errors), ms(r.p50Ms), ms(r.p99Ms), r.rssBeforeMb.toFixed(0), r.peakRssMb.toFixed(0)]);
+    rows.push([String(r.run), int(r.capacityPerSec), int(r.offeredPerSec), int(r.acceptedPerSec), int(r.shedPerSec), int(r.otherNon2xx), int(r.errors), ms(r.p50Ms), ms(r.p99Ms), ms(r.sentP99Ms), Object.entries(r.shedByReason).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${int(n)}`).join(', ') || '-', r.rssBeforeMb.toFixed(0), r.peakRssMb.toFixed(0)]);
   }
   return table(rows);
 }
@@ -150,6 +150,6 @@ function overloadSummary(o: OverloadResult, stored: boolean): string {
   return (
     `\noverload: offered ${o.factor} × capacity (${int(o.capacityPerSec)}/s closed loop with ${int(o.capacityConnections)} connections → ${int(o.offeredPerSec)}/s open loop), medians of ${o.runs.length} run(s): ` +
     `accepted ${int(o.acceptedPerSec)}/s (${pct(o.capacityPerSec > 0 ? o.acceptedPerSec / o.capacityPerSec : 0)} of capacity), shed ${int(o.shedPerSec)}/s, ` +
-    `p99 of accepted votes ${ms(o.p99Ms)} ms, peak server RSS ${o.peakRssMb.toFixed(0)} MB; stored = 201s: ${stored ? 'OK' : 'MISMATCH'}`
+    `p99 of accepted votes ${ms(o.p99Ms)} ms from due (${ms(o.sentP99Ms)} ms from sent), peak server RSS ${o.peakRssMb.toFixed(0)} MB; stored = 201s: ${stored ? 'OK' : 'MISMATCH'}`
   );
 }

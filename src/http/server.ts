@@ -7,7 +7,7 @@ import type { HttpDeps } from './deps.js';
 import { parseJsonBody } from './json-body.js';
 import { errorHandler, sendProblem, toPollcastError } from './problem.js';
 import { httpServerOptions, registerHardening } from './hardening.js';
-import { registerOverloadGuard } from './overload-guard.js';
+import { OverloadGuard } from './overload-guard.js';
 import { healthRoutes } from './routes/health.js';
 import { pollRoutes } from './routes/polls.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -23,6 +23,8 @@ import { requestIdGenerator } from '../observability/request-id.js';
 
 export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const { config } = deps;
+  // Refuses new requests with 503 while overloaded, in the server's request listener, before Fastify.
+  const overload = new OverloadGuard(config, deps.metrics ?? noopMetrics, logger);
   const app = Fastify({
     loggerInstance: logger,
     // No log line per request: at surge rates that would be a line per vote.
@@ -33,6 +35,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     requestTimeout: config.http.requestTimeoutMs,
     // Headers timeout, keep-alive timeout, problem+json for client errors (slow and hostile clients).
     ...httpServerOptions(config),
+    serverFactory: overload.serverFactory(),
     return503OnClosing: true,
     // Shutdown closes the server only after every accepted request was answered (app.ts), so the
     // connections left are idle or have sent nothing yet: close them all rather than wait for them.
@@ -56,10 +59,10 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
       return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
     }
   });
-  // Security headers, CORS, the connection cap; then overload shedding (health and metrics exempt).
+  // Security headers, CORS, the connection cap; the overload guard's measurements.
   await registerHardening(app, config);
   const votes = deps.votes;
-  await registerOverloadGuard(app, { limits: config.overload, queueDepth: votes ? () => votes.queueDepth : null, metrics: deps.metrics ?? noopMetrics });
+  await overload.attach(app, votes ? () => votes.queueDepth : null);
 
   await app.register(swagger, {
     openapi: {

@@ -45,7 +45,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     slice = slices.get(dataDir) ?? distributedSlice('pollcast_http');
     slices.set(dataDir, slice);
   }
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_SYNC: 'normal', ...slice?.env, ...env });
+  // OVERLOAD_MAX_EVENT_LOOP_DELAY_MS off: in-process, the test's own client shares the event loop, so
+  // its bursts would read as server lag (a test that wants the lag threshold sets it).
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_SYNC: 'normal', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...slice?.env, ...env });
   let app: RunningApp;
   try {
     // Own key prefix: apps on a shared Redis/NATS must not share rate-limit windows or streams.

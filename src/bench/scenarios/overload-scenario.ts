@@ -4,9 +4,11 @@
  * CAPACITY_CONNECTIONS clients, each sending its next vote when answered: with group commit,
  * throughput rises with concurrency, and on a busy machine `--connections` 100 stops short of what
  * the server can do), then offers OVERLOAD_FACTOR × that rate open loop for `--duration` seconds:
- * vote n is due at start + n/rate whatever happened to the others, over one socket per
- * OPEN_LOOP_SECONDS_PER_SOCKET of offered load (so the load reaches the server instead of queueing in
- * the generator), and an accepted vote's latency counts from when it was due.
+ * vote n is due at start + n/rate whatever happened to the others. The generator starts with
+ * OPEN_LOOP_SOCKETS sockets and opens another whenever a vote is due and none is free (up to
+ * OPEN_LOOP_MAX_SOCKETS), like a surge of separate phones: the excess waits at the server, which
+ * has to shed it, not in the generator. An accepted vote's latency counts from when it was due
+ * (connecting included), and, separately, from when it was written to its socket.
  *
  * Printed per run: the capacity, the offered rate, the accepted rate (201/s), the shed rate
  * (503/s), the p50/p99 latency of the accepted votes, and the server's peak resident memory
@@ -25,10 +27,9 @@ import { startEmbedded } from './embedded-scenario.js';
 
 export const OVERLOAD_FACTOR = 3;
 const CAPACITY_CONNECTIONS = 500;
-/** Sockets = offered rate × this (0.25 s of load), within OPEN_LOOP_MIN..MAX. */
-const OPEN_LOOP_SECONDS_PER_SOCKET = 0.25;
-const OPEN_LOOP_MIN = 1_000;
-const OPEN_LOOP_MAX = 8_000;
+const OPEN_LOOP_SOCKETS = 1_000;
+/** Below the server's HTTP_MAX_CONNECTIONS (20,000) and this machine's 20,000 file descriptors. */
+const OPEN_LOOP_MAX_SOCKETS = 15_000;
 const RSS_SAMPLE_MS = 100;
 const DESCRIPTION = `embedded, offered ${OVERLOAD_FACTOR} × its measured capacity open loop: accepted and shed rates, p99 of accepted votes, peak memory`;
 
@@ -78,26 +79,34 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
       const capConnections = Math.max(config.connections, CAPACITY_CONNECTIONS);
       const cap = account(await load.run({ urls: target.urls, plan: { ...poll, voterPrefix: `c${i}-` }, connections: capConnections, durationSec: config.durationSec }));
       const offered = Math.max(1, Math.round(cap.perSec * OVERLOAD_FACTOR));
-      const sockets = Math.min(OPEN_LOOP_MAX, Math.max(OPEN_LOOP_MIN, Math.ceil(offered * OPEN_LOOP_SECONDS_PER_SOCKET)));
-      log(`run ${i}/${config.runs}: capacity ${cap.perSec} votes/s (closed loop, ${capConnections} connections, p99 ${cap.p99Ms} ms); offering ${offered}/s open loop over ${sockets} connections for ${config.durationSec} s`);
+      log(`run ${i}/${config.runs}: capacity ${cap.perSec} votes/s (closed loop, ${capConnections} connections, p99 ${cap.p99Ms} ms); offering ${offered}/s open loop (${OPEN_LOOP_SOCKETS}–${OPEN_LOOP_MAX_SOCKETS} sockets) for ${config.durationSec} s`);
+      const shedBefore = await shedCounts(target.urls[0]!);
       const rssBefore = rssMb(pid);
       let peak = rssBefore;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), RSS_SAMPLE_MS);
       let f: LoadFigures;
       try {
-        f = account(await runPaced({ urls: target.urls, plan: { ...poll, voterPrefix: `o${i}-` }, ratePerSec: offered, durationSec: config.durationSec, connections: sockets }));
+        f = account(await runPaced({ urls: target.urls, plan: { ...poll, voterPrefix: `o${i}-` }, ratePerSec: offered, durationSec: config.durationSec, connections: OPEN_LOOP_SOCKETS, maxConnections: OPEN_LOOP_MAX_SOCKETS }));
       } finally {
         clearInterval(sampler);
       }
       peak = Math.max(peak, rssMb(pid));
-      const secs = Math.max(f.durationSec, 0.001);
+      const shedAfter = await shedCounts(target.urls[0]!);
+      const shedByReason = Object.fromEntries(Object.entries(shedAfter).map(([k, v]) => [k, v - (shedBefore[k] ?? 0)]));
+      // Per second of the whole phase, from the first vote due to the last answer (answers go on
+      // arriving after the last vote was sent).
+      const secs = Math.max(f.answeringSec ?? f.durationSec, f.durationSec, 0.001);
+      // What the server still holds (votes in sockets it has not read yet) must settle before the
+      // next measurement, and before abandoned votes are looked up.
+      await settle(target.urls[0]!);
       const shed = f.statusCodes['503'] ?? 0;
       const run: OverloadRun = {
         run: i,
         capacityPerSec: cap.perSec,
         capacityP99Ms: cap.p99Ms,
         offeredPerSec: offered,
-        connections: sockets,
+        connections: OPEN_LOOP_SOCKETS,
+        maxConnections: OPEN_LOOP_MAX_SOCKETS,
         sent: f.sent,
         acceptedPerSec: Math.round(f.ok2xx / secs),
         shedPerSec: Math.round(shed / secs),
@@ -108,6 +117,9 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
         p50Ms: f.p50Ms,
         p99Ms: f.p99Ms,
         p999Ms: f.p999Ms,
+        sentP50Ms: f.fromSend?.p50Ms ?? 0,
+        sentP99Ms: f.fromSend?.p99Ms ?? 0,
+        shedByReason,
         rssBeforeMb: rssBefore,
         peakRssMb: peak,
         statusCodes: f.statusCodes,
@@ -115,7 +127,7 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
       runs.push(run);
       log(
         `run ${i}/${config.runs}: offered ${offered}/s → accepted ${run.acceptedPerSec}/s (201), shed ${run.shedPerSec}/s (503), other ${run.otherNon2xx}, errors ${run.errors}; ` +
-          `accepted p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms; RSS ${rssBefore} → peak ${peak} MB`,
+          `accepted p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms from due (${run.sentP50Ms} / ${run.sentP99Ms} ms from sent); shed by reason ${JSON.stringify(shedByReason)}; RSS ${rssBefore} → peak ${peak} MB`,
       );
     }
 
@@ -141,6 +153,7 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
         acceptedPerSec: med((r) => r.acceptedPerSec),
         shedPerSec: med((r) => r.shedPerSec),
         p99Ms: med((r) => r.p99Ms),
+        sentP99Ms: med((r) => r.sentP99Ms),
         peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
         runs,
       },
@@ -155,6 +168,43 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
   } finally {
     await target.stop();
   }
+}
+
+/**
+ * Waits until the server's vote counter has not moved for 3 s (at most 60 s): votes the generator
+ * gave up on may still sit in the server's sockets, and one stored after its lookup would count as
+ * a vote never sent. (A second is not enough: the server may spend it refusing a backlog.)
+ */
+async function settle(url: string): Promise<void> {
+  const accepted = async () => {
+    try {
+      const text = await (await fetch(url + '/metrics', { signal: AbortSignal.timeout(10_000) })).text();
+      return /^pollcast_votes_accepted_total (\S+)$/m.exec(text)?.[1] ?? '';
+    } catch {
+      return '';
+    }
+  };
+  const until = Date.now() + 60_000;
+  let last = await accepted();
+  let still = 0;
+  while (Date.now() < until && still < 3) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = await accepted();
+    still = now === last && now !== '' ? still + 1 : 0;
+    last = now;
+  }
+}
+
+/** The server's pollcast_http_requests_shed_total by reason. */
+async function shedCounts(url: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const text = await (await fetch(url + '/metrics', { signal: AbortSignal.timeout(10_000) })).text();
+    for (const m of text.matchAll(/^pollcast_http_requests_shed_total\{reason="(\w+)"\} (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+  } catch {
+    // unreadable: reported as no sheds
+  }
+  return out;
 }
 
 /** The middle value (the lower middle for an even count). */

@@ -3,7 +3,7 @@
  * a year (immutable); everything else (HTML, /embed.js) is revalidated on every use. Gzip and
  * brotli copies written by the build are sent to browsers that take them.
  *
- * The app's own addresses (/, /p/*, /embed/*, /j) answer index.html to browsers (Accept:
+ * The app's own addresses (/, /p/*, /embed/*, /j, /login, /signup, /account, /w/*) answer index.html to browsers (Accept:
  * text/html) and the usual problem+json not_found to API clients; any other address outside /v1/
  * answers a browser with the app's "nothing here" page (404). /j/{code} redirects a join code
  * (a poll id, dashes optional) to the poll's vote page.
@@ -52,7 +52,7 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
     if (!wantsHtml(req)) return sendProblem(reply, new PollcastError('not_found', `${req.url.split('?')[0]} is a page of the web app; ask for text/html`));
     return reply.sendFile('index.html', WEB_DIST);
   };
-  for (const path of ['/', '/p/*', '/j']) app.get(path, hidden, page);
+  for (const path of ['/', '/p/*', '/j', '/login', '/signup', '/account', '/w/*']) app.get(path, hidden, page);
   app.get('/embed/*', { ...hidden, helmet: EMBED_PAGE_HELMET }, page);
   // Any other address: a browser gets the app's "nothing here" page (status 404), not JSON.
   app.get('/*', hidden, (req, reply) => {

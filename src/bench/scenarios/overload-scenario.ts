@@ -171,7 +171,7 @@ export async function measureOverload(m: MeasureContext): Promise<ScenarioResult
 }
 
 /**
- * Waits until the server's vote counter has not moved for 3 s (at most 60 s): votes the generator
+ * Waits until the server's vote counter has not moved for 5 s (at most 60 s): votes the generator
  * gave up on may still sit in the server's sockets, and one stored after its lookup would count as
  * a vote never sent. (A second is not enough: the server may spend it refusing a backlog.)
  */
@@ -187,7 +187,7 @@ async function settle(url: string): Promise<void> {
   const until = Date.now() + 60_000;
   let last = await accepted();
   let still = 0;
-  while (Date.now() < until && still < 3) {
+  while (Date.now() < until && still < 5) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = await accepted();
     still = now === last && now !== '' ? still + 1 : 0;

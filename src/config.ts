@@ -188,7 +188,7 @@ const schema = z.object({
   SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
-  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).optional(),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
   HTTP_MAX_CONNECTIONS: int(0, 10_000_000).default(20_000),
   CORS_ORIGINS: z
@@ -266,7 +266,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   if ((e.DATABASE_REPLICA_URLS?.length || e.DATABASE_SHARD_URLS?.length) && !e.DATABASE_URL) {
     problems.push('DATABASE_URL: must be set when DATABASE_REPLICA_URLS or DATABASE_SHARD_URLS is set');
   }
-  if (e.HTTP_HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+  if (e.HTTP_HEADERS_TIMEOUT_MS !== undefined && e.HTTP_HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     problems.push(`HTTP_HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) (got "${e.HTTP_HEADERS_TIMEOUT_MS}")`);
   }
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
@@ -354,7 +354,8 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       cookieSecure: e.COOKIE_SECURE,
       trustProxy: e.TRUST_PROXY,
-      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      // Default: 5 s, or the request timeout when that is shorter.
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(5_000, e.REQUEST_TIMEOUT_MS),
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
       corsOrigins: e.CORS_ORIGINS,

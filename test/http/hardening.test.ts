@@ -211,6 +211,8 @@ describe('hardening: settings checked at startup', () => {
       for (const n of ['OVERLOAD_MAX_QUEUE', 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS']) assert.ok(names.includes(n), `${n} in ${names}`);
     }
     assert.throws(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000' }), /HTTP_HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS/);
+    // Unset, it follows a shorter request timeout.
+    assert.equal(loadConfig({ REQUEST_TIMEOUT_MS: '4000' }).http.headersTimeoutMs, 4_000);
   });
 
   it('`pollcast serve` with a bad CORS_ORIGINS exits 2 naming it, before listening', () => {

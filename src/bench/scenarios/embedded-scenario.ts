@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { BenchTarget, Scenario } from '../bench-types.js';
 import { benchEnv, startPollcast } from '../pollcast-process.js';
 
@@ -29,6 +30,18 @@ export async function startEmbedded(opts: { label: string; root: string; env?: R
         RATE_LIMIT_IP_PER_MIN: env.RATE_LIMIT_IP_PER_MIN!,
       },
       pids: () => [server.child.pid!],
+      // The stored truth straight from the SQLite file (a read-only second connection; WAL lets it
+      // read beside the server): vote rows, and the tallies summed, which must agree.
+      async stored(pollId: string) {
+        const db = new Database(join(dataDir, 'pollcast.db'), { readonly: true, fileMustExist: true });
+        try {
+          const rows = db.prepare('SELECT count(*) FROM votes WHERE poll_id = ?').pluck().get(pollId) as number;
+          const tallied = db.prepare('SELECT coalesce(sum(votes), 0) FROM tallies WHERE poll_id = ?').pluck().get(pollId) as number;
+          return { rows, tallied };
+        } finally {
+          db.close();
+        }
+      },
       async stop() {
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });

@@ -152,9 +152,12 @@ export class VoteService {
     let idempotency: VoteCommand['idempotency'];
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY_RE.test(input.idempotencyKey)) throw new PollcastError('idempotency_key_invalid', 'Idempotency-Key must be 1–255 visible ASCII characters');
-      const requestHash = createHash('sha256')
-        .update(JSON.stringify([input.pollId, input.optionIds, input.voterId ?? null, input.voterToken ?? null]))
-        .digest('base64url');
+      // Keys are per poll, not per voter: the hash names who asks, so another voter's request
+      // with the same key is 422, never a replay of someone else's answer. (Invite codes and
+      // accounts are appended only when present, so older stored hashes still match.)
+      const asked = [input.pollId, input.optionIds, input.voterId ?? null, input.voterToken ?? null];
+      if (poll.identityMode === 'invite' || poll.identityMode === 'account') asked.push(voterId);
+      const requestHash = createHash('sha256').update(JSON.stringify(asked)).digest('base64url');
       const prior = await this.store.getIdempotent(input.pollId, input.idempotencyKey);
       if (prior) {
         if (prior.requestHash !== requestHash) throw new PollcastError('idempotency_key_reused');

@@ -360,7 +360,7 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     await owner.getByRole('button', { name: 'Remove Grace Hopper' }).click();
     await owner.getByText('Grace Hopper was removed.').waitFor();
     // The message comes first; the list is read again after it.
-    await owner.waitForFunction(() => !(document.querySelector('[data-testid=member-list]')?.textContent ?? 'Grace Hopper').includes('Grace Hopper'));
+    await owner.waitForFunction("!(document.querySelector('[data-testid=member-list]')?.textContent ?? 'Grace Hopper').includes('Grace Hopper')");
     assert.equal(await owner.getByTestId('member-list').getByText('Grace Hopper').count(), 0);
   });
 

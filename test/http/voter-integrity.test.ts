@@ -65,6 +65,18 @@ describe('HTTP: voter identity and integrity', () => {
       assert.equal(await total(poll.id), 1);
     });
 
+    it('one Idempotency-Key from two code holders: the second is 422, never a replay of the first voter\'s answer', async () => {
+      const poll = await workspacePoll(t.url, owner, owner.workspaceId!, { identityMode: 'invite' });
+      const [a, b] = (await call(t.url, 'POST', `/v1/polls/${poll.id}/invites`, { count: 2 }, owner.headers)).json.codes as string[];
+      const opt = poll.options[0]!.id;
+      const first = await vote(poll.id, { optionIds: [opt], inviteCode: a }, { 'idempotency-key': 'same-key' });
+      assert.equal(first.status, 201);
+      assert.equal((await vote(poll.id, { optionIds: [opt], inviteCode: a }, { 'idempotency-key': 'same-key' })).text, first.text, 'the same holder retrying gets the first answer');
+      problem(await vote(poll.id, { optionIds: [opt], inviteCode: b }, { 'idempotency-key': 'same-key' }), 422, 'idempotency_key_reused');
+      assert.equal((await vote(poll.id, { optionIds: [opt], inviteCode: b }, { 'idempotency-key': 'other-key' })).status, 201);
+      assert.equal(await total(poll.id), 2);
+    });
+
     it('invites: bad counts and non-invite polls are refused', async () => {
       const device = await workspacePoll(t.url, owner, owner.workspaceId!);
       problem(await call(t.url, 'POST', `/v1/polls/${device.id}/invites`, { count: 5 }, owner.headers), 422, 'invalid_poll');

@@ -5,9 +5,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Poll } from '../domain/poll.js';
-import { keyAllows, roleAllows, type Capability, type Principal } from '../domain/principal.js';
+import { keyAllows, roleAllows, type Capability } from '../domain/principal.js';
 import { PollcastError } from '../errors.js';
-import type { WorkspaceRole } from '../ports/account-store.js';
+import type { ApiKeyScope, WorkspaceRole } from '../ports/account-store.js';
 import type { ResolvedPrincipal } from './authenticator.js';
 
 export function hashOwnerToken(token: string): string {
@@ -25,7 +25,7 @@ export function isPollOwner(poll: Pick<Poll, 'ownerTokenHash'>, bearer: string |
 export type RoleLookup = (workspaceId: string, userId: string) => Promise<WorkspaceRole | null>;
 
 /** What a principal holds in a workspace: a role (people), scopes (keys), or nothing. */
-export type Standing = { kind: 'none' } | { kind: 'role'; role: WorkspaceRole } | { kind: 'key'; scopes: readonly string[] } ;
+export type Standing = { kind: 'none' } | { kind: 'role'; role: WorkspaceRole } | { kind: 'key'; scopes: readonly ApiKeyScope[] };
 
 export async function standingIn(workspaceId: string, p: ResolvedPrincipal, roleOf: RoleLookup): Promise<Standing> {
   if (p.kind === 'user') {
@@ -38,7 +38,7 @@ export async function standingIn(workspaceId: string, p: ResolvedPrincipal, role
 
 function allows(s: Standing, want: Capability): boolean {
   if (s.kind === 'role') return roleAllows(s.role, want);
-  if (s.kind === 'key') return keyAllows(s.scopes as Parameters<typeof keyAllows>[0], want);
+  if (s.kind === 'key') return keyAllows(s.scopes, want);
   return false;
 }
 
@@ -80,7 +80,8 @@ export class PollAccess {
     if (allows(s, want)) return;
     if (s.kind === 'none') {
       if (p.kind === 'anonymous') throw new PollcastError(csrf(p) ? 'csrf_token_invalid' : 'authentication_required');
-      throw new PollcastError(p.kind === 'apiKey' ? 'forbidden' : 'forbidden');
+      // A person or key of another workspace, on a poll they may see (access: link).
+      throw new PollcastError('forbidden');
     }
     throw new PollcastError(s.kind === 'key' ? 'insufficient_scope' : 'forbidden');
   }
@@ -96,5 +97,3 @@ export class PollAccess {
     }
   }
 }
-
-export type { Principal };

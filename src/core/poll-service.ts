@@ -6,12 +6,11 @@ import { PollcastError } from '../errors.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
-import { hashOwnerToken, isPollOwner, PollAccess } from './access.js';
+import { hashOwnerToken, PollAccess } from './access.js';
 import type { AccountService } from './account-service.js';
 import type { ResolvedPrincipal } from './authenticator.js';
 import type { PollDirectory } from './poll-directory.js';
 
-export { hashOwnerToken };
 
 /** Who asks: the resolved principal and the raw bearer token (a quick poll's owner token). */
 export interface Caller {
@@ -59,11 +58,6 @@ export class PollService {
     if (!poll) throw new PollcastError('poll_not_found');
     if (caller && poll.access !== 'link') await this.access.see(poll, caller.principal);
     return poll;
-  }
-
-  /** Quick polls only: whether `bearer` is the owner token. */
-  isOwner(poll: Poll, bearer: string | undefined): boolean {
-    return isPollOwner(poll, bearer);
   }
 
   /** May the caller read owner-only data of this poll (hidden results, analytics)? */

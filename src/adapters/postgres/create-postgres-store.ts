@@ -11,7 +11,7 @@ import type { Store } from '../../ports/store.js';
 import { PgLeases } from './pg-lease.js';
 import { PgLink } from './pg-link.js';
 import { PgShard } from './pg-shard.js';
-import { buildSql, checkSchemaName } from './pg-sql.js';
+import { buildSql, checkSchemaName, splitPgUrl } from './pg-sql.js';
 import { PostgresStore } from './postgres-store.js';
 
 export interface PostgresStoreOptions {
@@ -28,16 +28,6 @@ export interface PostgresStoreOptions {
   applicationName?: string;
 }
 
-/** Our own query parameters, removed before the URL reaches the driver. */
-function splitUrl(raw: string): { url: string; schema: string | null; shard: string | null } {
-  const u = new URL(raw);
-  const schema = u.searchParams.get('schema');
-  const shard = u.searchParams.get('shard');
-  u.searchParams.delete('schema');
-  u.searchParams.delete('shard');
-  return { url: u.toString(), schema, shard };
-}
-
 export async function createPostgresStore(
   c: Extract<StoreConfig, { kind: 'postgres' }>,
   opts: PostgresStoreOptions = {},
@@ -47,15 +37,15 @@ export async function createPostgresStore(
 }
 
 export function buildPostgresStore(c: Extract<StoreConfig, { kind: 'postgres' }>, opts: PostgresStoreOptions = {}): PostgresStore {
-  const primary = splitUrl(c.url);
+  const primary = splitPgUrl(c.url);
   const schema = checkSchemaName(opts.schema ?? primary.schema ?? 'public');
   // DATABASE_URL may be repeated as the first shard URL; it is shard 0 either way.
-  const shardUrls = [primary.url, ...c.shardUrls.map((u) => splitUrl(u).url).filter((u, i) => !(i === 0 && u === primary.url))];
+  const shardUrls = [primary.url, ...c.shardUrls.map((u) => splitPgUrl(u).url).filter((u, i) => !(i === 0 && u === primary.url))];
   if (shardUrls.length > MAX_SHARDS) throw new RangeError(`DATABASE_SHARD_URLS: at most ${MAX_SHARDS} shards`);
 
   const replicaUrls: string[][] = shardUrls.map(() => []);
   for (const raw of c.replicaUrls) {
-    const r = splitUrl(raw);
+    const r = splitPgUrl(raw);
     const shard = r.shard === null ? 0 : Number(r.shard);
     if (!Number.isInteger(shard) || shard < 0 || shard >= shardUrls.length) {
       throw new RangeError(`DATABASE_REPLICA_URLS: shard=${r.shard} names no configured shard (0–${shardUrls.length - 1})`);

@@ -22,6 +22,18 @@ export function stmt(text: string): Stmt {
   return { name: 'pollcast_' + createHash('sha256').update(text).digest('hex').slice(0, 20), text };
 }
 
+/**
+ * BEGIN with both server-side bounds below the client's `timeoutMs` (SET LOCAL: gone at commit,
+ * pooler-safe). lock_timeout: a transaction stuck on a lock ends on the server too;
+ * idle_in_transaction_session_timeout: a session whose client was cut off is ended instead of
+ * holding its row locks until TCP notices.
+ */
+export function boundedBegin(timeoutMs: number): { text: string; query_timeout: number } {
+  const lockMs = Math.max(100, Math.floor(timeoutMs * 0.75));
+  const idleMs = Math.max(100, Math.floor(timeoutMs * 0.9));
+  return { text: `BEGIN; SET LOCAL lock_timeout = ${lockMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`, query_timeout: timeoutMs };
+}
+
 export interface LinkOptions {
   url: string;
   poolSize: number;
@@ -132,12 +144,7 @@ export class PgLink {
       // the server went idle before the COMMIT was sent, and ends the session before the client's
       // bound on the COMMIT runs out.
       const timeoutMs = opts.timeoutMs ?? this.#queryTimeoutMs;
-      const lockMs = Math.max(100, Math.floor(timeoutMs * 0.75));
-      const idleMs = Math.max(100, Math.floor(timeoutMs * 0.9));
-      await client.query({
-        text: `BEGIN; SET LOCAL lock_timeout = ${lockMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
-        query_timeout: timeoutMs,
-      } as pg.QueryConfig);
+      await client.query(boundedBegin(timeoutMs) as pg.QueryConfig);
       try {
         const value = await fn((s, values, o) => exec(s, values, { ...o, timeoutMs: o?.timeoutMs ?? opts.timeoutMs }));
         return { value, client };

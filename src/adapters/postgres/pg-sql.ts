@@ -14,6 +14,16 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
+/** Our own query parameters (`schema`, `shard`), read and removed before the URL reaches the driver. */
+export function splitPgUrl(raw: string): { url: string; schema: string | null; shard: string | null } {
+  const u = new URL(raw);
+  const schema = u.searchParams.get('schema');
+  const shard = u.searchParams.get('shard');
+  u.searchParams.delete('schema');
+  u.searchParams.delete('shard');
+  return { url: u.toString(), schema, shard };
+}
+
 export function buildSql(schema: string) {
   const s = `"${checkSchemaName(schema)}"`;
   return {

@@ -26,7 +26,8 @@ import type {
 } from '../../ports/account-store.js';
 import { toApiKey, toSession, toUser, toWorkspace, toWorkspacePoll, type ApiKeyRow, type SessionRow, type UserRow, type WorkspacePollRow, type WorkspaceRow } from '../account-rows.js';
 import { isConnectionFailure } from './pg-errors.js';
-import { checkSchemaName } from './pg-sql.js';
+import { boundedBegin } from './pg-link.js';
+import { checkSchemaName, splitPgUrl } from './pg-sql.js';
 
 export interface PostgresAccountStoreOptions {
   /** May carry `?schema=name`; removed before the URL reaches the driver. */
@@ -122,15 +123,6 @@ function withOutageCode(err: unknown): unknown {
   return err;
 }
 
-/** Our own query parameters (`schema`, and `shard` from the vote store's URLs), removed before pg sees the URL. */
-function splitUrl(raw: string): { url: string; schema: string | null } {
-  const u = new URL(raw);
-  const schema = u.searchParams.get('schema');
-  u.searchParams.delete('schema');
-  u.searchParams.delete('shard');
-  return { url: u.toString(), schema };
-}
-
 type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 export class PostgresAccountStore implements AccountStore {
@@ -143,7 +135,7 @@ export class PostgresAccountStore implements AccountStore {
   #closed = false;
 
   constructor(o: PostgresAccountStoreOptions) {
-    const { url, schema } = splitUrl(o.url);
+    const { url, schema } = splitPgUrl(o.url);
     this.schema = checkSchemaName(o.schema ?? schema ?? 'public');
     this.#s = `"${this.schema}"`;
     this.#queryTimeoutMs = o.queryTimeoutMs ?? 8_000;
@@ -198,12 +190,7 @@ export class PostgresAccountStore implements AccountStore {
     try {
       // A client that gives up does not release the server's locks: bound lock waits and idling
       // inside the transaction on the server too (SET LOCAL: gone at commit, pooler-safe).
-      const lockMs = Math.max(100, Math.floor(timeoutMs * 0.75));
-      const idleMs = Math.max(100, Math.floor(timeoutMs * 0.9));
-      await client.query({
-        text: `BEGIN; SET LOCAL lock_timeout = ${lockMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
-        query_timeout: timeoutMs,
-      } as pg.QueryConfig);
+      await client.query(boundedBegin(timeoutMs) as pg.QueryConfig);
       const out = await fn(this.#query(client, timeoutMs));
       await client.query({ text: 'COMMIT', query_timeout: timeoutMs } as pg.QueryConfig);
       return out;

@@ -92,7 +92,8 @@ export class PollAccess {
       await this.require(poll, p, bearer, want);
       return true;
     } catch (err) {
-      if (err instanceof PollcastError && err.code === 'poll_not_found') throw err;
+      // Only a refusal is a "no"; a not-found stays 404 and a store outage stays 503.
+      if (!(err instanceof PollcastError) || err.code === 'poll_not_found' || err.status >= 500) throw err;
       return false;
     }
   }

@@ -146,7 +146,9 @@ export class VoteService {
     const voterId = await this.#identify(poll, input, who);
     const pow = poll.powDifficulty > 0 && poll.identityMode === 'device' ? this.#checkPow(poll, input) : null;
 
-    const keyId = principal !== null && (principal as ResolvedPrincipal).kind === 'apiKey' ? (principal as Extract<ResolvedPrincipal, { kind: 'apiKey' }>).key.id : null;
+    // Resolved only if the mode or access needed it (TS cannot see the closure assign it).
+    const resolved = principal as ResolvedPrincipal | null;
+    const keyId = resolved?.kind === 'apiKey' ? resolved.key.id : null;
     const rate = await this.#rateLimit(input.ip, voterId, keyId, poll.id);
 
     let idempotency: VoteCommand['idempotency'];

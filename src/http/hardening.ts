@@ -9,17 +9,18 @@
  * - Huge bodies: Fastify refuses a declared Content-Length above BODY_LIMIT_BYTES before reading
  *   any of it, and stops reading a streamed one at the limit (so at most that much is buffered); the
  *   413 then closes the connection (problem.ts), so the rest is never read.
- * - Security headers (@fastify/helmet) with a CSP the web app works under; the embed page and
+ * - Security headers (helmet, computed once: security-headers.ts) with a CSP the web app works under; the embed page and
  *   /embed.js are the two things other sites may frame or load.
  * - CORS (@fastify/cors) for the origins in CORS_ORIGINS only; none by default.
  */
 import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { HelmetOptions } from 'helmet';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { problemBody, type ErrorCode } from '../errors.js';
 import { PROBLEM_TYPE } from './problem.js';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.js';
 
 /** How often Node looks for requests past their headers or request timeout. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -78,20 +79,21 @@ const DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
-const HELMET: FastifyHelmetOptions = {
-  contentSecurityPolicy: { useDefaults: false, directives: DIRECTIVES },
-  // No includeSubDomains: pollcast does not own its parent domain's other hosts.
-  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
-};
+const CSP = { useDefaults: false, directives: DIRECTIVES };
+// No includeSubDomains: pollcast does not own its parent domain's other hosts.
+const HSTS = { maxAge: 31_536_000, includeSubDomains: false };
+const HELMET: HelmetOptions = { contentSecurityPolicy: CSP, strictTransportSecurity: HSTS };
 
 /** /embed/{id}: any site may put it in an <iframe> (that is its purpose), so no X-Frame-Options. */
-export const EMBED_PAGE_HELMET = {
+export const EMBED_PAGE_HEADERS = securityHeaders({
+  strictTransportSecurity: HSTS,
   contentSecurityPolicy: { useDefaults: false, directives: { ...DIRECTIVES, frameAncestors: ['*'] } },
-  frameguard: false,
-} as const satisfies FastifyHelmetOptions;
+  xFrameOptions: false,
+});
 
 /** /embed.js: other sites load it with <script src>, which Cross-Origin-Resource-Policy: same-origin would block. */
-export const EMBED_SCRIPT_HELMET = { crossOriginResourcePolicy: { policy: 'cross-origin' } } as const satisfies FastifyHelmetOptions;
+export const EMBED_SCRIPT_HEADERS = securityHeaders({ contentSecurityPolicy: CSP, strictTransportSecurity: HSTS, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+const DEFAULT_HEADERS = securityHeaders(HELMET);
 
 /** Response headers a cross-origin caller may read, and request headers it may send. */
 export const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'];
@@ -100,7 +102,7 @@ export const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'Idempoten
 /** Security headers, CORS and the connection cap; register before the routes. */
 export async function registerHardening(app: FastifyInstance, config: Readonly<Config>): Promise<void> {
   if (config.http.maxConnections > 0) app.server.maxConnections = config.http.maxConnections;
-  await app.register(helmet, HELMET);
+  registerSecurityHeaders(app, DEFAULT_HEADERS);
   const allowed = new Set(config.http.corsOrigins);
   // No origins listed: no CORS headers at all, and a preflight finds no route (404).
   if (allowed.size === 0) return;

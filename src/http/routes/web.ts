@@ -15,7 +15,7 @@ import fastifyStatic from '@fastify/static';
 import { isPollId } from '../../domain/ids.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
-import { EMBED_PAGE_HELMET, EMBED_SCRIPT_HELMET } from '../hardening.js';
+import { EMBED_PAGE_HEADERS, EMBED_SCRIPT_HEADERS } from '../hardening.js';
 import { sendProblem } from '../problem.js';
 
 /** src/http/routes/ and dist/http/routes/ are both three levels below the package root. */
@@ -45,7 +45,7 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
   // The few unhashed files at the top (index.html, embed.js, favicon.svg): their names never change.
   const hidden = { schema: { hide: true } };
   // /embed.js is loaded by other sites (<script src>) and /embed/* framed by them: their own security headers.
-  for (const name of topFiles) app.get('/' + name, name === 'embed.js' ? { ...hidden, helmet: EMBED_SCRIPT_HELMET } : hidden, (_req, reply) => reply.sendFile(name, WEB_DIST));
+  for (const name of topFiles) app.get('/' + name, name === 'embed.js' ? { ...hidden, config: { securityHeaders: EMBED_SCRIPT_HEADERS } } : hidden, (_req, reply) => reply.sendFile(name, WEB_DIST));
 
   const wantsHtml = (req: FastifyRequest) => String(req.headers.accept ?? '').includes('text/html');
   const page = (req: FastifyRequest, reply: FastifyReply) => {
@@ -53,7 +53,7 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
     return reply.sendFile('index.html', WEB_DIST);
   };
   for (const path of ['/', '/p/*', '/j', '/login', '/signup', '/account', '/w/*']) app.get(path, hidden, page);
-  app.get('/embed/*', { ...hidden, helmet: EMBED_PAGE_HELMET }, page);
+  app.get('/embed/*', { ...hidden, config: { securityHeaders: EMBED_PAGE_HEADERS } }, page);
   // Any other address: a browser gets the app's "nothing here" page (status 404), not JSON.
   app.get('/*', hidden, (req, reply) => {
     if (wantsHtml(req) && !req.url.startsWith('/v1/')) return reply.code(404).sendFile('index.html', WEB_DIST);

@@ -1,33 +1,90 @@
 /**
- * Per-process fixed-window rate limiter. Windows are aligned to the clock and kept as one map per
- * window length; when a window ends its whole map is dropped at once, so memory is bounded by the
- * keys seen in one window and no sweep ever walks the map.
+ * Per-process sliding-window rate limiter (the port's contract: at most `limit` in any window).
+ * Keys live in two generations per window length; every window the older generation is dropped
+ * whole, after keys touched since were moved to the newer one, so memory is bounded by the keys
+ * seen in two windows and no sweep ever walks the map.
  */
-import type { RateDecision, RateLimiter } from '../../ports/rate-limiter.js';
+import { bucketMsOf, type Admission, type RateCheck, type RateDecision, type RateLimiter } from '../../ports/rate-limiter.js';
+import { resetMsOf, SlidingCount } from './sliding-window.js';
 
-interface Generation {
+interface Generations {
+  /** Index of the window the current generation started in. */
   index: number;
-  counts: Map<string, number>;
+  current: Map<string, SlidingCount>;
+  previous: Map<string, SlidingCount>;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
   readonly kind = 'memory';
-  readonly #generations = new Map<number, Generation>();
+  readonly #byWindow = new Map<number, Generations>();
   /** Claimed keys and when they are released; expired ones are swept when the map has doubled. */
   readonly #claims = new Map<string, number>();
   #sweepAt = 1024;
 
-  hitSync(key: string, limit: number, windowMs: number): RateDecision {
-    const now = Date.now();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  #slot(key: string, windowMs: number, now: number): SlidingCount {
     const index = Math.floor(now / windowMs);
-    let g = this.#generations.get(windowMs);
-    if (!g || g.index !== index) {
-      g = { index, counts: new Map() };
-      this.#generations.set(windowMs, g);
+    let g = this.#byWindow.get(windowMs);
+    if (!g) {
+      g = { index, current: new Map(), previous: new Map() };
+      this.#byWindow.set(windowMs, g);
+    } else if (g.index !== index) {
+      // A key untouched for a whole window has nothing left to count: older generations go.
+      g.previous = index === g.index + 1 ? g.current : new Map();
+      g.current = new Map();
+      g.index = index;
     }
-    const count = (g.counts.get(key) ?? 0) + 1;
-    g.counts.set(key, count);
-    return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: (index + 1) * windowMs - now };
+    let s = g.current.get(key);
+    if (s) return s;
+    s = g.previous.get(key);
+    if (s) g.previous.delete(key);
+    else s = new SlidingCount();
+    g.current.set(key, s);
+    return s;
+  }
+
+  admitSync(checks: readonly RateCheck[]): Admission {
+    const now = this.now();
+    const counts: number[] = [];
+    const slots: SlidingCount[] = [];
+    let allowed = true;
+    for (const c of checks) {
+      const nb = Math.floor(now / bucketMsOf(c.windowMs));
+      const slot = this.#slot(c.key, c.windowMs, now);
+      const n = slot.count(nb);
+      slots.push(slot);
+      counts.push(n);
+      // A look (cost 0) is refused at the limit, a hit (cost 1) when it would pass it: both n ≥ limit.
+      if (n >= c.limit) allowed = false;
+    }
+    const decisions: RateDecision[] = [];
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
+      const bucketMs = bucketMsOf(c.windowMs);
+      const nb = Math.floor(now / bucketMs);
+      const cost = c.cost ?? 1;
+      let n = counts[i]!;
+      if (allowed && cost > 0) {
+        slots[i]!.add(nb, cost);
+        n += cost;
+      }
+      decisions.push({
+        allowed: counts[i]! < c.limit,
+        limit: c.limit,
+        remaining: Math.max(0, c.limit - n),
+        resetMs: resetMsOf(slots[i]!.oldest(), bucketMs, c.windowMs, now),
+      });
+    }
+    return { allowed, checks: decisions };
+  }
+
+  hitSync(key: string, limit: number, windowMs: number): RateDecision {
+    return this.admitSync([{ key, limit, windowMs }]).checks[0]!;
+  }
+
+  async admit(checks: readonly RateCheck[]): Promise<Admission> {
+    return this.admitSync(checks);
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
@@ -35,7 +92,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   claimOnceSync(key: string, ttlMs: number): boolean {
-    const now = Date.now();
+    const now = this.now();
     const held = this.#claims.get(key);
     if (held !== undefined && held > now) return false;
     this.#claims.set(key, now + ttlMs);
@@ -52,6 +109,6 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     this.#claims.clear();
-    this.#generations.clear();
+    this.#byWindow.clear();
   }
 }

@@ -20,6 +20,7 @@ import { metricsRoute, observeHttp } from '../observability/http-observability.j
 import { noopMetrics } from '../observability/metrics.js';
 import { noopTracing } from '../observability/tracing.js';
 import { requestIdGenerator } from '../observability/request-id.js';
+import { lazyChildLogger } from '../observability/request-logger.js';
 
 export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const { config } = deps;
@@ -30,6 +31,8 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     // No log line per request: at surge rates that would be a line per vote.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdGenerator(),
+    // The per-request child logger is made only when the request writes a line.
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     requestTimeout: config.http.requestTimeoutMs,

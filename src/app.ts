@@ -33,6 +33,7 @@ import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-cons
 import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
+import { httpVoteAnswers } from './http/vote-answers.js';
 
 export interface RunningApp {
   readonly config: Readonly<Config>;
@@ -96,6 +97,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       votes = new VoteService(store, polls, limiter, notifier, new VoterTokens(secret), {
         groupCommit: config.groupCommit,
         rateLimit: config.rateLimit,
+        answers: httpVoteAnswers,
         invites,
         pow,
         access,

@@ -23,7 +23,8 @@ export type StoreConfig =
       connectTimeoutMs?: number;
       queryTimeoutMs?: number;
     };
-export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string };
+/** redis `commandTimeoutMs`: a command unanswered this long counts as Redis being down (the cache misses, limits fall back to per-process). */
+export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string; commandTimeoutMs: number };
 /** nats `replicas`: copies of the event stream on a NATS cluster (every process must agree: each start applies it). */
 export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string };
 
@@ -51,6 +52,8 @@ export interface Config {
     writesPerMinute: number;
     /** Login attempts per minute per email (and 5 × this per IP). */
     loginPerMinute: number;
+    /** Wrong invite codes and forged voter tokens per minute per IP; past it, every vote from the address is 429 until the window slides. */
+    failuresPerMinute: number;
   };
   auth: {
     sessionTtlMs: number;
@@ -148,6 +151,7 @@ const schema = z.object({
   DATABASE_SHARD_URLS: urlList(pgUrl).optional(),
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(100),
   NATS_URL: urlList(['nats:', 'tls:']).pipe(z.array(z.string()).min(1)).transform((l) => l.join(',')).optional(),
   NATS_STREAM_REPLICAS: int(1, 5).default(1),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
@@ -166,6 +170,7 @@ const schema = z.object({
   RATE_LIMIT_POLL_PER_MIN: int(0, 1_000_000_000).default(6_000_000),
   RATE_LIMIT_WRITES_PER_MIN: int(0, 1_000_000).default(600),
   RATE_LIMIT_LOGIN_PER_MIN: int(0, 10_000).default(10),
+  RATE_LIMIT_FAILURES_PER_MIN: int(0, 1_000_000).default(100),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(24 * 14),
   AUTH_CACHE_TTL_MS: int(0, 600_000).default(5_000),
   POW_CHALLENGE_TTL_SEC: int(10, 86_400).default(300),
@@ -308,7 +313,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
         queryTimeoutMs: Math.max(50, Math.round(e.REQUEST_TIMEOUT_MS * 0.7)),
       }
     : { kind: 'embedded', dataDir: e.DATA_DIR, sync: e.EMBEDDED_SYNC };
-  const cache: CacheConfig = e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' };
+  const cache: CacheConfig = e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS } : { kind: 'memory' };
   const bus: BusConfig = e.NATS_URL
     ? { kind: 'nats', url: e.NATS_URL, replicas: e.NATS_STREAM_REPLICAS }
     : e.AMQP_URL
@@ -343,6 +348,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       pollPerMinute: e.RATE_LIMIT_POLL_PER_MIN,
       writesPerMinute: e.RATE_LIMIT_WRITES_PER_MIN,
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MIN,
+      failuresPerMinute: e.RATE_LIMIT_FAILURES_PER_MIN,
     },
     auth: {
       sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),

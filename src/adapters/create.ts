@@ -65,7 +65,7 @@ export async function createCacheAndLimiter(c: CacheConfig, prefix: string): Pro
     }
     case 'redis': {
       const { createRedisPorts } = await import('./redis/create-redis-ports.js');
-      return createRedisPorts(c.url, prefix);
+      return createRedisPorts(c.url, prefix, { commandTimeoutMs: c.commandTimeoutMs });
     }
   }
 }

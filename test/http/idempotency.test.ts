@@ -19,21 +19,44 @@ describe('HTTP: Idempotency-Key', () => {
   const vote = (pollId: string, body: unknown, headers: Record<string, string> = {}) => call(u, 'POST', `/v1/polls/${pollId}/votes`, body, headers);
   const total = async (pollId: string) => (await call(u, 'GET', `/v1/polls/${pollId}/results`)).json.total as number;
 
-  it('a retry with the same key returns the first answer byte for byte and counts nothing', async () => {
+  it('a retry with the same key returns the first answer byte for byte (less the voter token) and counts nothing', async () => {
     const { poll } = await createPoll(u);
     const body = { optionIds: [poll.options[1]!.id] };
     const key = { 'idempotency-key': 'retry-1' };
     const first = await vote(poll.id, body, key);
     assert.equal(first.status, 201, first.text);
+    const token = first.json.voterToken as string;
+    assert.match(token, /^v1\./, 'the request that made the voter is told its token');
+    const { voterToken: _, ...receipt } = first.json as Record<string, unknown>;
     for (let i = 0; i < 3; i++) {
       const again = await vote(poll.id, body, key);
       assert.equal(again.status, first.status);
-      assert.equal(again.text, first.text);
+      assert.equal(again.text, JSON.stringify(receipt), 'the stored answer, byte for byte');
       assert.equal(again.headers.get('content-type'), first.headers.get('content-type'));
-      assert.equal(again.headers.get('set-cookie'), first.headers.get('set-cookie'), 'the same voter token again');
+      assert.equal(again.headers.get('set-cookie'), null, 'no voter cookie for a replay');
     }
     assert.equal(await t.app.ports.store.countVotes(poll.id), 1);
     assert.equal(await total(poll.id), 1);
+  });
+
+  it('a replay never hands the voter token to a request that did not present it (body or cookie)', async () => {
+    // Whoever learns a device voter's Idempotency-Key must not become that voter: with the token
+    // one could read and change the vote.
+    const { poll } = await createPoll(u, { allowChange: true });
+    const [a, b] = poll.options;
+    const key = { 'idempotency-key': 'leak-1' };
+    const first = await vote(poll.id, { optionIds: [a!.id] }, key);
+    assert.equal(first.status, 201);
+    const stolen = await vote(poll.id, { optionIds: [a!.id] }, key);
+    assert.equal(stolen.status, 201);
+    assert.equal(stolen.json.receiptId, first.json.receiptId);
+    assert.equal(stolen.json.voterToken, undefined, 'no token in the replayed body');
+    assert.ok(!stolen.text.includes(first.json.voterToken as string), 'the token appears nowhere in the body');
+    assert.equal(stolen.headers.get('set-cookie'), null, 'no token in a cookie');
+    // The real voter still holds its vote: its token changes it.
+    const changed = await vote(poll.id, { optionIds: [b!.id] }, { 'x-voter-token': first.json.voterToken as string });
+    assert.equal(changed.status, 201, changed.text);
+    assert.equal(changed.json.changed, true);
   });
 
   it('the first answer is replayed even when it was a 409, and even after the poll closed', async () => {
@@ -52,7 +75,9 @@ describe('HTTP: Idempotency-Key', () => {
     assert.equal(dupAgain.text, dup.text);
     const okAgain = await vote(poll.id, { optionIds: [a] }, { 'idempotency-key': 'new-voter-1' });
     assert.equal(okAgain.status, 201, 'a retry of a counted vote is still 201 after the close');
-    assert.equal(okAgain.text, ok.text);
+    // The new voter's replay is the stored answer: the receipt without the voter token.
+    const { voterToken: _, ...receipt } = ok.json as Record<string, unknown>;
+    assert.equal(okAgain.text, JSON.stringify(receipt));
     assertProblem(await vote(poll.id, { optionIds: [a] }, { 'idempotency-key': 'new-voter-2' }), 'poll_closed', 'a new key after the close');
     assert.equal(await t.app.ports.store.countVotes(poll.id), 2);
   });
@@ -94,7 +119,13 @@ describe('HTTP: Idempotency-Key', () => {
     const body = { optionIds: [poll.options[2]!.id] };
     const answers = await Promise.all(Array.from({ length: 40 }, () => vote(poll.id, body, { 'idempotency-key': 'burst-1' })));
     assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([201]));
-    assert.equal(new Set(answers.map((a) => a.text)).size, 1, 'byte-identical answers');
+    // The request whose vote was stored is told its voter token; every other one gets the stored bytes.
+    const withToken = answers.filter((a) => a.json.voterToken !== undefined);
+    assert.equal(withToken.length, 1, 'exactly one answer carries the token');
+    const stored = answers.filter((a) => a.json.voterToken === undefined);
+    assert.equal(new Set(stored.map((a) => a.text)).size, 1, 'byte-identical replays');
+    const { voterToken: _, ...receipt } = withToken[0]!.json as Record<string, unknown>;
+    assert.equal(stored[0]!.text, JSON.stringify(receipt));
     assert.equal(await t.app.ports.store.countVotes(poll.id), 1);
     assert.equal(await total(poll.id), 1);
   });
@@ -110,7 +141,10 @@ describe('HTTP: Idempotency-Key', () => {
     const lost = answers.filter((x) => x.r.status !== 201);
     assert.ok(won.length > 0);
     assert.equal(new Set(won.map((x) => x.option)).size, 1, 'every 201 is for the same body');
-    assert.equal(new Set(won.map((x) => x.r.text)).size, 1, 'and byte-identical');
+    // Byte-identical but for the voter token, which only the request that made the voter gets.
+    const withoutToken = won.map((x) => JSON.stringify({ ...(x.r.json as Record<string, unknown>), voterToken: undefined }));
+    assert.equal(new Set(withoutToken).size, 1, 'and byte-identical');
+    assert.equal(won.filter((x) => x.r.json.voterToken !== undefined).length, 1, 'one carries the token');
     for (const x of lost) {
       assertProblem(x.r, 'idempotency_key_reused');
       assert.notEqual(x.option, won[0]!.option);

@@ -21,7 +21,10 @@ describe('per-IP rate limit across two api processes (Redis)', { skip, timeout: 
 
   before(async () => {
     slice = distributedSlice('pollcast_ratelimit');
-    const env = { ...slice.env, RATE_LIMIT_IP_PER_MIN: String(LIMIT), RATE_LIMIT_WRITES_PER_MIN: '1000' };
+    // Redis must count as healthy here: on a busy machine a script can take longer than the default
+    // 100 ms timeout, and then each process limits on its own by design (CI once accepted 69 of 40
+    // that way). The fallback itself is tested in redis-outage.test.ts.
+    const env = { ...slice.env, RATE_LIMIT_IP_PER_MIN: String(LIMIT), RATE_LIMIT_WRITES_PER_MIN: '1000', REDIS_COMMAND_TIMEOUT_MS: '5000' };
     apis = await Promise.all([startChildApp('api', env), startChildApp('api', env)]);
   });
   after(async () => {
@@ -38,7 +41,7 @@ describe('per-IP rate limit across two api processes (Redis)', { skip, timeout: 
     const limited = answers.filter((a) => a.status === 429);
     assert.equal(accepted + limited.length, 3 * LIMIT, `only 201 and 429: ${[...new Set(answers.map((a) => a.status))]}`);
     assert.ok(accepted <= LIMIT, `accepted ${accepted} > limit ${LIMIT}`);
-    assert.ok(accepted >= LIMIT - 1, `the limit was reached (accepted ${accepted}); a window boundary may cost at most one`);
+    assert.equal(accepted, LIMIT, 'a sliding window has no boundary to cost one');
     for (const r of limited) {
       assert.equal(r.json.code, 'rate_limited');
       assert.match(r.headers.get('retry-after') ?? '', /^\d+$/);

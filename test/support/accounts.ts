@@ -42,11 +42,3 @@ export function isProblem(r: Answer<any>): boolean {
   return (r.headers.get('content-type') ?? '').startsWith('application/problem+json') && typeof r.json?.code === 'string';
 }
 
-/**
- * Fixed rate-limit windows in memory are aligned to the clock minute: a test that counts hits
- * against a per-minute limit waits out the last seconds of a minute so its hits share one window.
- */
-export async function awayFromMinuteEdge(marginMs = 5_000): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
-}

@@ -8,6 +8,9 @@ import { callerOf, principalOf } from '../caller.js';
 import { bearerToken, isSecure, voterCookie, voterToken } from '../request-context.js';
 import { PollParams, Problem, VoteBody, VoteReceipt } from '../schemas.js';
 import { checkPollId } from './polls.js';
+import { rateLimitHeader } from '../rate-limit-header.js';
+
+const asIs = (s: unknown) => s as string;
 
 export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const votes = deps.votes;
@@ -51,15 +54,14 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         principal: () => principalOf(req, auth),
       });
       if (answer.voterToken) reply.header('set-cookie', voterCookie(answer.voterToken, isSecure(req, secure)));
-      if (answer.rate) {
-        reply.header('ratelimit', `limit=${answer.rate.limit}, remaining=${answer.rate.remaining}, reset=${answer.rate.resetSec}`);
-      }
+      if (answer.rate) reply.header('ratelimit', rateLimitHeader(answer.rate));
       // The body is already JSON: send the stored bytes without re-serializing.
+      const { status, body } = answer.response;
       return reply
-        .code(answer.status)
-        .type(answer.status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
-        .serializer((s: unknown) => s as string)
-        .send(answer.body);
+        .code(status)
+        .type(status >= 400 ? PROBLEM_TYPE : 'application/json; charset=utf-8')
+        .serializer(asIs)
+        .send(body);
     },
   );
 
@@ -81,6 +83,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
       checkPollId(req.params.pollId);
       const poll = await deps.polls.get(req.params.pollId, await callerOf(req, auth));
       const vote = await votes.findVote(poll, {
+        ip: req.ip,
         voterToken: voterToken(req),
         voterId: req.query.voterId,
         inviteCode: req.query.inviteCode,

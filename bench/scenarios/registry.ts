@@ -1,18 +1,28 @@
 /**
  * The benchmark scenarios by name. A scenario starts a target and stops it; the harness does the
- * rest (poll, load, ceiling, verification, report). A scenario with a `baseline` is compared with it
- * when both ran (the 2-vs-1 process ratio). `tracing-off` measures itself (an A/B of two builds).
+ * rest (poll, rounds shared with the ceiling and the `reference`, verification, report). A scenario
+ * with a `baseline` is compared with it when both ran (the 2-vs-1 process ratio). `tracing-off`
+ * and `overload` measure themselves.
  *
  * All are in the default set (`npm run bench` runs every available one): `tracing-off` is how the
  * benchmark shows issue 6's "costing nothing measurable when not configured", and needs no service.
  */
 import type { Scenario } from '../bench-types.js';
 import { embeddedScenario } from './embedded-scenario.js';
+import { referenceScenario } from './reference-scenario.js';
 import { postgres2PortsScenario, postgres2Scenario, postgresScenario } from './postgres-scenario.js';
 import { tracingOffScenario } from './tracing-off-scenario.js';
 import { overloadScenario } from './overload-scenario.js';
 
-export const SCENARIOS: readonly Scenario[] = [embeddedScenario, tracingOffScenario, overloadScenario, postgresScenario, postgres2Scenario, postgres2PortsScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  referenceScenario,
+  embeddedScenario,
+  postgresScenario,
+  postgres2Scenario,
+  postgres2PortsScenario,
+  tracingOffScenario,
+  overloadScenario,
+];
 
 /** The scenarios named (all when none are), or an error naming the unknown ones. */
 export function pickScenarios(names: string[] | undefined): Scenario[] {

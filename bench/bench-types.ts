@@ -30,12 +30,15 @@ export interface Scenario {
   readonly description: string;
   /** A scenario this one is compared with when both ran (e.g. 2 processes vs 1). */
   readonly baseline?: string;
+  /** A fixed goal in votes/s its figure is reported against (postgres-2: the whole box's moonshot). */
+  readonly goal?: { readonly votesPerSec: number; readonly what: string };
   /** null when the scenario can run on this machine, else the reason it is skipped. */
   unavailable(ctx: ScenarioContext): Promise<string | null>;
   start(ctx: ScenarioContext): Promise<BenchTarget>;
   /**
-   * A scenario that measures itself (the `tracing-off` A/B comparison of two builds) instead of the
-   * harness's ceiling / half-load / verification sequence (measure-scenario.ts).
+   * A scenario that measures itself (the `tracing-off` A/B comparison, `overload`) instead of taking
+   * part in the rounds the other scenarios share (measure-scenario.ts). Run at the first connection
+   * count only.
    */
   measure?(o: MeasureContext): Promise<ScenarioResult>;
 }
@@ -84,7 +87,8 @@ export interface LoadFigures extends Latency {
 
 export interface RunRecord {
   run: number;
-  order: 'ceiling-first' | 'scenario-first';
+  /** 'rotated': the ceiling and every scenario ran once per round, the order rotated each round. */
+  order: 'ceiling-first' | 'scenario-first' | 'rotated';
   votesPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -136,6 +140,10 @@ export interface ScenarioResult {
   verification: Verification;
   /** Against `Scenario.baseline` measured in the same bench run: votes/s ÷ its votes/s, raw and per ceiling. */
   comparison?: { baseline: string; ratio: number; ratioOfCeilingRatios: number };
+  /** Against the `reference` scenario measured in the same rounds at the same connections. */
+  vsReference?: ReferenceComparison;
+  /** Against `Scenario.goal`: votes/s ÷ the goal. */
+  goal?: { votesPerSec: number; what: string; ratio: number };
   /** Scenario `tracing-off`: the shipped build (tracing off) against the same build with tracing removed. */
   tracingCost?: TracingCost;
   /** Scenario `overload`: 3 × the measured capacity offered open loop (medians over the runs; peak RSS: the highest). */
@@ -286,4 +294,17 @@ export interface OverloadResult {
   sentP99Ms: number;
   peakRssMb: number;
   runs: OverloadRun[];
+}
+
+/** A pollcast scenario next to the reference (the minimal durable loop), figure by figure. */
+export interface ReferenceComparison {
+  reference: { votesPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerVote: number | null };
+  /** pollcast ÷ reference, of the medians (votes/s: > 1 is faster; latency and CPU: > 1 costs more). */
+  votesPerSecRatio: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  p999Ratio: number;
+  cpuPerVoteRatio: number | null;
+  /** votes/s ratio within each round (the two ran minutes apart at most): its spread is the noise. */
+  perRoundVotesRatios: number[];
 }

@@ -17,9 +17,11 @@ export function machineInfo(): Machine {
 }
 
 /**
- * Writes one file per scenario (`<timestamp>-<scenario>.json`) and `latest.json`: the last
- * scenario's result at the top level, plus `scenarios`, the latest result of every scenario ever
- * run here (kept from the previous latest.json when this run skipped it).
+ * Writes one file per scenario and connection count (`<timestamp>-<scenario>-c<connections>.json`)
+ * and `latest.json`: the last result at the top level, plus `scenarios`, the latest result of every
+ * scenario ever run here keyed `<scenario>` at the first connection count of its run and
+ * `<scenario>@<connections>` at every count (kept from the previous latest.json when this run
+ * skipped it).
  */
 export function writeResults(root: string, results: ScenarioResult[]): string[] {
   const dir = join(root, 'bench', 'results');
@@ -27,7 +29,7 @@ export function writeResults(root: string, results: ScenarioResult[]): string[] 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const written: string[] = [];
   for (const r of results) {
-    const file = join(dir, `${stamp}-${r.scenario}.json`);
+    const file = join(dir, `${stamp}-${r.scenario}-c${r.config.connections}.json`);
     writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
     written.push(file);
   }
@@ -39,7 +41,9 @@ export function writeResults(root: string, results: ScenarioResult[]): string[] 
   } catch {
     previous = {};
   }
-  const scenarios = { ...previous, ...Object.fromEntries(results.map((r) => [r.scenario, r])) };
+  const first = new Map<string, ScenarioResult>();
+  for (const r of results) if (!first.has(r.scenario)) first.set(r.scenario, r);
+  const scenarios = { ...previous, ...Object.fromEntries(results.map((r) => [`${r.scenario}@${r.config.connections}`, r])), ...Object.fromEntries(first) };
   const last = results[results.length - 1];
   if (last) {
     writeFileSync(latestFile, JSON.stringify({ ...last, scenarios }, null, 2) + '\n');
@@ -61,7 +65,7 @@ function table(rows: string[][]): string {
 export function formatReport(results: ScenarioResult[]): string {
   const out: string[] = [];
   for (const r of results) {
-    out.push(`\n${r.scenario}: ${r.description}`);
+    out.push(`\n${r.scenario} at ${int(r.config.connections)} connections: ${r.description}`);
     if (r.tracingCost) {
       out.push(tracingRunsTable(r.tracingCost));
       continue;
@@ -70,7 +74,7 @@ export function formatReport(results: ScenarioResult[]): string {
       out.push(overloadRunsTable(r.overload));
       continue;
     }
-    const rows = [['run', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'ceiling CPU µs/req']];
+    const rows = [['round', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'ceiling CPU µs/req']];
     for (const run of r.runs) {
       rows.push([
         String(run.run), int(run.votesPerSec), ms(run.p50Ms), ms(run.p99Ms), ms(run.p999Ms), int(run.non2xx), int(run.errors),
@@ -80,22 +84,56 @@ export function formatReport(results: ScenarioResult[]): string {
     out.push(table(rows));
   }
   const generator = results[0]?.config.generator;
-  if (generator) out.push(`\nLoad generator (ceiling and scenarios alike): ${generator}`);
-  out.push('\nSummary (median of runs; ratio = votes/s ÷ ceiling req/s measured in the same run)');
-  const rows = [['scenario', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'p99 @ 50 % load', 'stored = 2xx']];
-  for (const r of results) {
-    const half = r.halfCapacity ? `${ms(r.halfCapacity.p99Ms)} ms @ ${int(r.halfCapacity.achievedPerSec)}/s ${r.halfCapacity.p99Ms < r.halfCapacity.p99TargetMs ? '<' : '≥'} ${r.halfCapacity.p99TargetMs}` : 'n/a';
-    rows.push([r.scenario, int(r.votesPerSec), ms(r.p50Ms), ms(r.p99Ms), ms(r.p999Ms), int(r.ceilingReqPerSec), pct(r.ratio), cpu(r.cpuUsPerVote), half, r.verification.ok ? 'OK' : 'MISMATCH']);
-  }
-  out.push(table(rows));
-  for (const r of results) out.push(`${r.scenario} verification: ${r.verification.ok ? 'OK' : 'MISMATCH'}: ${r.verification.detail}`);
-  for (const r of results) {
-    const c = r.comparison;
-    if (c) out.push(`${r.scenario} vs ${c.baseline}: ${c.ratio.toFixed(2)}× the votes/s (${c.ratioOfCeilingRatios.toFixed(2)}× as a share of each one's same-run ceiling)`);
+  if (generator) out.push(`\nLoad generator (ceiling, reference and scenarios alike): ${generator}`);
+  for (const connections of [...new Set(results.map((r) => r.config.connections))]) {
+    const group = results.filter((r) => r.config.connections === connections);
+    out.push(referenceTable(group, connections));
+    out.push(`\nSummary at ${int(connections)} connections (medians of the rounds; ratio = votes/s ÷ ceiling req/s, same rounds)`);
+    const rows = [['scenario', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ceiling req/s', 'ratio', 'CPU µs/vote', 'p99 @ 50 % load', 'stored = 2xx']];
+    for (const r of group) {
+      const half = r.halfCapacity ? `${ms(r.halfCapacity.p99Ms)} ms @ ${int(r.halfCapacity.achievedPerSec)}/s ${r.halfCapacity.p99Ms < r.halfCapacity.p99TargetMs ? '<' : '≥'} ${r.halfCapacity.p99TargetMs}` : 'n/a';
+      rows.push([r.scenario, int(r.votesPerSec), ms(r.p50Ms), ms(r.p99Ms), ms(r.p999Ms), int(r.ceilingReqPerSec), pct(r.ratio), cpu(r.cpuUsPerVote), half, r.verification.ok ? 'OK' : 'MISMATCH']);
+    }
+    out.push(table(rows));
+    for (const r of group) out.push(`${r.scenario} verification: ${r.verification.ok ? 'OK' : 'MISMATCH'}: ${r.verification.detail}`);
+    for (const r of group) {
+      const c = r.comparison;
+      if (c) out.push(`${r.scenario} vs ${c.baseline}: ${c.ratio.toFixed(2)}× the votes/s (${c.ratioOfCeilingRatios.toFixed(2)}× as a share of each one's same-round ceiling)`);
+    }
+    for (const r of group) {
+      const g = r.goal;
+      if (g) out.push(`${r.scenario}: ${int(r.votesPerSec)} votes/s = ${pct(g.ratio)} of ${int(g.votesPerSec)} votes/s, ${g.what}`);
+    }
   }
   for (const r of results) if (r.tracingCost) out.push(tracingSummary(r.tracingCost));
   for (const r of results) if (r.overload) out.push(overloadSummary(r.overload, r.verification.ok));
   return out.join('\n') + '\n';
+}
+
+const x = (ratio: number | null) => (ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`);
+
+/**
+ * Each pollcast scenario next to the reference measured in the same rounds: every figure as
+ * "pollcast (reference) pollcast÷reference". Empty when the reference did not run.
+ */
+function referenceTable(group: ScenarioResult[], connections: number): string {
+  const compared = group.filter((r) => r.vsReference);
+  if (compared.length === 0) return '';
+  const rows = [['scenario', 'votes/s (ref) ×', 'p50 ms (ref) ×', 'p99 ms (ref) ×', 'p99.9 ms (ref) ×', 'CPU µs/vote (ref) ×', 'votes/s × per round']];
+  for (const r of compared) {
+    const v = r.vsReference!;
+    const f = v.reference;
+    rows.push([
+      r.scenario,
+      `${int(r.votesPerSec)} (${int(f.votesPerSec)}) ${x(v.votesPerSecRatio)}`,
+      `${ms(r.p50Ms)} (${ms(f.p50Ms)}) ${x(v.p50Ratio)}`,
+      `${ms(r.p99Ms)} (${ms(f.p99Ms)}) ${x(v.p99Ratio)}`,
+      `${ms(r.p999Ms)} (${ms(f.p999Ms)}) ${x(v.p999Ratio)}`,
+      `${cpu(r.cpuUsPerVote)} (${cpu(f.cpuUsPerVote)}) ${x(v.cpuPerVoteRatio)}`,
+      v.perRoundVotesRatios.map((n) => n.toFixed(2)).join(', '),
+    ]);
+  }
+  return `\npollcast vs the reference at ${int(connections)} connections (medians of the same rounds; × = pollcast ÷ reference: votes/s above 1 is faster, latency and CPU above 1 cost more)\n${table(rows)}`;
 }
 
 /** Every run of every build of the `tracing-off` scenario, in the order they ran. */

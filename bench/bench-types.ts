@@ -144,7 +144,7 @@ export interface ScenarioResult {
   vsReference?: ReferenceComparison;
   /** Against `Scenario.goal`: votes/s ÷ the goal. */
   goal?: { votesPerSec: number; what: string; ratio: number };
-  /** Scenario `tracing-off`: the shipped build (tracing off) against the same build with tracing removed. */
+  /** Scenario `tracing-off`: the shipped build (tracing off) against the same build given a no-op facade through the seam. */
   tracingCost?: TracingCost;
   /** Scenario `overload`: 3 × the measured capacity offered open loop (medians over the runs; peak RSS: the highest). */
   overload?: OverloadResult;
@@ -197,7 +197,7 @@ export interface VariantRun {
 
 /** One build of the server, measured in every round: medians of each figure over its runs. */
 export interface VariantResult {
-  name: 'off' | 'removed' | 'on';
+  name: 'off' | 'noop' | 'on';
   description: string;
   votesPerSec: number;
   p50Ms: number;
@@ -209,7 +209,7 @@ export interface VariantResult {
   settings: Record<string, string | number | boolean>;
 }
 
-/** One build against the reference (`removed`): ratios of the medians, and per round. */
+/** One variant against the reference (`noop`): ratios of the medians, and per round. */
 export interface VariantComparison {
   /** votes/s ÷ the reference's votes/s (medians). */
   votesPerSecRatio: number;
@@ -225,26 +225,39 @@ export interface VariantComparison {
   perRoundMedian: number;
 }
 
+/** Calls made to the tracing facade with tracing off, per acknowledged vote (tracing-seam-server.ts `counting`). */
+export interface TracingConsults {
+  votes: number;
+  /** `enabled` reads per vote (each a branch that skips tracing work). */
+  enabledPerVote: number;
+  /** start/run/active calls per vote: tracing work done although tracing is off (should be 0). */
+  startPerVote: number;
+  runPerVote: number;
+  activePerVote: number;
+}
+
 export interface TracingCost {
   /**
-   * A/A control (BENCH_TRACING_CONTROL=1): "removed" was a second copy of the shipped build, so
-   * the ratio measures only the noise of the machine and the method.
+   * A/A control (BENCH_TRACING_CONTROL=1): "noop" was the shipped start-up again, so the ratio
+   * measures only the noise of the machine and the method.
    */
   control: boolean;
-  /** ARCHITECTURE: tracing compiled in but off, at most this much slower than removed. */
+  /** ARCHITECTURE: tracing compiled in but off, at most this much slower than not loaded. */
   targetMaxSlowdownPct: number;
   /** `off` slower by less than the target. */
   withinTarget: boolean;
-  /** The order the builds ran in, per round (alternated, so drift hits both). */
+  /** The order the variants ran in, per round (alternated, so drift hits both). */
   order: string[][];
   off: VariantResult;
-  removed: VariantResult;
+  noop: VariantResult;
   /** Informative: tracing on, exporting to a local OTLP sink; null when not measured. */
   on: VariantResult | null;
-  offVsRemoved: VariantComparison;
-  onVsRemoved: VariantComparison | null;
-  /** What "removed" deleted from the shipped build (tracing-removed-build.ts). */
-  removals: string[];
+  offVsNoop: VariantComparison;
+  onVsNoop: VariantComparison | null;
+  /** What the off/noop comparison compares, and what it cannot see (in the report and the JSON). */
+  compares: string;
+  /** The facade calls per vote with tracing off; null when they could not be read. */
+  consults: TracingConsults | null;
 }
 
 /** One run of the `overload` scenario: a capacity measurement, then that × the factor offered open loop. */

@@ -136,41 +136,48 @@ function referenceTable(group: ScenarioResult[], connections: number): string {
   return `\npollcast vs the reference at ${int(connections)} connections (medians of the same rounds; × = pollcast ÷ reference: votes/s above 1 is faster, latency and CPU above 1 cost more)\n${table(rows)}`;
 }
 
-/** Every run of every build of the `tracing-off` scenario, in the order they ran. */
+/** Every run of every variant of the `tracing-off` scenario, in the order they ran. */
 function tracingRunsTable(t: TracingCost): string {
-  const builds = [t.off, t.removed, ...(t.on ? [t.on] : [])];
-  const rows = [['round', 'build', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'CPU µs/vote']];
+  const builds = [t.off, t.noop, ...(t.on ? [t.on] : [])];
+  const rows = [['round', 'variant', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors', 'CPU µs/vote']];
   t.order.forEach((names, i) => {
     for (const name of names) {
-      const run = builds.find((b) => b.name === name)?.runs.find((x) => x.round === i + 1);
+      const run = builds.find((b) => b.name === name)?.runs.find((r) => r.round === i + 1);
       if (run) rows.push([String(run.round), name, int(run.votesPerSec), ms(run.p50Ms), ms(run.p99Ms), ms(run.p999Ms), int(run.non2xx), int(run.errors), cpu(run.cpuUsPerVote)]);
     }
   });
   return table(rows);
 }
 
-const times = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(3)}×`);
+const times = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(3)}×`);
 const slower = (c: VariantComparison) => (c.slowdownPct >= 0 ? `${c.slowdownPct.toFixed(2)} % slower` : `${(-c.slowdownPct).toFixed(2)} % faster`);
 
-/** The figures issue 6 asks for: off and removed, their ratio and the slowdown against the target. */
+/** Off against noop: their ratio and the slowdown against the target, and the tracing calls per vote. */
 function tracingSummary(t: TracingCost): string {
-  const out = [`\ntracing-off${t.control ? ' — A/A CONTROL (BENCH_TRACING_CONTROL=1): "removed" is the shipped build again, so the ratio is noise only' : ''}: medians of ${t.off.runs.length} runs per build; order per round: ${t.order.map((o) => o.join('→')).join(', ')}`];
-  const rows = [['build', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU µs/vote', 'stored = 2xx', 'what']];
-  for (const b of [t.removed, t.off, ...(t.on ? [t.on] : [])]) {
+  const out = [`\ntracing-off${t.control ? ' — A/A CONTROL (BENCH_TRACING_CONTROL=1): "noop" is the shipped start-up again, so the ratio is noise only' : ''}: medians of ${t.off.runs.length} runs per variant; order per round: ${t.order.map((o) => o.join('→')).join(', ')}`];
+  out.push(`  compares: ${t.compares}`);
+  const rows = [['variant', 'votes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU µs/vote', 'stored = 2xx', 'what']];
+  for (const b of [t.noop, t.off, ...(t.on ? [t.on] : [])]) {
     rows.push([b.name, int(b.votesPerSec), ms(b.p50Ms), ms(b.p99Ms), ms(b.p999Ms), cpu(b.cpuUsPerVote), b.verification.ok ? 'OK' : 'MISMATCH', b.description]);
   }
   out.push(table(rows));
-  const c = t.offVsRemoved;
+  const c = t.offVsNoop;
   out.push(
-    `tracing compiled in but off vs removed: off/removed = ${times(c.votesPerSecRatio)} the votes/s → ${slower(c)} ` +
+    `tracing compiled in but off vs not configured (noop through the seam): off/noop = ${times(c.votesPerSecRatio)} the votes/s → ${slower(c)} ` +
       `(target < ${t.targetMaxSlowdownPct} %: ${t.withinTarget ? 'met' : 'NOT MET'}); p50 ${times(c.p50Ratio)}, p99 ${times(c.p99Ratio)}, CPU per vote ${times(c.cpuPerVoteRatio)}`,
   );
   const spread = c.perRoundRatios.length > 0 ? (Math.max(...c.perRoundRatios) - Math.min(...c.perRoundRatios)) * 100 : 0;
   const resolves = spread <= t.targetMaxSlowdownPct ? '' : `; wider than the ${t.targetMaxSlowdownPct} % target, so this run cannot resolve a difference that small: run longer, or on a quieter machine`;
-  out.push(`  per-round off/removed: ${c.perRoundRatios.map((x) => x.toFixed(3)).join(', ')}, median ${c.perRoundMedian.toFixed(3)} (spread ${spread.toFixed(1)} points: the noise of this run${resolves})`);
-  if (t.on && t.onVsRemoved) {
-    const o = t.onVsRemoved;
-    out.push(`tracing on, exporting to a local OTLP sink, vs removed (informative, no target): ${times(o.votesPerSecRatio)} the votes/s → ${slower(o)}; p99 ${times(o.p99Ratio)}, CPU per vote ${times(o.cpuPerVoteRatio)}`);
+  out.push(`  per-round off/noop: ${c.perRoundRatios.map((r) => r.toFixed(3)).join(', ')}, median ${c.perRoundMedian.toFixed(3)} (spread ${spread.toFixed(1)} points: the noise of this run${resolves})`);
+  const k = t.consults;
+  out.push(
+    k
+      ? `tracing calls per vote with tracing off (counting facade, ${int(k.votes)} votes): ${k.enabledPerVote} enabled reads; ${k.startPerVote} start, ${k.runPerVote} run, ${k.activePerVote} active ${k.startPerVote + k.runPerVote + k.activePerVote === 0 ? '(no tracing work while off)' : '(TRACING WORK WHILE OFF: should be 0)'}`
+      : 'tracing calls per vote with tracing off: not counted (see the log)',
+  );
+  if (t.on && t.onVsNoop) {
+    const o = t.onVsNoop;
+    out.push(`tracing on, exporting to a local OTLP sink, vs noop (informative, no target): ${times(o.votesPerSecRatio)} the votes/s → ${slower(o)}; p99 ${times(o.p99Ratio)}, CPU per vote ${times(o.cpuPerVoteRatio)}`);
   }
   return out.join('\n');
 }

@@ -87,10 +87,7 @@ export async function runBench(o: BenchOptions): Promise<void> {
         const measured = await measureTogether({ scenarios: together, ...m });
         compareWithBaselines(measured, together);
         compareWithReference(measured);
-        for (const r of measured) {
-          const goal = together.find((s) => s.name === r.scenario)?.goal;
-          if (goal) r.goal = { ...goal, ratio: Math.round((r.votesPerSec / goal.votesPerSec) * 1000) / 1000 };
-        }
+        compareWithGoals(measured, together);
         results.push(...measured);
       }
       // Scenarios that measure themselves run once, at the first connection count.
@@ -119,8 +116,16 @@ function compareWithBaselines(results: ScenarioResult[], scenarios: Scenario[]):
   }
 }
 
+/** Sets `goal` on each result whose scenario has one (postgres-2: the moonshot). */
+export function compareWithGoals(results: ScenarioResult[], scenarios: Scenario[]): void {
+  for (const r of results) {
+    const goal = scenarios.find((s) => s.name === r.scenario)?.goal;
+    if (goal) r.goal = { ...goal, ratio: Math.round((r.votesPerSec / goal.votesPerSec) * 1000) / 1000 };
+  }
+}
+
 /** Sets `vsReference` on every other result measured in the same rounds as the reference. */
-function compareWithReference(results: ScenarioResult[]): void {
+export function compareWithReference(results: ScenarioResult[]): void {
   const ref = results.find((r) => r.scenario === REFERENCE);
   if (!ref) return;
   const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);

@@ -1,48 +1,70 @@
 /**
- * `tracing-off`: what tracing costs when it is compiled in but off (issue 6; ARCHITECTURE target
- * < 2 % slower than the same run with it removed). Two builds of one snapshot of the code, each an
- * embedded pollcast (one process, all roles, SQLite), measured in the same bench run:
+ * `tracing-off`: what tracing costs when it is compiled in but off (ARCHITECTURE: < 2 % slower than
+ * the same build with tracing not loaded), measured without touching the source text, so that
+ * refactoring the vote path cannot break the benchmark. Every variant is an embedded pollcast (one
+ * process, all roles, SQLite) of the same build (dist/, or src/ through tsx), in the same bench run:
  *
- *   off      the build as shipped, no OTEL_EXPORTER_OTLP_ENDPOINT: tracing compiled in, off;
- *   removed  the same build with the tracing code deleted from the vote path (tracing-removed-build.ts
- *            says what and why a no-op facade would not do);
- *   on       informative, when the sink starts: as shipped, exporting every trace to a local OTLP sink.
+ *   off    `pollcast serve` as shipped, no OTEL_EXPORTER_OTLP_ENDPOINT: the composition root's
+ *          `createTracing` decides tracing is off and hands out `noopTracing`;
+ *   noop   the same modules started through the composition root's documented seam,
+ *          `startApp(config, { observability })` (tracing-seam-server.ts): `createTracing` is never
+ *          asked, the app gets the plain `noopTracing` from the harness, as if no tracing were
+ *          configured or configurable;
+ *   on     informative, when the sink starts: as shipped, exporting every trace to a local OTLP sink.
  *
- * Each build gets its own server, poll and warm-up, then `max(3, --runs)` rounds. A round runs
- * `off` and `removed` back to back, in alternating order (off→removed, removed→off, …: A B B A, so
- * drift and position hit both), then `on` and a pause while its last spans are exported. Figures
- * are medians over the rounds; the report gives off ÷ removed (votes/s, p50, p99, CPU per vote),
- * the slowdown in % against the target, and the per-round ratios, whose spread is the noise.
- * Stored votes are checked per build as in every scenario.
+ * What off ÷ noop can and cannot show. Both run the same per-vote code: every tracing call site
+ * (an `enabled` check per vote in the vote service, a few per batch, the bus and push observers)
+ * is compiled in and consulted in both, since removing them means editing the source (what this
+ * scenario did before, by rewriting the build's text, and why a refactor could fail it). So the
+ * ratio bounds what tracing's start-up decision and wiring cost the vote path (expected: nothing,
+ * within the noise the per-round ratios show), not the call sites themselves. Those are counted
+ * instead, exactly: a fourth server gets a no-op facade that counts every call made to it
+ * (`counting`), and the report gives the calls per acknowledged vote: `enabled` reads (each a
+ * property read and a branch), and start/run/active calls, i.e. tracing work done although tracing
+ * is off, which must be 0. A regression that does tracing work per vote while off shows there,
+ * whatever the timing noise.
  *
- * BENCH_TRACING_CONTROL=1 runs the same method as an A/A control: "removed" is then a second,
- * untouched copy of the shipped build, and the ratio shows the noise floor of the machine.
+ * Each timed variant gets its own server, poll and warm-up, then `max(3, --runs)` rounds. A round
+ * runs `off` and `noop` back to back, in alternating order (A B, B A, …: drift and position hit
+ * both), then `on` and a pause while its last spans are exported. Figures are medians over the
+ * rounds; the report gives off ÷ noop (votes/s, p50, p99, CPU per vote), the slowdown in % against
+ * the target, and the per-round ratios, whose spread is the noise. Stored votes are checked per
+ * server as in every scenario.
+ *
+ * BENCH_TRACING_CONTROL=1 runs the same method as an A/A control: "noop" is then a second
+ * `pollcast serve` as shipped, and the ratio shows the noise floor of the machine.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BenchTarget, LoadFigures, MeasureContext, Scenario, ScenarioResult, VariantComparison, VariantResult, VariantRun, Verification } from '../bench-types.js';
+import { fileURLToPath } from 'node:url';
+import type { BenchTarget, LoadFigures, MeasureContext, Scenario, ScenarioResult, TracingConsults, VariantComparison, VariantResult, VariantRun, Verification } from '../bench-types.js';
 import { measureCeiling } from '../measure-scenario.js';
+import { moduleArgs } from '../module-args.js';
 import { startOtlpSink, type OtlpSink } from '../otlp-sink.js';
 import { createBenchPoll } from '../poll-api.js';
 import { processCpuSeconds } from '../process-cpu.js';
-import { removeTracing, snapshotBuilds, TRACING_REMOVALS } from '../tracing-removed-build.js';
 import { verifyVotes } from '../verify-votes.js';
 import type { VotePlan } from '../vote-plan.js';
 import { startEmbedded } from './embedded-scenario.js';
 
-/** ARCHITECTURE: tracing compiled in but off, < 2 % slower than removed. */
+/** ARCHITECTURE: tracing compiled in but off, < 2 % slower than not loaded. */
 export const TRACING_OFF_TARGET_PCT = 2;
-/** Medians need at least this many runs of each build, whatever --runs says. */
+/** Medians need at least this many runs of each variant, whatever --runs says. */
 export const MIN_ROUNDS = 3;
 /** After a run of `on`: its exporter sends what it buffered (every second) before the next run. */
 const SETTLE_AFTER_ON_MS = 1_500;
 
 const OTEL_OFF = { OTEL_EXPORTER_OTLP_ENDPOINT: undefined };
 
+const COMPARES =
+  'off = pollcast serve as shipped (createTracing picks noopTracing); noop = the same modules through startApp(config, { observability }) with noopTracing from the harness. ' +
+  'Both run every tracing call site: the ratio covers tracing’s start-up decision and wiring, not the sites; those are counted per vote (consults).';
+
 export interface TracingCostOptions {
-  /** Measure the informative third build, tracing on with a local OTLP sink. Default true. */
+  /** Measure the informative third variant, tracing on with a local OTLP sink. Default true. */
   withTracingOn?: boolean;
-  /** A/A control: "removed" is the shipped build again. Default: BENCH_TRACING_CONTROL=1. */
+  /** A/A control: "noop" is the shipped start-up again. Default: BENCH_TRACING_CONTROL=1. */
   control?: boolean;
 }
 
@@ -59,22 +81,14 @@ interface Build {
 }
 
 const fromSource = import.meta.url.endsWith('.ts');
-const codeDir = fromSource ? 'src' : 'dist';
-const ext = fromSource ? '.ts' : '.js';
+const SEAM_SERVER = fileURLToPath(new URL('../tracing-seam-server' + (fromSource ? '.ts' : '.js'), import.meta.url));
+const DESCRIPTION = 'embedded; tracing compiled in but off (as shipped) vs a no-op facade given through startApp’s seam, alternated in one run; tracing calls per vote counted';
 
 export function makeTracingOffScenario(opts: TracingCostOptions = {}): Scenario {
   return {
     name: 'tracing-off',
-    description: 'embedded; tracing compiled in but off (as shipped) vs the same build with tracing removed, alternated in one run',
-    async unavailable(ctx) {
-      // The rewrites must still fit the code the bench would copy.
-      try {
-        for (const file of new Set(TRACING_REMOVALS.map((r) => r.file))) removeTracing(file, readFileSync(join(ctx.root, codeDir, file + ext), 'utf8'));
-        return null;
-      } catch (err) {
-        return `cannot build the tracing-removed reference: ${(err as Error).message}`;
-      }
-    },
+    description: DESCRIPTION,
+    unavailable: async () => (process.platform === 'win32' ? 'counts tracing calls on SIGUSR2 (POSIX only)' : null),
     // Run alone, the scenario is the shipped build with tracing off (the harness calls `measure`).
     start: (ctx) => startEmbedded({ label: 'tracing-off', root: ctx.root, env: OTEL_OFF }),
     measure: (m) => measureTracingCost(m, opts),
@@ -89,9 +103,10 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
   const rounds = Math.max(MIN_ROUNDS, config.runs);
   const control = opts.control ?? process.env.BENCH_TRACING_CONTROL === '1';
   const log = (line: string) => ctx.log(`tracing-off: ${line}`);
-  const snapshot = snapshotBuilds(ctx.root, fromSource);
+  const seamArgs = (mode: 'noop' | 'counting') => [...moduleArgs(SEAM_SERVER), ctx.root, mode];
   let sink: OtlpSink | null = null;
   const builds: Build[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'pollcast-tracing-count-'));
   try {
     if (opts.withTracingOn !== false) {
       try {
@@ -100,28 +115,23 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
         log(`no local OTLP sink (${(err as Error).message}): skipping the "on" figure`);
       }
     }
-    const defs: Array<{ name: Build['name']; description: string; root: string; env: Record<string, string | undefined> }> = [
-      { name: 'off', description: 'as shipped, tracing compiled in but off (no OTEL_EXPORTER_OTLP_ENDPOINT)', root: snapshot.shipped, env: OTEL_OFF },
+    const defs: Array<{ name: Build['name']; description: string; env: Record<string, string | undefined>; args?: string[] }> = [
+      { name: 'off', description: 'pollcast serve as shipped, tracing compiled in but off (no OTEL_EXPORTER_OTLP_ENDPOINT)', env: OTEL_OFF },
       control
-        ? { name: 'removed', description: 'A/A CONTROL: the shipped build again, in the place of "removed"', root: snapshot.shipped, env: OTEL_OFF }
-        : { name: 'removed', description: 'the same build with the tracing code removed from the vote path', root: snapshot.removed, env: OTEL_OFF },
+        ? { name: 'noop', description: 'A/A CONTROL: pollcast serve as shipped again, in the place of "noop"', env: OTEL_OFF }
+        : { name: 'noop', description: 'the same build through startApp(config, { observability }) with the plain noopTracing: tracing never configured', env: OTEL_OFF, args: seamArgs('noop') },
     ];
     if (sink) {
       defs.push({
         name: 'on',
         description: 'as shipped, tracing on: every trace exported over OTLP/HTTP to a local sink in the harness',
-        root: snapshot.shipped,
         env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_RATIO: '1' },
       });
     }
-    log(
-      control
-        ? 'A/A CONTROL (BENCH_TRACING_CONTROL=1): "removed" is the shipped build again; the ratio shows the noise floor only'
-        : `copied ${codeDir}/ twice; "removed" deletes ${TRACING_REMOVALS.length} tracing sites (see the JSON's tracingCost.removals)`,
-    );
+    if (control) log('A/A CONTROL (BENCH_TRACING_CONTROL=1): "noop" is the shipped start-up again; the ratio shows the noise floor only');
     // Started together (start-up is not measured); each one that started is stopped in `finally`.
     for (const d of defs) log(`starting "${d.name}": ${d.description}`);
-    const starts = await Promise.allSettled(defs.map((d) => startEmbedded({ label: `tracing-${d.name}`, root: d.root, env: d.env })));
+    const starts = await Promise.allSettled(defs.map((d) => startEmbedded({ label: `tracing-${d.name}`, root: ctx.root, env: d.env, ...(d.args ? { args: d.args } : {}) })));
     starts.forEach((s, i) => {
       if (s.status === 'fulfilled') builds.push({ name: defs[i]!.name, description: defs[i]!.description, target: s.value, poll: { pollId: '', optionIds: [] }, runs: [], acknowledged: 0, unanswered: [], unknownIds: 0 });
     });
@@ -151,11 +161,11 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
     log(`ceiling (for the summary's ratio only): ${config.durationSec} s`);
     const ceiling = await measureCeiling(load, m.ceiling, config, config.durationSec, 'tc-');
 
-    const [off, removed, on] = [builds[0]!, builds[1]!, builds[2]];
+    const [off, noop, on] = [builds[0]!, builds[1]!, builds[2]];
     const order: string[][] = [];
-    log(`${rounds} rounds × ${builds.length} builds × ${config.durationSec} s`);
+    log(`${rounds} rounds × ${builds.length} variants × ${config.durationSec} s`);
     for (let round = 1; round <= rounds; round++) {
-      const seq = [...(round % 2 === 1 ? [off, removed] : [removed, off]), ...(on ? [on] : [])];
+      const seq = [...(round % 2 === 1 ? [off, noop] : [noop, off]), ...(on ? [on] : [])];
       order.push(seq.map((b) => b.name));
       for (let i = 0; i < seq.length; i++) {
         const b = seq[i]!;
@@ -186,15 +196,19 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
       const verification = await verifyVotes(b.target.urls[0]!, b.poll.pollId, b.acknowledged, b.unanswered, b.unknownIds, b.target.stored?.bind(b.target));
       results.push(variantResult(b, verification));
     }
-    const [offR, removedR, onR] = [results[0]!, results[1]!, results[2] ?? null];
+    // The timed servers are stopped before the counting one runs, so it does not share the cores with them.
+    await Promise.allSettled(builds.map((b) => b.target.stop()));
+    const counted = await countConsults(m, join(scratch, 'counts.json'), seamArgs('counting'), log);
+
+    const [offR, noopR, onR] = [results[0]!, results[1]!, results[2] ?? null];
     if (onR && sink) {
       const s = sink.stats();
       onR.settings = { ...onR.settings, otlpExports: s.exports, otlpBytes: s.bytes, otlpRejected: s.rejected };
     }
-    const offVsRemoved = compare(offR, removedR);
+    const offVsNoop = compare(offR, noopR);
     const result: ScenarioResult = {
       scenario: 'tracing-off',
-      description: 'embedded; tracing compiled in but off (as shipped) vs the same build with tracing removed, alternated in one run',
+      description: DESCRIPTION,
       votesPerSec: offR.votesPerSec,
       p50Ms: offR.p50Ms,
       p99Ms: offR.p99Ms,
@@ -203,22 +217,23 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
       ceilingReqPerSec: ceiling.perSec,
       ratio: ceiling.perSec > 0 ? round(offR.votesPerSec / ceiling.perSec, 3) : 0,
       halfCapacity: null,
-      verification: combine(results),
+      verification: combine([...results.map((r) => ({ name: r.name, verification: r.verification })), ...(counted ? [{ name: 'counting', verification: counted.verification }] : [])]),
       tracingCost: {
         control,
         targetMaxSlowdownPct: TRACING_OFF_TARGET_PCT,
-        withinTarget: offVsRemoved.slowdownPct < TRACING_OFF_TARGET_PCT,
+        withinTarget: offVsNoop.slowdownPct < TRACING_OFF_TARGET_PCT,
         order,
         off: offR,
-        removed: removedR,
+        noop: noopR,
         on: onR,
-        offVsRemoved,
-        onVsRemoved: onR ? compare(onR, removedR) : null,
-        removals: control ? [] : snapshot.removals,
+        offVsNoop,
+        onVsNoop: onR ? compare(onR, noopR) : null,
+        compares: COMPARES,
+        consults: counted?.consults ?? null,
       },
-      // Each build's runs are in tracingCost (the ceiling was measured once, not per run).
+      // Each variant's runs are in tracingCost (the ceiling was measured once, not per run).
       runs: [],
-      target: { ...offR.settings, builds: builds.map((b) => b.name).join(', '), rounds, code: fromSource ? 'src/ through tsx' : 'dist/' },
+      target: { ...offR.settings, variants: builds.map((b) => b.name).join(', '), rounds, code: fromSource ? 'src/ through tsx' : 'dist/' },
       machine: m.machine,
       config,
       startedAt,
@@ -228,7 +243,62 @@ export async function measureTracingCost(m: MeasureContext, opts: TracingCostOpt
   } finally {
     await Promise.allSettled(builds.map((b) => b.target.stop()));
     await sink?.close();
-    snapshot.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The tracing facade's calls per acknowledged vote with tracing off: a server given the counting
+ * facade, warmed up, then counted over one load of `--duration` (counts taken before and after, so
+ * start-up and the poll's creation are left out). Null, with a log line, when it fails.
+ */
+async function countConsults(m: MeasureContext, file: string, args: string[], log: (line: string) => void): Promise<{ consults: TracingConsults; verification: Verification } | null> {
+  const { ctx, config, load } = m;
+  let target: BenchTarget | null = null;
+  try {
+    target = await startEmbedded({ label: 'tracing-counting', root: ctx.root, env: { ...OTEL_OFF, BENCH_TRACING_COUNT_FILE: file }, args });
+    const pid = target.pids?.()[0];
+    if (pid === undefined) throw new Error('no server pid');
+    const poll = await createBenchPoll(target.urls[0]!);
+    const snapshot = async (): Promise<Record<'enabled' | 'start' | 'run' | 'active', number>> => {
+      rmSync(file, { force: true });
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 100; i++) {
+        try {
+          return JSON.parse(readFileSync(file, 'utf8')) as Record<'enabled' | 'start' | 'run' | 'active', number>;
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      throw new Error('the counting server wrote no counts within 5 s');
+    };
+    let acknowledged = 0;
+    const unanswered: string[] = [];
+    let unknownIds = 0;
+    const votes = async (prefix: string, durationSec: number) => {
+      const f = await load.run({ urls: target!.urls, plan: { ...poll, voterPrefix: prefix }, connections: config.connections, durationSec });
+      acknowledged += f.ok2xx;
+      unanswered.push(...f.unanswered);
+      unknownIds += f.unansweredUnknownIds;
+      return f;
+    };
+    log(`counting tracing calls per vote: warm-up ${config.warmupSec} s, then ${config.durationSec} s`);
+    await votes('w-', config.warmupSec);
+    const before = await snapshot();
+    const f = await votes('r-', config.durationSec);
+    // Votes still in a batch when the load stopped are answered (and consult) within a few ms.
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await snapshot();
+    const per = (k: keyof typeof before) => (f.ok2xx > 0 ? round((after[k] - before[k]) / f.ok2xx, 3) : 0);
+    const consults: TracingConsults = { votes: f.ok2xx, enabledPerVote: per('enabled'), startPerVote: per('start'), runPerVote: per('run'), activePerVote: per('active') };
+    log(`tracing calls per vote with tracing off: ${consults.enabledPerVote} enabled reads, ${consults.startPerVote} start, ${consults.runPerVote} run, ${consults.activePerVote} active (over ${consults.votes} votes)`);
+    const verification = await verifyVotes(target.urls[0]!, poll.pollId, acknowledged, unanswered, unknownIds, target.stored?.bind(target));
+    return { consults, verification };
+  } catch (err) {
+    log(`could not count tracing calls: ${(err as Error).message}`);
+    return null;
+  } finally {
+    await target?.stop();
   }
 }
 
@@ -268,8 +338,8 @@ export function compare(x: VariantResult, ref: VariantResult): VariantComparison
   };
 }
 
-/** One verification for the scenario: every build's stored votes must match its answers. */
-function combine(results: VariantResult[]): Verification {
+/** One verification for the scenario: every server's stored votes must match its answers. */
+function combine(results: Array<{ name: string; verification: Verification }>): Verification {
   const vs = results.map((r) => r.verification);
   const sum = (key: (v: Verification) => number) => vs.reduce((s, v) => s + key(v), 0);
   const known = vs.map((v) => v.unknownIdsStored);

@@ -30,6 +30,10 @@ export interface Scenario {
   readonly description: string;
   /** A scenario this one is compared with when both ran (e.g. 2 processes vs 1). */
   readonly baseline?: string;
+  /** Left out of the default set (run it by name with --scenarios). */
+  readonly optIn?: boolean;
+  /** Seconds of load it offers beyond its start-up, for the run-time estimate (self-measuring scenarios). */
+  loadSeconds?(config: Pick<BenchConfig, 'durationSec' | 'runs' | 'warmupSec'>): number;
   /** A fixed goal in votes/s its figure is reported against (postgres-2: the whole box's moonshot). */
   readonly goal?: { readonly votesPerSec: number; readonly what: string };
   /** null when the scenario can run on this machine, else the reason it is skipped. */

@@ -74,6 +74,11 @@ export async function runBench(o: BenchOptions): Promise<void> {
   }
   const together = available.filter((s) => !s.measure);
   const alone = available.filter((s) => s.measure);
+  // Load time only (start-ups, verification and pauses come on top): per connection count, the
+  // ceiling's warm-up, each scenario's warm-up and half-capacity run, and the shared rounds.
+  const perCount = base.warmupSec + together.length * (base.warmupSec + base.durationSec) + (together.length + 1) * base.runs * base.durationSec;
+  const loadSec = (together.length > 0 ? o.connections.length * perCount : 0) + alone.reduce((sum, s) => sum + (s.loadSeconds?.(base) ?? 0), 0);
+  ctx.log(`about ${Math.ceil(loadSec / 60)} min of load (${together.map((s) => s.name).join(', ')} in shared rounds; then ${alone.map((s) => s.name).join(', ') || 'nothing'} on their own), plus start-ups`);
 
   const results: ScenarioResult[] = [];
   const ceiling = await startCeiling(root);

@@ -26,6 +26,7 @@ interface Layout {
   name: string;
   description: string;
   baseline?: string;
+  optIn?: boolean;
   goal?: Scenario['goal'];
   /** api servers (ports), and processes per server. */
   servers: number;
@@ -52,6 +53,7 @@ export const postgres2PortsScenario = scenario({
   name: 'postgres-2-ports',
   description: 'PostgreSQL + Redis + NATS: 2 api processes on 2 ports (one wrk per port) + 1 worker process',
   baseline: 'postgres',
+  optIn: true,
   servers: 2,
   processesPerServer: 1,
 });
@@ -62,6 +64,7 @@ function scenario(layout: Layout): Scenario {
     description: layout.description,
     ...(layout.baseline ? { baseline: layout.baseline } : {}),
     ...(layout.goal ? { goal: layout.goal } : {}),
+    ...(layout.optIn ? { optIn: true } : {}),
     unavailable: () => servicesMissing(),
     async start(ctx): Promise<BenchTarget> {
       const slice = benchSlice();

@@ -92,6 +92,8 @@ export function makeTracingOffScenario(opts: TracingCostOptions = {}): Scenario 
     // Run alone, the scenario is the shipped build with tracing off (the harness calls `measure`).
     start: (ctx) => startEmbedded({ label: 'tracing-off', root: ctx.root, env: OTEL_OFF }),
     measure: (m) => measureTracingCost(m, opts),
+    // Warm-ups, the ceiling, the rounds (off, noop, on), the counting server's warm-up and load.
+    loadSeconds: (c) => 3 * c.warmupSec + c.durationSec + Math.max(MIN_ROUNDS, c.runs) * (3 * c.durationSec + SETTLE_AFTER_ON_MS / 1000) + c.warmupSec + c.durationSec,
   };
 }
 

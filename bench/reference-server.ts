@@ -35,6 +35,8 @@ const MAX_WAIT_MS = Number(process.env.REFERENCE_MAX_WAIT_MS ?? 2);
 const IN_FLIGHT = Number(process.env.REFERENCE_IN_FLIGHT ?? 2);
 
 const pool = new pg.Pool({ connectionString: dbUrl, max: IN_FLIGHT + 1 });
+// An idle connection's error (PostgreSQL restarted) is logged; the next batch gets a new connection.
+pool.on('error', (err) => process.stderr.write(`reference: idle connection: ${err.message}\n`));
 await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 await pool.query(`CREATE TABLE IF NOT EXISTS "${schema}".votes (poll_id text NOT NULL, voter_id text NOT NULL, option_id text NOT NULL, PRIMARY KEY (poll_id, voter_id))`);
 const INSERT = {

@@ -1,4 +1,4 @@
-/** The `pollcast` command line: serve, migrate, bench. */
+/** The `pollcast` command line: serve, migrate, status. The benchmarks are not shipped: `npm run bench` (bench/). */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -110,23 +110,6 @@ export async function main(argv: string[]): Promise<void> {
       }
       const { runStatus } = await import('./observability/status-command.js');
       process.exitCode = await runStatus({ targets, intervalMs, json: o.json === true, write: (s) => process.stdout.write(s) });
-    });
-
-  program
-    .command('bench')
-    .description('Run the benchmarks: votes/s and latency against a same-run Fastify ceiling. Prints figures; asserts no times.')
-    .option('--duration <seconds>', 'seconds per measurement', '10')
-    .option('--runs <n>', 'runs per scenario (the median is reported)', '3')
-    .option('--connections <n>', 'concurrent HTTP connections', '100')
-    .option('--scenarios <list>', 'comma-separated scenario names (default: all available)')
-    .action(async (o: { duration: string; runs: string; connections: string; scenarios?: string }) => {
-      const { runBench } = await import('./bench/run-bench.js');
-      await runBench({
-        durationSec: Number(o.duration),
-        runs: Number(o.runs),
-        connections: Number(o.connections),
-        scenarios: o.scenarios?.split(',').map((s) => s.trim()).filter(Boolean),
-      });
     });
 
   try {

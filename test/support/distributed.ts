@@ -5,7 +5,7 @@
  * drops the schema, deletes the stream and the prefix's Redis keys; it never throws.
  */
 import { randomBytes } from 'node:crypto';
-import { deleteNatsStream as deleteNatsStreamAt, deleteRedisKeys as deleteRedisKeysAt } from '../../src/bench/distributed-slice.js';
+import { deleteNatsStream as deleteNatsStreamAt, deleteRedisKeys as deleteRedisKeysAt } from '../../bench/distributed-slice.js';
 import { dropSchema, PG_URL, scratchName } from './postgres.js';
 import { SERVICES } from './services.js';
 

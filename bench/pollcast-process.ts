@@ -17,13 +17,17 @@ export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_IP_PER_MIN: '100000000', NODE_ENV: 'production', ...extra };
 }
 
-export async function startPollcast(opts: { label: string; root: string; env: NodeJS.ProcessEnv }): Promise<NodeChild> {
+/**
+ * `pollcast serve` from the tree at `root`, or, with `args`, another entry that serves the same
+ * way (node arguments after the executable: tracing-seam-server.ts).
+ */
+export async function startPollcast(opts: { label: string; root: string; env: NodeJS.ProcessEnv; args?: string[] }): Promise<NodeChild> {
   const port = await freePort();
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = fromSource ? join(opts.root, 'src', 'cli.ts') : join(opts.root, 'bin', 'pollcast.js');
   return startNodeChild({
     label: opts.label,
-    args: [...moduleArgs(entry), 'serve'],
+    args: opts.args ?? [...moduleArgs(entry), 'serve'],
     env: { ...opts.env, PORT: String(port) },
     port,
     readyPath: '/readyz',

@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { streamNames } from '../adapters/nats/nats-jetstream-setup.js';
+import { streamNames } from '../src/adapters/nats/nats-jetstream-setup.js';
 
 export const BENCH_SERVICES = {
   postgres: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -28,10 +28,11 @@ export interface BenchSlice {
   cleanup(): Promise<void>;
 }
 
-/** null when PostgreSQL, Redis and NATS all accept a connection, else which do not. */
-export async function servicesMissing(): Promise<string | null> {
+/** null when PostgreSQL, Redis and NATS (or only those named) all accept a connection, else which do not. */
+export async function servicesMissing(only?: ReadonlyArray<keyof typeof BENCH_SERVICES>): Promise<string | null> {
   const missing: string[] = [];
   for (const [name, url] of Object.entries(BENCH_SERVICES)) {
+    if (only && !only.includes(name as keyof typeof BENCH_SERVICES)) continue;
     const u = new URL(url.split(',')[0]!);
     const port = Number(u.port || { postgres: 5432, redis: 6379, nats: 4222 }[name]);
     if (!(await reachable(u.hostname, port))) missing.push(`${name} (${u.hostname}:${port})`);

@@ -7,10 +7,10 @@ import type { BenchTarget, Scenario } from '../bench-types.js';
 import { benchEnv, startPollcast } from '../pollcast-process.js';
 
 /**
- * Starts one embedded pollcast from the tree at `root` (the repository, or a scratch copy of its
- * build: tracing-off-scenario.ts). `env` is laid over the bench environment; undefined removes.
+ * Starts one embedded pollcast from the tree at `root`: `pollcast serve`, or the entry `args` name
+ * (tracing-off-scenario.ts). `env` is laid over the bench environment; undefined removes.
  */
-export async function startEmbedded(opts: { label: string; root: string; env?: Record<string, string | undefined> }): Promise<BenchTarget> {
+export async function startEmbedded(opts: { label: string; root: string; env?: Record<string, string | undefined>; args?: string[] }): Promise<BenchTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-bench-'));
   const env = benchEnv({ DATA_DIR: dataDir });
   for (const [k, v] of Object.entries(opts.env ?? {})) {
@@ -18,7 +18,7 @@ export async function startEmbedded(opts: { label: string; root: string; env?: R
     else env[k] = v;
   }
   try {
-    const server = await startPollcast({ label: opts.label, root: opts.root, env });
+    const server = await startPollcast({ label: opts.label, root: opts.root, env, ...(opts.args ? { args: opts.args } : {}) });
     return {
       urls: [server.url],
       settings: {

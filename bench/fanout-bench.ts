@@ -13,12 +13,12 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { benchSlice, servicesMissing } from './distributed-slice.js';
 import { createBenchPoll } from './poll-api.js';
 import type { NodeChild } from './child-process.js';
 import { processCpuSeconds } from './process-cpu.js';
 import { benchEnv, startPollcast } from './pollcast-process.js';
+import { repoRoot } from './repo-root.js';
 
 const { values } = parseArgs({ options: { viewers: { type: 'string', default: '5000' }, rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '10' } } });
 const viewerCount = Number(values.viewers);
@@ -48,7 +48,7 @@ interface Viewer {
   tail: string;
 }
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = repoRoot();
 const slice = benchSlice();
 const env = (role: string) => benchEnv({ ...slice.env, POLLCAST_ROLE: role, POLLCAST_PROCESSES: '1', RATE_LIMIT_VOTER_PER_MIN: '0' });
 const started: NodeChild[] = [];

@@ -10,10 +10,10 @@
  *   npm run bench:store -- --duration 10 --batch 500 --in-flight 2 --polls 1
  */
 import { parseArgs } from 'node:util';
-import { createStore } from '../adapters/create.js';
-import { newPollId, newReceiptId } from '../domain/ids.js';
-import { createPoll } from '../domain/poll.js';
-import type { VoteCommand } from '../domain/vote.js';
+import { createStore } from '../src/adapters/create.js';
+import { newPollId, newReceiptId } from '../src/domain/ids.js';
+import { createPoll } from '../src/domain/poll.js';
+import type { VoteCommand } from '../src/domain/vote.js';
 import { benchSlice, servicesMissing } from './distributed-slice.js';
 
 const { values } = parseArgs({

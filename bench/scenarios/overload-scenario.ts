@@ -41,6 +41,8 @@ export const overloadScenario: Scenario = {
   },
   start: (ctx) => startEmbedded({ label: 'overload', root: ctx.root }),
   measure: measureOverload,
+  // The warm-up, then per run: the capacity, and the open-loop offer.
+  loadSeconds: (c) => c.warmupSec + c.runs * 2 * c.durationSec,
 };
 
 /** Resident memory of `pid` in MB (VmRSS), or 0 when unreadable. */

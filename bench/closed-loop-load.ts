@@ -24,7 +24,7 @@ export interface ClosedLoopOptions {
 /** Spreads the connections over the URLs (one autocannon per URL, run together) and merges. */
 export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> {
   const { default: autocannon } = await import('autocannon').catch((err: unknown) => {
-    throw new Error(`pollcast bench needs autocannon, a dev dependency: run \`npm install\` without --omit=dev (${(err as Error).message})`);
+    throw new Error(`npm run bench needs autocannon, a dev dependency: run \`npm install\` without --omit=dev (${(err as Error).message})`);
   });
   const latency = new LatencyRecorder();
   const unanswered = new Set<string>();

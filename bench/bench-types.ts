@@ -30,12 +30,19 @@ export interface Scenario {
   readonly description: string;
   /** A scenario this one is compared with when both ran (e.g. 2 processes vs 1). */
   readonly baseline?: string;
+  /** Left out of the default set (run it by name with --scenarios). */
+  readonly optIn?: boolean;
+  /** Seconds of load it offers beyond its start-up, for the run-time estimate (self-measuring scenarios). */
+  loadSeconds?(config: Pick<BenchConfig, 'durationSec' | 'runs' | 'warmupSec'>): number;
+  /** A fixed goal in votes/s its figure is reported against (postgres-2: the whole box's moonshot). */
+  readonly goal?: { readonly votesPerSec: number; readonly what: string };
   /** null when the scenario can run on this machine, else the reason it is skipped. */
   unavailable(ctx: ScenarioContext): Promise<string | null>;
   start(ctx: ScenarioContext): Promise<BenchTarget>;
   /**
-   * A scenario that measures itself (the `tracing-off` A/B comparison of two builds) instead of the
-   * harness's ceiling / half-load / verification sequence (measure-scenario.ts).
+   * A scenario that measures itself (the `tracing-off` A/B comparison, `overload`) instead of taking
+   * part in the rounds the other scenarios share (measure-scenario.ts). Run at the first connection
+   * count only.
    */
   measure?(o: MeasureContext): Promise<ScenarioResult>;
 }
@@ -84,7 +91,8 @@ export interface LoadFigures extends Latency {
 
 export interface RunRecord {
   run: number;
-  order: 'ceiling-first' | 'scenario-first';
+  /** 'rotated': the ceiling and every scenario ran once per round, the order rotated each round. */
+  order: 'ceiling-first' | 'scenario-first' | 'rotated';
   votesPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -136,7 +144,11 @@ export interface ScenarioResult {
   verification: Verification;
   /** Against `Scenario.baseline` measured in the same bench run: votes/s ÷ its votes/s, raw and per ceiling. */
   comparison?: { baseline: string; ratio: number; ratioOfCeilingRatios: number };
-  /** Scenario `tracing-off`: the shipped build (tracing off) against the same build with tracing removed. */
+  /** Against the `reference` scenario measured in the same rounds at the same connections. */
+  vsReference?: ReferenceComparison;
+  /** Against `Scenario.goal`: votes/s ÷ the goal. */
+  goal?: { votesPerSec: number; what: string; ratio: number };
+  /** Scenario `tracing-off`: the shipped build (tracing off) against the same build given a no-op facade through the seam. */
   tracingCost?: TracingCost;
   /** Scenario `overload`: 3 × the measured capacity offered open loop (medians over the runs; peak RSS: the highest). */
   overload?: OverloadResult;
@@ -189,7 +201,7 @@ export interface VariantRun {
 
 /** One build of the server, measured in every round: medians of each figure over its runs. */
 export interface VariantResult {
-  name: 'off' | 'removed' | 'on';
+  name: 'off' | 'noop' | 'on';
   description: string;
   votesPerSec: number;
   p50Ms: number;
@@ -201,7 +213,7 @@ export interface VariantResult {
   settings: Record<string, string | number | boolean>;
 }
 
-/** One build against the reference (`removed`): ratios of the medians, and per round. */
+/** One variant against the reference (`noop`): ratios of the medians, and per round. */
 export interface VariantComparison {
   /** votes/s ÷ the reference's votes/s (medians). */
   votesPerSecRatio: number;
@@ -217,26 +229,39 @@ export interface VariantComparison {
   perRoundMedian: number;
 }
 
+/** Calls made to the tracing facade with tracing off, per acknowledged vote (tracing-seam-server.ts `counting`). */
+export interface TracingConsults {
+  votes: number;
+  /** `enabled` reads per vote (each a branch that skips tracing work). */
+  enabledPerVote: number;
+  /** start/run/active calls per vote: tracing work done although tracing is off (should be 0). */
+  startPerVote: number;
+  runPerVote: number;
+  activePerVote: number;
+}
+
 export interface TracingCost {
   /**
-   * A/A control (BENCH_TRACING_CONTROL=1): "removed" was a second copy of the shipped build, so
-   * the ratio measures only the noise of the machine and the method.
+   * A/A control (BENCH_TRACING_CONTROL=1): "noop" was the shipped start-up again, so the ratio
+   * measures only the noise of the machine and the method.
    */
   control: boolean;
-  /** ARCHITECTURE: tracing compiled in but off, at most this much slower than removed. */
+  /** ARCHITECTURE: tracing compiled in but off, at most this much slower than not loaded. */
   targetMaxSlowdownPct: number;
   /** `off` slower by less than the target. */
   withinTarget: boolean;
-  /** The order the builds ran in, per round (alternated, so drift hits both). */
+  /** The order the variants ran in, per round (alternated, so drift hits both). */
   order: string[][];
   off: VariantResult;
-  removed: VariantResult;
+  noop: VariantResult;
   /** Informative: tracing on, exporting to a local OTLP sink; null when not measured. */
   on: VariantResult | null;
-  offVsRemoved: VariantComparison;
-  onVsRemoved: VariantComparison | null;
-  /** What "removed" deleted from the shipped build (tracing-removed-build.ts). */
-  removals: string[];
+  offVsNoop: VariantComparison;
+  onVsNoop: VariantComparison | null;
+  /** What the off/noop comparison compares, and what it cannot see (in the report and the JSON). */
+  compares: string;
+  /** The facade calls per vote with tracing off; null when they could not be read. */
+  consults: TracingConsults | null;
 }
 
 /** One run of the `overload` scenario: a capacity measurement, then that × the factor offered open loop. */
@@ -286,4 +311,17 @@ export interface OverloadResult {
   sentP99Ms: number;
   peakRssMb: number;
   runs: OverloadRun[];
+}
+
+/** A pollcast scenario next to the reference (the minimal durable loop), figure by figure. */
+export interface ReferenceComparison {
+  reference: { votesPerSec: number; p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerVote: number | null };
+  /** pollcast ÷ reference, of the medians (votes/s: > 1 is faster; latency and CPU: > 1 costs more). */
+  votesPerSecRatio: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  p999Ratio: number;
+  cpuPerVoteRatio: number | null;
+  /** votes/s ratio within each round (the two ran minutes apart at most): its spread is the noise. */
+  perRoundVotesRatios: number[];
 }

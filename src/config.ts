@@ -415,15 +415,17 @@ type ConnectionEnv = Pick<
 /**
  * Defaults that follow HTTP_MAX_CONNECTIONS, so lowering the global cap never leaves one address
  * able to fill it: the health reserve is a tenth of the cap, at most 16; one address may hold half
- * of the other slots, at most 1,000 (a lecture hall of 300+ phones behind one NAT, each with a
- * stream and a few requests); and streams at most half of its connections, at most 500, so its
- * votes still find a connection. With the default cap (20,000): 16, 1,000 and 500.
+ * of the other slots, at most 2,000; and streams at most half of its connections, at most 1,000, so
+ * its votes still find a connection. With the default cap (20,000): 16, 2,000 (a tenth of the
+ * server) and 1,000. Sized for a lecture hall of 300–600 phones behind one NAT: a phone opening the
+ * app over HTTP/1.1 holds its stream plus up to 6 parallel connections for the page, and idle ones
+ * stay open up to HTTP_KEEP_ALIVE_TIMEOUT_MS (72 s), so 300 phones can hold 1,200–1,800.
  */
 function connectionLimits(e: ConnectionEnv): Pick<HttpLimits, 'healthReserveConnections' | 'maxConnectionsPerAddress' | 'maxStreamsPerAddress'> {
   const max = e.HTTP_MAX_CONNECTIONS;
   const reserve = e.HTTP_HEALTH_RESERVE_CONNECTIONS ?? (max > 0 ? Math.min(16, Math.floor(max / 10)) : 0);
-  const perAddress = e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? (max > 0 ? Math.max(1, Math.min(1_000, Math.floor((max - reserve) / 2))) : 1_000);
-  const streams = e.HTTP_MAX_STREAMS_PER_ADDRESS ?? (perAddress > 0 ? Math.max(1, Math.min(500, Math.floor(perAddress / 2))) : 500);
+  const perAddress = e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? (max > 0 ? Math.max(1, Math.min(2_000, Math.floor((max - reserve) / 2))) : 2_000);
+  const streams = e.HTTP_MAX_STREAMS_PER_ADDRESS ?? (perAddress > 0 ? Math.max(1, Math.min(1_000, Math.floor(perAddress / 2))) : 1_000);
   return { healthReserveConnections: max > 0 ? reserve : 0, maxConnectionsPerAddress: perAddress, maxStreamsPerAddress: streams };
 }
 

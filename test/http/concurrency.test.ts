@@ -7,7 +7,8 @@
  * min(HTTP_LISTEN_BACKLOG, net.core.somaxconn); with Node's default backlog (511) the rest had their
  * SYNs and handshake ACKs dropped and retried 1, 3, 7 s later, and on a busy machine that ended in
  * 408s, resets (ECONNRESET) and connect timeouts. The backlog now holds them all
- * (test/http/listen-backlog.test.ts).
+ * (test/http/listen-backlog.test.ts). The voters share one address here, like a hall behind one NAT:
+ * within HTTP_MAX_CONNECTIONS_PER_ADDRESS (2,000 by default).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -89,17 +89,20 @@ export interface IdleConnection {
   closedByServer(): boolean;
 }
 
-/** A TCP connection from `localAddress` that sends nothing. */
+/**
+ * A TCP connection from `localAddress` that sends nothing. Resolves once connected, or once closed
+ * if that comes first (a peer that resets the connection at accept can fail the connect itself).
+ */
 export function idleFrom(base: string, localAddress: string): Promise<IdleConnection> {
   const u = new URL(base);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let byServer = false;
-    const socket = connect({ host: u.hostname, port: Number(u.port), localAddress }, () => resolve({ socket, closed, closedByServer: () => byServer }));
+    const socket = connect({ host: u.hostname, port: Number(u.port), localAddress });
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    const conn: IdleConnection = { socket, closed, closedByServer: () => byServer };
+    socket.once('connect', () => resolve(conn));
     socket.on('end', () => (byServer = true));
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      byServer = true;
-      if (socket.connecting) reject(err);
-    });
+    socket.on('error', () => (byServer = true));
+    void closed.then(() => resolve(conn));
   });
 }

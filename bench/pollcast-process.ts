@@ -8,13 +8,13 @@ const DISTRIBUTED_VARS = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'DATABASE_SHA
 
 /**
  * The environment a bench server gets: the caller's environment without distributed settings
- * (a scenario adds the ones it wants), quiet logs, and a per-IP rate limit the load generator
- * (one IP) cannot reach.
+ * (a scenario adds the ones it wants), quiet logs, and a per-IP rate limit and per-address
+ * connection and stream caps the load generator (one IP playing a crowd) cannot reach.
  */
 export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of DISTRIBUTED_VARS) delete env[k];
-  return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_IP_PER_MIN: '100000000', NODE_ENV: 'production', ...extra };
+  return { ...env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_IP_PER_MIN: '100000000', HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0', HTTP_MAX_STREAMS_PER_ADDRESS: '0', NODE_ENV: 'production', ...extra };
 }
 
 /**

@@ -161,7 +161,9 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     cleanup.push({ name: 'in-flight requests', run: async () => (await votes?.drain(), await readiness.requests.idle()) });
     cleanup.push({ name: 'live streams', run: () => hub?.closeAll('shutdown') });
 
-    const address = await http.listen({ host: config.host, port: config.port });
+    // A surge of clients connecting at once waits in the accept queue instead of having its SYNs
+    // dropped and retried (docs/operations.md, "Connections").
+    const address = await http.listen({ host: config.host, port: config.port, backlog: config.http.listenBacklog });
     const port = (http.server.address() as { port: number }).port;
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     const metricsUrl = `${metricsServer?.url ?? url}/metrics`;

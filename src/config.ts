@@ -86,6 +86,20 @@ export interface HttpLimits {
   keepAliveTimeoutMs: number;
   /** Open connections beyond this are refused at accept (server.maxConnections); 0: no cap. */
   maxConnections: number;
+  /**
+   * The last this-many of maxConnections serve only /healthz, /readyz and /metrics (then close), so
+   * a load balancer and Prometheus still get answers when the cap is reached; 0 when there is no cap.
+   */
+  healthReserveConnections: number;
+  /**
+   * Open connections from one peer address (an IPv6 /64 counts as one) beyond this are closed at
+   * accept; peers in TRUST_PROXY are exempt (the proxy limits per source). 0: no per-address cap.
+   */
+  maxConnectionsPerAddress: number;
+  /** Open live-results streams per client address (req.ip, so behind TRUST_PROXY the real client); 0: no cap. */
+  maxStreamsPerAddress: number;
+  /** The listen backlog (accept queue) asked of the kernel, which caps it at net.core.somaxconn. */
+  listenBacklog: number;
   /** Origins (scheme://host[:port]) allowed cross-origin access, credentials included; empty: none. */
   corsOrigins: string[];
 }
@@ -196,6 +210,10 @@ const schema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).optional(),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
   HTTP_MAX_CONNECTIONS: int(0, 10_000_000).default(20_000),
+  HTTP_HEALTH_RESERVE_CONNECTIONS: int(0, 10_000_000).optional(),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: int(0, 10_000_000).optional(),
+  HTTP_MAX_STREAMS_PER_ADDRESS: int(0, 10_000_000).optional(),
+  HTTP_LISTEN_BACKLOG: int(1, 1_000_000).default(8_192),
   CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
@@ -274,6 +292,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   if (e.HTTP_HEADERS_TIMEOUT_MS !== undefined && e.HTTP_HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     problems.push(`HTTP_HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) (got "${e.HTTP_HEADERS_TIMEOUT_MS}")`);
   }
+  problems.push(...connectionLimitProblems(e));
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
   // The event-bus port is open for RabbitMQ (docs/broker.md), but no adapter ships yet.
   if (e.AMQP_URL) problems.push('AMQP_URL: the RabbitMQ event bus is not available in this version; use NATS_URL (see docs/broker.md)');
@@ -364,6 +383,8 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(5_000, e.REQUEST_TIMEOUT_MS),
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
+      ...connectionLimits(e),
+      listenBacklog: e.HTTP_LISTEN_BACKLOG,
       corsOrigins: e.CORS_ORIGINS,
     },
     overload: {
@@ -391,6 +412,42 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
 
 /** The variables pollcast reads, for `--help` and the README's table. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+type ConnectionEnv = Pick<
+  z.infer<typeof schema>,
+  'HTTP_MAX_CONNECTIONS' | 'HTTP_HEALTH_RESERVE_CONNECTIONS' | 'HTTP_MAX_CONNECTIONS_PER_ADDRESS' | 'HTTP_MAX_STREAMS_PER_ADDRESS'
+>;
+
+/**
+ * Defaults that follow HTTP_MAX_CONNECTIONS, so lowering the global cap never leaves one address
+ * able to fill it: the health reserve is a tenth of the cap, at most 16; one address may hold half
+ * of the other slots, at most 2,000; and streams at most half of its connections, at most 1,000, so
+ * its votes still find a connection. With the default cap (20,000): 16, 2,000 (a tenth of the
+ * server) and 1,000. Sized for a lecture hall of 300–600 phones behind one NAT: a phone opening the
+ * app over HTTP/1.1 holds its stream plus up to 6 parallel connections for the page, and idle ones
+ * stay open up to HTTP_KEEP_ALIVE_TIMEOUT_MS (72 s), so 300 phones can hold 1,200–1,800.
+ */
+function connectionLimits(e: ConnectionEnv): Pick<HttpLimits, 'healthReserveConnections' | 'maxConnectionsPerAddress' | 'maxStreamsPerAddress'> {
+  const max = e.HTTP_MAX_CONNECTIONS;
+  const reserve = e.HTTP_HEALTH_RESERVE_CONNECTIONS ?? (max > 0 ? Math.min(16, Math.floor(max / 10)) : 0);
+  const perAddress = e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? (max > 0 ? Math.max(1, Math.min(2_000, Math.floor((max - reserve) / 2))) : 2_000);
+  const streams = e.HTTP_MAX_STREAMS_PER_ADDRESS ?? (perAddress > 0 ? Math.max(1, Math.min(1_000, Math.floor(perAddress / 2))) : 1_000);
+  return { healthReserveConnections: max > 0 ? reserve : 0, maxConnectionsPerAddress: perAddress, maxStreamsPerAddress: streams };
+}
+
+/** Explicit settings that contradict the global cap. */
+function connectionLimitProblems(e: ConnectionEnv): string[] {
+  const max = e.HTTP_MAX_CONNECTIONS;
+  if (max === 0) return [];
+  const reserve = e.HTTP_HEALTH_RESERVE_CONNECTIONS;
+  if (reserve !== undefined && reserve >= max) return [`HTTP_HEALTH_RESERVE_CONNECTIONS: must be below HTTP_MAX_CONNECTIONS (${max}) (got "${reserve}")`];
+  const room = max - connectionLimits(e).healthReserveConnections;
+  const perAddress = e.HTTP_MAX_CONNECTIONS_PER_ADDRESS;
+  if (perAddress !== undefined && perAddress > room) {
+    return [`HTTP_MAX_CONNECTIONS_PER_ADDRESS: must not exceed HTTP_MAX_CONNECTIONS minus the health reserve (${room}), or one address could fill the server (got "${perAddress}")`];
+  }
+  return [];
+}
 
 /** `scheme://host[:port]` as browsers send it in Origin, or null when `v` is not just an origin. */
 function normalizeOrigin(v: string): string | null {

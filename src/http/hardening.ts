@@ -4,8 +4,10 @@
  * - Slow clients (slowloris): the request line and headers must arrive within HTTP_HEADERS_TIMEOUT_MS
  *   and the whole request within REQUEST_TIMEOUT_MS, checked every second (Node checks every 30 s
  *   by default, so a trickling client could hold its socket ~40 s); idle keep-alive connections
- *   close after HTTP_KEEP_ALIVE_TIMEOUT_MS; at most HTTP_MAX_CONNECTIONS are open at once (more
- *   are closed at accept). Answers to those are problem+json (`request_timeout`, `headers_too_large`).
+ *   close after HTTP_KEEP_ALIVE_TIMEOUT_MS. Answers to those are problem+json (`request_timeout`,
+ *   `headers_too_large`).
+ * - Too many connections: the global cap, the per-address caps and the health reserve are in
+ *   address-limits.ts.
  * - Huge bodies: Fastify refuses a declared Content-Length above BODY_LIMIT_BYTES before reading
  *   any of it, and stops reading a streamed one at the limit (so at most that much is buffered); the
  *   413 then closes the connection (problem.ts), so the rest is never read.
@@ -99,9 +101,8 @@ const DEFAULT_HEADERS = securityHeaders(HELMET);
 export const CORS_EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id'];
 export const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Voter-Token', 'X-CSRF-Token', 'Last-Event-ID'];
 
-/** Security headers, CORS and the connection cap; register before the routes. */
+/** Security headers and CORS; register before the routes. (The connection caps: address-limits.ts.) */
 export async function registerHardening(app: FastifyInstance, config: Readonly<Config>): Promise<void> {
-  if (config.http.maxConnections > 0) app.server.maxConnections = config.http.maxConnections;
   registerSecurityHeaders(app, DEFAULT_HEADERS);
   const allowed = new Set(config.http.corsOrigins);
   // No origins listed: no CORS headers at all, and a preflight finds no route (404).

@@ -7,6 +7,7 @@ import type { HttpDeps } from './deps.js';
 import { parseJsonBody } from './json-body.js';
 import { errorHandler, sendProblem, toPollcastError } from './problem.js';
 import { httpServerOptions, registerHardening } from './hardening.js';
+import { HEALTH_PATHS, inHealthReserve, limitConnections } from './address-limits.js';
 import { OverloadGuard } from './overload-guard.js';
 import { healthRoutes } from './routes/health.js';
 import { pollRoutes } from './routes/polls.js';
@@ -61,9 +62,18 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
       reply.header('connection', 'close');
       return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
     }
+    // A connection in the last slots of HTTP_MAX_CONNECTIONS: health and metrics only, then closed.
+    if (inHealthReserve(req.raw.socket)) {
+      reply.header('connection', 'close');
+      const q = req.url.indexOf('?');
+      if (!HEALTH_PATHS.has(q < 0 ? req.url : req.url.slice(0, q))) {
+        return sendProblem(reply, new PollcastError('too_many_connections', undefined, undefined, 1 + Math.floor(Math.random() * 5)));
+      }
+    }
   });
-  // Security headers, CORS, the connection cap; the overload guard's measurements.
+  // Security headers, CORS; the connection caps (global, per address, the health reserve); the overload guard's measurements.
   await registerHardening(app, config);
+  limitConnections(app.server, config, logger);
   const votes = deps.votes;
   await overload.attach(app, votes ? () => votes.queueDepth : null);
 

@@ -225,7 +225,9 @@ describe('hardening: settings checked at startup', () => {
 describe('hardening: hostile requests', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ HTTP_HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '1000', HTTP_MAX_CONNECTIONS: '40' });
+    // No per-address cap: the connection-cap test below measures the global cap from one address
+    // (the per-address caps and the health reserve: address-limits.test.ts).
+    t = await startTestApp({ HTTP_HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '1000', HTTP_MAX_CONNECTIONS: '40', HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0' });
   });
   after(() => t?.stop());
 

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { canSeeResults, type Poll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
+import { addressKey, AddressCounter } from '../address-limits.js';
 import { callerOf } from '../caller.js';
 import { PollParams, Problem, ResultsView } from '../schemas.js';
 import { checkPollId } from './polls.js';
@@ -41,6 +42,9 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
 
   const hub = deps.hub;
   if (!hub) return;
+  // Open streams per client address (req.ip: behind TRUST_PROXY, the real client), in this process.
+  const streamLimit = deps.config.http.maxStreamsPerAddress;
+  const streams = new AddressCounter(streamLimit);
   app.get<{ Params: PollParams; Querystring: { ownerToken?: string } }>(
     '/v1/polls/:pollId/results/stream',
     {
@@ -48,20 +52,39 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
         summary: 'Live results (Server-Sent Events)',
         description:
           'First event: the full current state. Then `results` events, coalesced to at most 10 per second per poll, each with the results version as its id; ' +
-          'send Last-Event-ID to resume. Comments (`: hb`) keep proxies open. On shutdown: `event: close` with a `retry:` hint.',
+          'send Last-Event-ID to resume. Comments (`: hb`) keep proxies open. On shutdown: `event: close` with a `retry:` hint. ' +
+          'One client address may hold HTTP_MAX_STREAMS_PER_ADDRESS streams at once; beyond that, 429 `too_many_streams` with Retry-After.',
         tags: ['results'],
         params: PollParams,
         querystring: OwnerQuery,
         produces: ['text/event-stream'],
-        response: { 200: Type.String({ description: 'text/event-stream' }), 400: Problem, 403: Problem, 404: Problem, 503: Problem },
+        response: { 200: Type.String({ description: 'text/event-stream' }), 400: Problem, 403: Problem, 404: Problem, 429: Problem, 503: Problem },
       },
     },
     async (req, reply) => {
-      const poll = await authorize(req);
+      const address = addressKey(req.ip);
+      if (!streams.acquire(address)) {
+        // A stream lasts as long as its viewer watches: retry later, spread so refused viewers do not return together.
+        throw new PollcastError('too_many_streams', `this address already has ${streamLimit} live-results streams open`, { limit: streamLimit }, 10 + Math.floor(Math.random() * 20));
+      }
+      let held = true;
+      const release = () => {
+        if (held) streams.release(address);
+        held = false;
+      };
+      let poll: Poll;
+      try {
+        poll = await authorize(req);
+      } catch (err) {
+        release();
+        throw err;
+      }
       const lastId = req.headers['last-event-id'];
       const parsed = typeof lastId === 'string' && /^\d{1,15}$/.test(lastId) ? Number(lastId) : null;
       reply.hijack();
       const raw = reply.raw;
+      if (raw.destroyed) release();
+      else raw.once('close', release);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',

@@ -58,6 +58,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   last_owner: 'A workspace needs at least one owner. Make someone else owner first.',
   rate_limited: 'Many votes are coming from your network right now. Your vote was not counted yet; we will try again shortly.',
   overloaded: 'pollcast is very busy right now. Your vote was not counted yet; we are retrying.',
+  too_many_connections: 'pollcast is very busy right now. Your vote was not counted yet; we are retrying.',
+  too_many_streams: 'Too many live-results screens are open from your network. Close one, or wait a moment and reload.',
   shutting_down: 'The server is restarting. We are retrying.',
   store_unavailable: 'The database is briefly unavailable. We are retrying.',
   internal_error: 'Something went wrong on our side. Try again; if it keeps happening, tell the poll host.',

@@ -9,6 +9,7 @@ export const ERRORS = {
   unknown_field: { status: 400, title: 'The body has a field this endpoint does not accept' },
   unsupported_media_type: { status: 415, title: 'The body must be application/json' },
   body_too_large: { status: 413, title: 'The body is larger than allowed' },
+  body_too_deep: { status: 400, title: 'The body nests arrays and objects deeper than allowed' },
   headers_too_large: { status: 431, title: 'The request headers are larger than allowed' },
   request_timeout: { status: 408, title: 'The request was not received in time' },
   invalid_poll: { status: 422, title: 'The poll definition is not valid' },

@@ -12,6 +12,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   unknown_field: 'The app sent a detail the server does not accept. Reload the page to get the latest version.',
   unsupported_media_type: 'The app sent data in a format the server does not accept. Reload the page and try again.',
   body_too_large: 'That is too much text to send at once. Shorten the question or the options.',
+  body_too_deep: 'The app sent data nested too deeply for the server. Reload the page and try again.',
   headers_too_large: 'The request carried too much extra data. Clear this site’s cookies and try again.',
   request_timeout: 'The connection was too slow to send that in time. Try again.',
   invalid_poll: 'Some details of the poll do not fit together. Check them and try again.',

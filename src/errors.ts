@@ -50,7 +50,7 @@ export const ERRORS = {
   email_taken: { status: 409, title: 'An account with this email already exists' },
   weak_password: { status: 422, title: 'The password does not meet the rules' },
   workspace_not_found: { status: 404, title: 'No workspace with this id is visible to you' },
-  user_not_found: { status: 404, title: 'No account has this email' },
+  invitation_not_found: { status: 404, title: 'No pending invitation has this id for you' },
   member_not_found: { status: 404, title: 'This user is not a member of the workspace' },
   api_key_not_found: { status: 404, title: 'No active API key with this id in the workspace' },
   last_owner: { status: 409, title: 'A workspace keeps at least one owner' },

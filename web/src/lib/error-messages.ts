@@ -53,7 +53,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   email_taken: 'An account with this email already exists. Log in instead.',
   weak_password: 'Choose a password of at least 10 characters that is not your email.',
   workspace_not_found: 'We could not find that workspace, or you are not a member.',
-  user_not_found: 'No account has that email. Ask them to sign up first.',
+  invitation_not_found: 'That invitation is no longer waiting: it was answered, withdrawn or has expired.',
   member_not_found: 'That person is not a member of this workspace.',
   api_key_not_found: 'That API key does not exist or was already revoked.',
   last_owner: 'A workspace needs at least one owner. Make someone else owner first.',

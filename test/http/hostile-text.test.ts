@@ -1,7 +1,9 @@
 /**
  * Hostile text through the HTTP API, on embedded SQLite and on PostgreSQL (which refuses NUL in a
  * text column): question and option text with NUL, control or bidi-override characters or only
- * invisible characters is 422 invalid_poll (on PostgreSQL a NUL was a 500).
+ * invisible characters is 422 invalid_poll; a voterId with a NUL or another control character is
+ * 400 validation_failed before it reaches a vote batch — so in a batch of concurrent votes on
+ * PostgreSQL the other voters' votes are all counted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +52,26 @@ for (const backend of ['embedded', 'distributed'] as const) {
       const draft = await call(t.url, 'POST', '/v1/polls', { question: 'Q?', options: ['a', 'b'], status: 'draft' });
       const edit = await call(t.url, 'PATCH', `/v1/polls/${draft.json.poll.id}`, { options: ['a', 'b\u0000'] }, voteHeaders(draft.json.ownerToken));
       assertProblem(edit, 'invalid_poll', 'edit');
+    });
+
+    it('a batch of concurrent open-mode votes with one NUL voterId: that one is 400, every other vote is counted', async () => {
+      const created = await call(t.url, 'POST', '/v1/polls', { question: 'Who?', options: ['a', 'b'], identityMode: 'open' });
+      assert.equal(created.status, 201, created.text);
+      const { poll, ownerToken } = created.json;
+      const opt = poll.options[0].id as string;
+      const ids = Array.from({ length: 40 }, (_, i) => `voter-${i}`);
+      const hostile = ['evil\u0000voter', 'bell\u0007', 'del\u007f'];
+      const sent = [...ids.slice(0, 20), ...hostile, ...ids.slice(20)];
+      const answers = await Promise.all(sent.map((voterId) => call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [opt], voterId }, voteHeaders(ownerToken))));
+      answers.forEach((a, i) => {
+        if (hostile.includes(sent[i]!)) assertProblem(a, 'validation_failed', JSON.stringify(sent[i]));
+        else assert.equal(a.status, 201, `${sent[i]}: ${a.status} ${a.text}`);
+      });
+      const results = await call(t.url, 'GET', `/v1/polls/${poll.id}/results`);
+      assert.equal(results.json.total, ids.length);
+      // Looking a vote up by such an id is refused the same way, never a database error.
+      assertProblem(await call(t.url, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=${encodeURIComponent('evil\u0000voter')}`, undefined, voteHeaders(ownerToken)), 'validation_failed', 'votes/me');
+      assert.equal((await call(t.url, 'GET', `/v1/polls/${poll.id}/votes/me?voterId=voter-7`, undefined, voteHeaders(ownerToken))).status, 200);
     });
   });
 }

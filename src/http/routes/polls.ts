@@ -110,7 +110,7 @@ export async function pollRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     {
       schema: {
         summary: 'Issue one-time invite codes (manager; invite polls)',
-        description: `Up to ${LIMITS.invitesPerRequest} codes per request; each code is good for one vote. The codes are shown only in this answer: the server keeps only how many were issued. Each address may issue RATE_LIMIT_INVITES_PER_HOUR codes per clock hour (counted in blocks of ${INVITE_BUDGET_BLOCK}); beyond it the answer is 429 rate_limited with Retry-After.`,
+        description: `Up to ${LIMITS.invitesPerRequest} codes per request; each code is good for one vote. The codes are shown only in this answer: the server keeps only how many were issued. Each address may issue RATE_LIMIT_INVITES_PER_HOUR codes in any hour (counted in blocks of ${INVITE_BUDGET_BLOCK}); beyond it the answer is 429 rate_limited with Retry-After.`,
         tags: ['polls'],
         params: PollParams,
         body: Type.Object({ count: Type.Integer({ minimum: 1, maximum: LIMITS.invitesPerRequest }) }, { additionalProperties: false }),

@@ -54,6 +54,8 @@ export interface Config {
     loginPerMinute: number;
     /** Wrong invite codes and forged voter tokens per minute per IP; past it, every vote from the address is 429 until the window slides. */
     failuresPerMinute: number;
+    /** Invite codes issued per hour per IP, counted in blocks of 1,000 codes (routes/polls.ts); 0 = no budget. */
+    invitesPerHour: number;
   };
   auth: {
     sessionTtlMs: number;
@@ -185,6 +187,7 @@ const schema = z.object({
   RATE_LIMIT_WRITES_PER_MIN: int(0, 1_000_000).default(600),
   RATE_LIMIT_LOGIN_PER_MIN: int(0, 10_000).default(10),
   RATE_LIMIT_FAILURES_PER_MIN: int(0, 1_000_000).default(100),
+  RATE_LIMIT_INVITES_PER_HOUR: int(0, 1_000_000_000).default(1_000_000),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(24 * 14),
   AUTH_CACHE_TTL_MS: int(0, 600_000).default(5_000),
   POW_CHALLENGE_TTL_SEC: int(10, 86_400).default(300),
@@ -368,6 +371,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       writesPerMinute: e.RATE_LIMIT_WRITES_PER_MIN,
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MIN,
       failuresPerMinute: e.RATE_LIMIT_FAILURES_PER_MIN,
+      invitesPerHour: e.RATE_LIMIT_INVITES_PER_HOUR,
     },
     auth: {
       sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),

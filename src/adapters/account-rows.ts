@@ -1,5 +1,5 @@
 /** Row shapes of the account tables, shared by the SQLite and PostgreSQL adapters, and their domain values. */
-import type { ApiKey, ApiKeyScope, Session, User, Workspace, WorkspacePoll } from '../ports/account-store.js';
+import type { ApiKey, ApiKeyScope, Invitation, Session, User, Workspace, WorkspacePoll, WorkspaceRole } from '../ports/account-store.js';
 
 export interface UserRow {
   id: string;
@@ -31,6 +31,15 @@ export interface ApiKeyRow {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
+}
+export interface InvitationRow {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: WorkspaceRole;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
 }
 export interface WorkspacePollRow {
   poll_id: string;
@@ -64,4 +73,13 @@ export const toWorkspacePoll = (r: WorkspacePollRow): WorkspacePoll => ({
   workspaceId: r.workspace_id,
   createdBy: r.created_by,
   createdAt: r.created_at,
+});
+export const toInvitation = (r: InvitationRow): Invitation => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  email: r.email,
+  role: r.role,
+  invitedBy: r.invited_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });

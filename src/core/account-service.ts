@@ -4,11 +4,14 @@
  */
 import { PollcastError } from '../errors.js';
 import type { Capability } from '../domain/principal.js';
-import type { AccountStore, ApiKey, ApiKeyScope, Member, User, Workspace, WorkspaceRole } from '../ports/account-store.js';
+import type { AccountStore, ApiKey, ApiKeyScope, Invitation, Member, User, Workspace, WorkspaceRole } from '../ports/account-store.js';
 import { requireWorkspace, standingIn, type Standing } from './access.js';
 import type { Authenticator, ResolvedPrincipal } from './authenticator.js';
 import { checkPasswordRules, hashPassword, verifyPassword } from './passwords.js';
-import { newApiKey, newCsrfToken, newSessionSecret, newUserId, newWorkspaceId, sha256Hex } from './secrets.js';
+import { newApiKey, newCsrfToken, newInvitationId, newSessionSecret, newUserId, newWorkspaceId, sha256Hex } from './secrets.js';
+
+/** How long an invitation to a workspace waits for its answer. */
+export const INVITATION_TTL_MS = 14 * 24 * 3_600_000;
 
 export interface PublicUser {
   id: string;
@@ -36,6 +39,15 @@ export const publicApiKey = (k: ApiKey) => ({
   createdAt: new Date(k.createdAt).toISOString(),
   revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
   lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+});
+
+export const publicInvitation = (i: Invitation) => ({
+  id: i.id,
+  email: i.email,
+  role: i.role,
+  invitedBy: i.invitedBy,
+  createdAt: new Date(i.createdAt).toISOString(),
+  expiresAt: new Date(i.expiresAt).toISOString(),
 });
 
 export function requireUser(p: ResolvedPrincipal): Extract<ResolvedPrincipal, { kind: 'user' }> {
@@ -135,15 +147,64 @@ export class AccountService {
     return this.store.listMembers(id);
   }
 
-  async setMember(p: ResolvedPrincipal, id: string, who: { email?: string | undefined; userId?: string | undefined }, role: WorkspaceRole): Promise<Member> {
+  /** Changes the role of someone who is already a member (adding people goes through invite). */
+  async setMember(p: ResolvedPrincipal, id: string, userId: string, role: WorkspaceRole): Promise<Member> {
     requireUser(p);
     await this.workspace(p, id, 'admin');
-    const user = who.userId !== undefined ? await this.store.getUser(who.userId) : await this.store.getUserByEmail((who.email ?? '').trim().toLowerCase());
-    if (!user) throw new PollcastError(who.userId !== undefined ? 'member_not_found' : 'user_not_found');
-    if (who.userId !== undefined && (await this.store.getRole(id, user.id)) === null) throw new PollcastError('member_not_found');
+    const user = await this.store.getUser(userId);
+    if (!user || (await this.store.getRole(id, user.id)) === null) throw new PollcastError('member_not_found');
     if ((await this.store.setRole(id, user.id, role)) === 'last_owner') throw new PollcastError('last_owner');
     this.auth.forgetRole(id, user.id);
     return { userId: user.id, email: user.email, name: user.name, role };
+  }
+
+  /**
+   * Invites `email` to the workspace with `role` (owner only). The answer is the same whether or
+   * not an account has that email, and nobody becomes a member until they accept
+   * (`acceptInvitation`) while logged in with that email. Inviting the same email again renews
+   * the pending invitation with the new role.
+   */
+  async invite(p: ResolvedPrincipal, id: string, email: string, role: WorkspaceRole) {
+    const u = requireUser(p);
+    await this.workspace(p, id, 'admin');
+    const now = Date.now();
+    const stored = await this.store.putInvitation({ id: newInvitationId(), workspaceId: id, email: email.trim().toLowerCase(), role, invitedBy: u.user.id, createdAt: now, expiresAt: now + INVITATION_TTL_MS });
+    return publicInvitation(stored);
+  }
+
+  async listInvitations(p: ResolvedPrincipal, id: string) {
+    requireUser(p);
+    await this.workspace(p, id, 'admin');
+    return (await this.store.listWorkspaceInvitations(id, Date.now())).map(publicInvitation);
+  }
+
+  async revokeInvitation(p: ResolvedPrincipal, id: string, invitationId: string): Promise<void> {
+    requireUser(p);
+    await this.workspace(p, id, 'admin');
+    if (!(await this.store.deleteInvitation(invitationId, { workspaceId: id }, Date.now()))) throw new PollcastError('invitation_not_found');
+  }
+
+  /** Invitations waiting for the logged-in user (matched by the account's email). */
+  async myInvitations(p: ResolvedPrincipal) {
+    const u = requireUser(p);
+    const rows = await this.store.listInvitationsFor(u.user.email, Date.now());
+    return rows.map(({ invitation: i, workspace: w }) => ({ id: i.id, workspace: publicWorkspace(w), role: i.role, createdAt: new Date(i.createdAt).toISOString(), expiresAt: new Date(i.expiresAt).toISOString() }));
+  }
+
+  async acceptInvitation(p: ResolvedPrincipal, invitationId: string) {
+    const u = requireUser(p);
+    const r = await this.store.acceptInvitation(invitationId, { id: u.user.id, email: u.user.email }, Date.now());
+    if (r === 'not_found') throw new PollcastError('invitation_not_found');
+    if (r === 'last_owner') throw new PollcastError('last_owner');
+    this.auth.forgetRole(r.workspaceId, u.user.id);
+    const workspace = await this.store.getWorkspace(r.workspaceId);
+    if (!workspace) throw new PollcastError('invitation_not_found');
+    return { ...publicWorkspace(workspace), role: r.role };
+  }
+
+  async declineInvitation(p: ResolvedPrincipal, invitationId: string): Promise<void> {
+    const u = requireUser(p);
+    if (!(await this.store.deleteInvitation(invitationId, { email: u.user.email }, Date.now()))) throw new PollcastError('invitation_not_found');
   }
 
   async removeMember(p: ResolvedPrincipal, id: string, userId: string): Promise<void> {

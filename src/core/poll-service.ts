@@ -11,6 +11,16 @@ import type { AccountService } from './account-service.js';
 import type { ResolvedPrincipal } from './authenticator.js';
 import type { PollDirectory } from './poll-directory.js';
 
+/** Invite codes made per turn of the event loop (≈ 5–10 ms of HMACs). */
+const INVITE_SLICE = 1_000;
+
+/** Codes for serials from … from+count-1, a slice per turn: timers and I/O (other requests) run between slices. */
+async function* inviteSlices(invites: InviteCodes, pollId: string, from: number, count: number): AsyncGenerator<string[]> {
+  for (let done = 0; done < count; done += INVITE_SLICE) {
+    if (done > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    yield invites.issue(pollId, from + done, Math.min(INVITE_SLICE, count - done));
+  }
+}
 
 /** Who asks: the resolved principal and the raw bearer token (a quick poll's owner token). */
 export interface Caller {
@@ -104,20 +114,29 @@ export class PollService {
   /**
    * Issues `count` more invite codes for an invite poll. The issued count is raised with an
    * optimistic write (retried on a concurrent change), so two requests never hand out one serial.
+   * `spend` runs once, after the checks and before the write, so a refused budget burns no serials.
+   * The codes come in slices of INVITE_SLICE with a turn of the event loop before each further
+   * slice: 100,000 HMACs in one go would hold every other request for most of a second.
    */
-  async issueInvites(id: string, caller: Caller, count: number): Promise<{ codes: string[]; issued: number }> {
-    if (!this.invites) throw new PollcastError('not_found');
+  async issueInvites(id: string, caller: Caller, count: number, spend: (count: number) => Promise<void> = async () => {}): Promise<{ slices: AsyncIterable<string[]>; issued: number }> {
+    const invites = this.invites;
+    if (!invites) throw new PollcastError('not_found');
+    let spent = false;
     for (let attempt = 0; attempt < 20; attempt++) {
       const poll = await this.#managed(id, caller);
       if (poll.identityMode !== 'invite') throw new PollcastError('invalid_poll', 'invite codes are for polls with identityMode "invite"', { field: 'identityMode' });
       if (poll.invitesIssued + count > LIMITS.invitesPerPoll) {
         throw new PollcastError('invalid_poll', `a poll has at most ${LIMITS.invitesPerPoll} invite codes`, { field: 'count' });
       }
+      if (!spent) {
+        await spend(count);
+        spent = true;
+      }
       const next: Poll = { ...poll, invitesIssued: poll.invitesIssued + count, updatedAt: Math.max(Date.now(), poll.updatedAt + 1) };
       const version = await this.store.updatePoll(next, poll.updatedAt);
       if (version === null) continue;
       await this.polls.changed(id);
-      return { codes: this.invites.issue(id, poll.invitesIssued, count), issued: next.invitesIssued };
+      return { slices: inviteSlices(invites, id, poll.invitesIssued, count), issued: next.invitesIssued };
     }
     throw new PollcastError('invalid_transition', 'the poll kept changing meanwhile: retry');
   }

@@ -9,6 +9,7 @@ export const newCsrfToken = (): string => randomBytes(24).toString('base64url');
 export const newUserId = (): string => 'u_' + randomId(12);
 export const newWorkspaceId = (): string => 'w_' + randomId(12);
 export const newApiKeyId = (): string => randomId(12);
+export const newInvitationId = (): string => 'i_' + randomId(16);
 
 /** An API key: `pk_<id>_<secret>`; the id lets lists show which key is which without the secret. */
 export function newApiKey(): { id: string; key: string; prefix: string } {

@@ -1,6 +1,7 @@
 /** Polls: definition, validation, status rules. Pure: time comes in as an argument. */
 import { PollcastError } from '../errors.js';
 import { newOptionId } from './ids.js';
+import { pollText } from './poll-text.js';
 
 export const POLL_KINDS = ['single', 'multiple'] as const;
 export const POLL_STATUSES = ['draft', 'open', 'closed'] as const;
@@ -103,10 +104,7 @@ function normalizeOptions(options: PollDraft['options'], previous: PollOption[] 
   const seen = new Set<string>();
   const used = new Set<string>();
   return options.map((o, i) => {
-    const text = (typeof o === 'string' ? o : o.text).trim();
-    if (text.length === 0 || text.length > LIMITS.optionTextMax) {
-      throw new PollcastError('invalid_poll', `options[${i}] must be 1–${LIMITS.optionTextMax} characters`, { field: `options[${i}]` });
-    }
+    const text = pollText(typeof o === 'string' ? o : o.text, `options[${i}]`, LIMITS.optionTextMax);
     if (seen.has(text)) throw new PollcastError('invalid_poll', `options[${i}] repeats "${text}"`, { field: `options[${i}]` });
     seen.add(text);
     let id = byText.get(text);
@@ -159,7 +157,7 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
   const futureOpen = opensAt !== null && opensAt > now;
   const poll: Poll = {
     id,
-    question: draft.question.trim(),
+    question: pollText(draft.question, 'question', LIMITS.questionMax),
     options,
     kind,
     maxChoices: draft.maxChoices ?? (kind === 'single' ? 1 : options.length),
@@ -190,7 +188,7 @@ export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
   if (patch.maxChoices === undefined) maxChoices = kind === 'single' ? 1 : patch.kind || patch.options ? options.length : maxChoices;
   const next: Poll = {
     ...poll,
-    question: patch.question !== undefined ? patch.question.trim() : poll.question,
+    question: patch.question !== undefined ? pollText(patch.question, 'question', LIMITS.questionMax) : poll.question,
     options,
     kind,
     maxChoices,

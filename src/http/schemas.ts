@@ -72,10 +72,16 @@ export const EditPollBody = Type.Object(
 );
 export type EditPollBody = Static<typeof EditPollBody>;
 
+/**
+ * A voter id named by a trusted caller (open mode). No control characters: PostgreSQL refuses NUL in
+ * a text column, and the refusal would fail the whole group-commit batch — other voters' votes too.
+ */
+export const VoterId = Type.String({ minLength: 1, maxLength: LIMITS.voterIdMax, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' });
+
 export const VoteBody = Type.Object(
   {
     optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: LIMITS.optionsMax }),
-    voterId: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.voterIdMax })),
+    voterId: Type.Optional(VoterId),
     inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     pow: Type.Optional(Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 200 }), solution: Type.String({ minLength: 1, maxLength: 64 }) }, strict)),
   },

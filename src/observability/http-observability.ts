@@ -57,10 +57,26 @@ export function observeHttp(app: FastifyInstance, metrics: Metrics, tracing: Tra
   });
 }
 
-/** GET /metrics on this server (when METRICS_PORT is not set). */
+/**
+ * GET /metrics on this server (when METRICS_PORT is not set), for local callers only: the TCP peer
+ * is a loopback address and the request names no client it was forwarded for. Anyone else —
+ * including everyone behind a proxy on the same host, which adds X-Forwarded-For — gets the same
+ * 404 as an unknown route: the figures (routes, error codes, pool sizes, lags) are not for the
+ * public. A Prometheus on another machine scrapes METRICS_PORT, a listener of its own.
+ */
 export function metricsRoute(app: FastifyInstance, metrics: ScrapableMetrics): void {
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (!isLocalUnproxied(req.raw.socket.remoteAddress, req.headers)) return reply.callNotFound();
     const text = await metrics.render();
     return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
   });
+}
+
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+export function isLocalUnproxied(peer: string | undefined, headers: Record<string, string | string[] | undefined>): boolean {
+  if (peer === undefined) return false;
+  const v4 = peer.startsWith('::ffff:') ? peer.slice(7) : peer;
+  const loopback = v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+  return loopback && FORWARDING_HEADERS.every((h) => headers[h] === undefined);
 }

@@ -11,6 +11,9 @@
  * - A workspace always has at least one owner: `setRole`/`removeMember` refuse to leave it without
  *   one (they return 'last_owner').
  * - Times are epoch milliseconds.
+ * - An invitation is pending until it is accepted, declined, revoked or expires; at most one is
+ *   pending per workspace and email. Membership comes only from accepting one (or creating the
+ *   workspace): nobody is added to a workspace without their consent.
  */
 
 export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
@@ -63,6 +66,21 @@ export interface ApiKey {
   lastUsedAt: number | null;
 }
 
+export interface Invitation {
+  id: string;
+  workspaceId: string;
+  /** Lower-cased; matched against the email of the account that accepts. */
+  email: string;
+  role: WorkspaceRole;
+  /** The user id of the owner who invited. */
+  invitedBy: string;
+  createdAt: number;
+  /** The first instant it is gone. */
+  expiresAt: number;
+}
+
+export type AcceptedInvitation = { workspaceId: string; role: WorkspaceRole };
+
 export interface WorkspacePoll {
   pollId: string;
   workspaceId: string;
@@ -97,6 +115,24 @@ export interface AccountStore {
   /** Adds the user or changes their role. */
   setRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<'ok' | 'last_owner'>;
   removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'>;
+
+  /**
+   * Stores the invitation, or renews the one pending for the same workspace and email (role,
+   * inviter and times replaced, id kept); drops the workspace's expired ones. Returns what is stored.
+   */
+  putInvitation(invitation: Invitation): Promise<Invitation>;
+  /** The workspace's invitations pending at `now`, newest first. */
+  listWorkspaceInvitations(workspaceId: string, now: number): Promise<Invitation[]>;
+  /** Invitations to `email` pending at `now`, with their workspace, newest first. */
+  listInvitationsFor(email: string, now: number): Promise<Array<{ invitation: Invitation; workspace: Workspace }>>;
+  /** Removes a pending invitation of that workspace (revoke) or to that email (decline); false when there is none. */
+  deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean>;
+  /**
+   * In one transaction: the user becomes a member with the invitation's role and the invitation
+   * is gone. 'not_found' when no invitation with this id is pending at `now` for `user.email`;
+   * 'last_owner' (nothing changed) when the role would demote the workspace's last owner.
+   */
+  acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'>;
 
   createApiKey(key: ApiKey, keyHash: string): Promise<void>;
   /** The key with this hash, revoked or not (the caller decides what a revoked key means). */

@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomId } from '../../src/domain/ids.js';
-import type { AccountStore, ApiKey, Session, User, Workspace, WorkspacePoll } from '../../src/ports/account-store.js';
+import type { AccountStore, ApiKey, Invitation, Session, User, Workspace, WorkspacePoll } from '../../src/ports/account-store.js';
 
-export type AccountTable = 'users' | 'sessions' | 'workspaces' | 'memberships' | 'api_keys' | 'workspace_polls' | 'account_migrations';
+export type AccountTable = 'users' | 'sessions' | 'workspaces' | 'memberships' | 'api_keys' | 'workspace_polls' | 'invitations' | 'account_migrations';
 
 export interface AccountStoreHarness {
   store: AccountStore;
@@ -56,6 +56,10 @@ export function testApiKey(workspaceId: string, createdBy: string, over: Partial
     lastUsedAt: null,
     ...over,
   };
+}
+
+export function testInvitation(workspaceId: string, invitedBy: string, over: Partial<Invitation> = {}): Invitation {
+  return { id: 'i_' + randomId(16), workspaceId, email: `i-${randomId(8).toLowerCase()}@example.test`, role: 'editor', invitedBy, createdAt: T0, expiresAt: T0 + 3_600_000, ...over };
 }
 
 export function runAccountStoreContract(name: string, makeStore: () => Promise<AccountStoreHarness>, opts: AccountStoreContractOptions = {}): void {
@@ -375,6 +379,80 @@ export function runAccountStoreContract(name: string, makeStore: () => Promise<A
       assert.deepEqual(seen, newestFirst);
       assert.deepEqual(await store.listWorkspacePolls(ws.id, { limit: 5, before: T0 + 1_000 }), [], 'nothing older');
       assert.deepEqual(await store.listWorkspacePolls('w_nowhere', { limit: 5 }), []);
+    });
+
+    // --- invitations -----------------------------------------------------------------------------
+
+    it('an invitation makes no member; it is listed for the workspace and for its email until it expires', async () => {
+      const { ws, owner } = await newWorkspace();
+      const invitee = await newUser();
+      const inv = testInvitation(ws.id, owner.id, { email: invitee.email });
+      assert.deepEqual(await store.putInvitation(inv), inv);
+      assert.equal(await store.getRole(ws.id, invitee.id), null, 'not a member yet');
+      assert.equal(await h.count('memberships', { workspace_id: ws.id }), 1);
+      assert.deepEqual(await store.listWorkspaceInvitations(ws.id, T0), [inv]);
+      assert.deepEqual(await store.listInvitationsFor(invitee.email, T0), [{ invitation: inv, workspace: ws }]);
+      assert.deepEqual(await store.listInvitationsFor('someone-else@example.test', T0), []);
+      // expiresAt is the first instant it is gone.
+      assert.deepEqual(await store.listWorkspaceInvitations(ws.id, inv.expiresAt), []);
+      assert.deepEqual(await store.listInvitationsFor(invitee.email, inv.expiresAt), []);
+      assert.equal(await store.acceptInvitation(inv.id, invitee, inv.expiresAt), 'not_found');
+    });
+
+    it('putInvitation for the same workspace and email renews it (id kept), and drops the workspace\'s expired ones', async () => {
+      const { ws, owner } = await newWorkspace();
+      const first = testInvitation(ws.id, owner.id, { role: 'viewer' });
+      const stale = testInvitation(ws.id, owner.id, { expiresAt: T0 + 10 });
+      await store.putInvitation(first);
+      await store.putInvitation(stale);
+      const renewed = await store.putInvitation({ ...first, id: 'i_' + randomId(16), role: 'owner', createdAt: T0 + 20, expiresAt: T0 + 5_000_000 });
+      assert.deepEqual(renewed, { ...first, role: 'owner', createdAt: T0 + 20, expiresAt: T0 + 5_000_000 });
+      assert.deepEqual(await store.listWorkspaceInvitations(ws.id, T0 + 20), [renewed]);
+      assert.equal(await h.count('invitations', { workspace_id: ws.id }), 1, 'the expired one is gone from the table');
+    });
+
+    it('acceptInvitation: only for its email, once; the user becomes a member with its role', async () => {
+      const { ws, owner } = await newWorkspace();
+      const invitee = await newUser();
+      const stranger = await newUser();
+      const inv = await store.putInvitation(testInvitation(ws.id, owner.id, { email: invitee.email, role: 'viewer' }));
+      assert.equal(await store.acceptInvitation(inv.id, stranger, T0), 'not_found');
+      assert.equal(await store.acceptInvitation('i_unknown000000000', invitee, T0), 'not_found');
+      assert.deepEqual(await store.acceptInvitation(inv.id, invitee, T0), { workspaceId: ws.id, role: 'viewer' });
+      assert.equal(await store.getRole(ws.id, invitee.id), 'viewer');
+      assert.equal(await store.getRole(ws.id, stranger.id), null);
+      assert.equal(await store.acceptInvitation(inv.id, invitee, T0), 'not_found', 'used up');
+      assert.equal(await h.count('invitations', { workspace_id: ws.id }), 0);
+    });
+
+    it('acceptInvitation will not demote the last owner; nothing changes and it stays pending', async () => {
+      const { ws, owner } = await newWorkspace();
+      const inv = await store.putInvitation(testInvitation(ws.id, owner.id, { email: owner.email, role: 'editor' }));
+      assert.equal(await store.acceptInvitation(inv.id, owner, T0), 'last_owner');
+      assert.equal(await store.getRole(ws.id, owner.id), 'owner');
+      assert.equal(await h.count('invitations', { id: inv.id }), 1);
+    });
+
+    it('deleteInvitation: revoke by workspace, decline by email; not by anyone else; twice answers false', async () => {
+      const { ws, owner } = await newWorkspace();
+      const other = await newWorkspace();
+      const a = await store.putInvitation(testInvitation(ws.id, owner.id));
+      const b = await store.putInvitation(testInvitation(ws.id, owner.id));
+      assert.equal(await store.deleteInvitation(a.id, { workspaceId: other.ws.id }, T0), false);
+      assert.equal(await store.deleteInvitation(a.id, { email: b.email }, T0), false);
+      assert.equal(await store.deleteInvitation(a.id, { workspaceId: ws.id }, T0), true);
+      assert.equal(await store.deleteInvitation(a.id, { workspaceId: ws.id }, T0), false);
+      assert.equal(await store.deleteInvitation(b.id, { email: b.email }, T0), true);
+      assert.equal(await h.count('invitations', { workspace_id: ws.id }), 0);
+    });
+
+    it('many accepts of one invitation at once: exactly one wins', async () => {
+      const { ws, owner } = await newWorkspace();
+      const invitee = await newUser();
+      const inv = await store.putInvitation(testInvitation(ws.id, owner.id, { email: invitee.email }));
+      const outs = await Promise.all(Array.from({ length: 6 }, () => store.acceptInvitation(inv.id, invitee, T0)));
+      assert.equal(outs.filter((o) => o !== 'not_found').length, 1, JSON.stringify(outs));
+      assert.equal(await store.getRole(ws.id, invitee.id), 'editor');
     });
 
     // --- lifecycle -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { buildPostgresStore } from '../../src/adapters/postgres/create-postgres-store.js';
-import { PostgresAccountStore } from '../../src/adapters/postgres/postgres-account-store.js';
+import { PG_ACCOUNT_MIGRATIONS, PostgresAccountStore } from '../../src/adapters/postgres/postgres-account-store.js';
 import { isStoreOutage } from '../../src/http/problem.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { needServices, SERVICES } from '../support/services.js';
@@ -72,7 +72,7 @@ describe('PostgreSQL account store migrations', { skip }, () => {
       const outs = await Promise.allSettled(stores.map((s) => s.migrate()));
       assert.deepEqual(outs.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       const rows = await adminQuery<{ version: number }>(`SELECT version FROM "${schema}".account_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((r) => r.version), [1]);
+      assert.deepEqual(rows.map((r) => r.version), PG_ACCOUNT_MIGRATIONS.map((m) => m.version));
       const u = testUser();
       assert.equal(await stores[0]!.createUser(u), true);
       assert.deepEqual(await stores[3]!.getUser(u.id), u);

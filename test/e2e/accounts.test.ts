@@ -324,7 +324,7 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     assert.equal(await total(pollId), 2);
   });
 
-  it('workspace page: members (add, change role, remove) and the layout at 360 and 1280 px', async () => {
+  it('workspace page: members (invite, accept, change role, remove) and the layout at 360 and 1280 px', async () => {
     const other = `grace-${process.pid}-${Date.now()}@example.test`;
     assert.equal((await call(u, 'POST', '/v1/auth/signup', { email: other, password: PASSWORD, name: 'Grace Hopper' })).status, 201);
     const h = await ownerHeaders();
@@ -335,13 +335,29 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     }
 
     await owner.goto(`${u}/w/${workspaceId}`);
+    // Inviting answers alike for every address; nobody joins before accepting.
     await owner.getByLabel('Email').fill('nobody@example.test');
-    await owner.getByRole('button', { name: 'Add member' }).click();
-    await owner.locator('[role=alert][data-code=user_not_found]').waitFor();
+    await owner.getByRole('button', { name: 'Invite' }).click();
+    await owner.getByText('Invitation for nobody@example.test (editor) saved').waitFor();
+    await owner.getByRole('button', { name: 'Withdraw the invitation for nobody@example.test' }).click();
+    await owner.getByText('The invitation for nobody@example.test was withdrawn.').waitFor();
     await owner.getByLabel('Email').fill(other);
     await owner.getByLabel('Role', { exact: true }).selectOption('viewer');
-    await owner.getByRole('button', { name: 'Add member' }).click();
-    await owner.getByText('Grace Hopper is now viewer.').waitFor();
+    await owner.getByRole('button', { name: 'Invite' }).click();
+    await owner.getByText(`Invitation for ${other} (viewer) saved`).waitFor();
+    assert.equal(await owner.getByTestId('member-list').getByText('Grace Hopper').count(), 0, 'not a member before accepting');
+
+    // Grace logs in and accepts on her account page.
+    const grace = await device();
+    await grace.goto(`${u}/login?next=${encodeURIComponent('/account')}`);
+    await grace.getByLabel('Email').fill(other);
+    await grace.getByLabel('Password').fill(PASSWORD);
+    await grace.getByRole('button', { name: 'Log in' }).click();
+    await grace.waitForURL(`${u}/account`);
+    await grace.getByRole('button', { name: /^Accept the invitation to / }).click();
+    await grace.getByText(/^You joined .* as viewer\.$/).waitFor();
+
+    await owner.reload();
     await owner.getByLabel('Role of Grace Hopper').selectOption('editor');
     await owner.getByText('Grace Hopper is now editor.').waitFor();
     const members = await call(u, 'GET', `/v1/workspaces/${workspaceId}/members`, undefined, await ownerHeaders());

@@ -85,9 +85,45 @@ describe('authorization matrix', () => {
       expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
     },
     {
-      name: 'POST /v1/workspaces/{w}/members',
-      request: async () => ({ method: 'POST', path: `/v1/workspaces/${ws}/members`, body: { email: extra.email, role: 'viewer' } }),
-      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 201, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+      name: 'POST /v1/workspaces/{w}/invitations',
+      request: async () => ({ method: 'POST', path: `/v1/workspaces/${ws}/invitations`, body: { email: 'invitee@example.test', role: 'viewer' } }),
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 202, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
+      name: 'GET /v1/workspaces/{w}/invitations',
+      request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/invitations` }),
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 200, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
+      name: 'DELETE /v1/workspaces/{w}/invitations/{i}',
+      request: async () => {
+        const r = await call(t.url, 'POST', `/v1/workspaces/${ws}/invitations`, { email: `doomed-${Math.random()}@example.test`, role: 'viewer' }, actors.owner.headers);
+        return { method: 'DELETE', path: `/v1/workspaces/${ws}/invitations/${r.json.invitation.id}` };
+      },
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 204, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+      unchanged: async (req) => {
+        const id = req.path.split('/').pop();
+        const list = await call(t.url, 'GET', `/v1/workspaces/${ws}/invitations`, undefined, actors.owner.headers);
+        assert.ok(list.json.invitations.some((i: { id: string }) => i.id === id), 'the invitation is still pending');
+      },
+    },
+    {
+      name: 'GET /v1/me/invitations',
+      request: async () => ({ method: 'GET', path: '/v1/me/invitations' }),
+      expect: { ...same(200), anonymous: 401, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
+      name: 'POST /v1/me/invitations/{i}/accept (addressed to Extra)',
+      request: async () => {
+        const r = await call(t.url, 'POST', `/v1/workspaces/${ws}/invitations`, { email: extra.email, role: 'owner' }, actors.owner.headers);
+        return { method: 'POST', path: `/v1/me/invitations/${r.json.invitation.id}/accept` };
+      },
+      // Only the addressee may accept; for everyone else the invitation does not exist.
+      expect: { ...same(404), anonymous: 401, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+      unchanged: async () => {
+        const m = await call(t.url, 'GET', `/v1/workspaces/${ws}/members`, undefined, actors.owner.headers);
+        assert.ok(!m.json.members.some((x: { userId: string; role: string }) => x.userId === extra.userId && x.role === 'owner'), 'nobody became owner');
+      },
     },
     {
       name: 'PATCH /v1/workspaces/{w}/members/{u}',

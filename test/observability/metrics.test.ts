@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePromText, sumOf, type LabelFilter, type Sample } from '../../src/observability/prom-text.js';
 import { call, createPoll, startTestApp, useTestBackend, voteHeaders, type TestApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
+import { assertProblem } from '../support/problem.js';
 import { needServices } from '../support/services.js';
 import { SseStream } from '../support/sse.js';
 
@@ -95,6 +97,39 @@ describe('metrics (embedded)', () => {
     const routes = new Set(samples.filter((x) => x.name === 'pollcast_http_requests_total').map((x) => x.labels.route));
     for (const r of routes) assert.ok(r === 'unmatched' || r!.startsWith('/'), r);
     for (const r of samples.filter((x) => x.name === 'pollcast_votes_rejected_total')) assert.match(r.labels.reason!, /^[a-z_]+$/);
+  });
+});
+
+describe('/metrics on the main port is not public', () => {
+  let t: TestApp;
+  before(async () => {
+    // Every interface, so the test can also come from this machine's non-loopback address.
+    t = await startTestApp({ HOST: '0.0.0.0' });
+  });
+  after(() => t?.stop());
+
+  const outside = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+
+  it('a local, unproxied scrape gets the figures', async () => {
+    const { samples } = await scrape(`http://127.0.0.1:${new URL(t.url).port}/metrics`);
+    assert.notEqual(value(samples, 'pollcast_build_info'), null);
+  });
+
+  it('forwarded by a proxy on this host (X-Forwarded-For, Forwarded, X-Real-IP) → the 404 of an unknown route', async () => {
+    const proxied: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }];
+    for (const h of proxied) {
+      const r = await call(t.url, 'GET', '/metrics', undefined, h);
+      assertProblem(r, 'not_found', JSON.stringify(h));
+      assert.doesNotMatch(r.text, /pollcast_/);
+    }
+  });
+
+  it('from another address → 404', { skip: outside ? false : 'no non-loopback IPv4 address on this machine' }, async () => {
+    const r = await call(`http://${outside}:${new URL(t.url).port}`, 'GET', '/metrics');
+    assertProblem(r, 'not_found', `from ${outside}`);
+    assert.equal((await call(`http://${outside}:${new URL(t.url).port}`, 'GET', '/healthz')).status, 200, 'the port itself answers');
   });
 });
 

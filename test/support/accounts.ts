@@ -20,9 +20,12 @@ export async function signUp(base: string, name: string): Promise<Actor> {
   return { name, email, userId: r.json.user.id, workspaceId: me.json.workspaces[0].id, headers: { cookie, 'x-csrf-token': r.json.csrfToken } };
 }
 
+/** The owner invites `who` by email and `who` accepts: the only way into a workspace. */
 export async function addMember(base: string, owner: Actor, workspaceId: string, who: Actor, role: 'owner' | 'editor' | 'viewer'): Promise<void> {
-  const r = await call(base, 'POST', `/v1/workspaces/${workspaceId}/members`, { email: who.email, role }, owner.headers);
-  if (r.status !== 201) throw new Error(`add member failed: ${r.status} ${r.text}`);
+  const r = await call(base, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { email: who.email, role }, owner.headers);
+  if (r.status !== 202) throw new Error(`invite failed: ${r.status} ${r.text}`);
+  const a = await call(base, 'POST', `/v1/me/invitations/${r.json.invitation.id}/accept`, undefined, who.headers);
+  if (a.status !== 200) throw new Error(`accept failed: ${a.status} ${a.text}`);
 }
 
 export async function apiKey(base: string, owner: Actor, workspaceId: string, scopes: string[], name = 'test key'): Promise<Actor> {

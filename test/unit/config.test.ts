@@ -65,6 +65,12 @@ describe('config', () => {
     assert.throws(() => loadConfig({ NATS_STREAM_REPLICAS: '7' }), /NATS_STREAM_REPLICAS/);
   });
 
+  it('invite codes per hour per address: 1,000,000 by default, 0 turns the budget off, negatives refused', () => {
+    assert.equal(loadConfig({}).rateLimit.invitesPerHour, 1_000_000);
+    assert.equal(loadConfig({ RATE_LIMIT_INVITES_PER_HOUR: '0' }).rateLimit.invitesPerHour, 0);
+    assert.throws(() => loadConfig({ RATE_LIMIT_INVITES_PER_HOUR: '-1' }), /RATE_LIMIT_INVITES_PER_HOUR/);
+  });
+
   it('the CLI exits 2 on an unknown role and on bad settings', () => {
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--role', 'boss'], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);

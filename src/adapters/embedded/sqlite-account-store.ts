@@ -10,8 +10,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  AcceptedInvitation,
   AccountStore,
   ApiKey,
+  Invitation,
   Member,
   Session,
   User,
@@ -19,7 +21,20 @@ import type {
   WorkspacePoll,
   WorkspaceRole,
 } from '../../ports/account-store.js';
-import { toApiKey, toSession, toUser, toWorkspace, toWorkspacePoll, type ApiKeyRow, type SessionRow, type UserRow, type WorkspacePollRow, type WorkspaceRow } from '../account-rows.js';
+import {
+  toApiKey,
+  toInvitation,
+  toSession,
+  toUser,
+  toWorkspace,
+  toWorkspacePoll,
+  type ApiKeyRow,
+  type InvitationRow,
+  type SessionRow,
+  type UserRow,
+  type WorkspacePollRow,
+  type WorkspaceRow,
+} from '../account-rows.js';
 
 /** Versioned migrations, applied in order, one transaction each. Never edit one that shipped. */
 export const SQLITE_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: string }> = [
@@ -74,6 +89,22 @@ CREATE TABLE workspace_polls (
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX workspace_polls_recent ON workspace_polls (workspace_id, created_at DESC, poll_id DESC);
+`,
+  },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  email TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+  invited_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  UNIQUE (workspace_id, email)
+);
+CREATE INDEX invitations_email ON invitations (email);
 `,
   },
 ];
@@ -139,6 +170,22 @@ export class SqliteAccountStore implements AccountStore {
         'INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role',
       ),
       deleteMember: p('DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?'),
+
+      dropExpiredInvitations: p('DELETE FROM invitations WHERE workspace_id = ? AND expires_at <= ?'),
+      putInvitation: p(
+        `INSERT INTO invitations (id, workspace_id, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (workspace_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at
+         RETURNING *`,
+      ),
+      listWorkspaceInvitations: p('SELECT * FROM invitations WHERE workspace_id = ? AND expires_at > ? ORDER BY created_at DESC, id'),
+      listInvitationsFor: p(
+        `SELECT i.*, w.name AS workspace_name, w.created_at AS workspace_created_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
+          WHERE i.email = ? AND i.expires_at > ? ORDER BY i.created_at DESC, i.id`,
+      ),
+      pendingInvitationFor: p('SELECT * FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
+      revokeInvitation: p('DELETE FROM invitations WHERE id = ? AND workspace_id = ? AND expires_at > ?'),
+      declineInvitation: p('DELETE FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
+      deleteInvitation: p('DELETE FROM invitations WHERE id = ?'),
 
       insertApiKey: p(
         'INSERT INTO api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -247,6 +294,40 @@ export class SqliteAccountStore implements AccountStore {
   /** Inside a transaction: the user is an owner and no other owner exists. */
   #isLastOwner(workspaceId: string, userId: string): boolean {
     return this.#s.getRole!.get(workspaceId, userId) === 'owner' && (this.#s.countOwners!.get(workspaceId) as number) <= 1;
+  }
+
+  // --- invitations ---
+
+  async putInvitation(inv: Invitation): Promise<Invitation> {
+    return this.#db.transaction((): Invitation => {
+      this.#s.dropExpiredInvitations!.run(inv.workspaceId, inv.createdAt);
+      return toInvitation(this.#s.putInvitation!.get(inv.id, inv.workspaceId, inv.email, inv.role, inv.invitedBy, inv.createdAt, inv.expiresAt) as InvitationRow);
+    }).immediate();
+  }
+
+  async listWorkspaceInvitations(workspaceId: string, now: number): Promise<Invitation[]> {
+    return (this.#s.listWorkspaceInvitations!.all(workspaceId, now) as InvitationRow[]).map(toInvitation);
+  }
+
+  async listInvitationsFor(email: string, now: number): Promise<Array<{ invitation: Invitation; workspace: Workspace }>> {
+    const rows = this.#s.listInvitationsFor!.all(email, now) as Array<InvitationRow & { workspace_name: string; workspace_created_at: number }>;
+    return rows.map((r) => ({ invitation: toInvitation(r), workspace: { id: r.workspace_id, name: r.workspace_name, createdAt: r.workspace_created_at } }));
+  }
+
+  async deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean> {
+    const r = 'workspaceId' in of ? this.#s.revokeInvitation!.run(id, of.workspaceId, now) : this.#s.declineInvitation!.run(id, of.email, now);
+    return r.changes === 1;
+  }
+
+  async acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> {
+    return this.#db.transaction((): AcceptedInvitation | 'not_found' | 'last_owner' => {
+      const row = this.#s.pendingInvitationFor!.get(id, user.email, now) as InvitationRow | undefined;
+      if (!row) return 'not_found';
+      if (row.role !== 'owner' && this.#isLastOwner(row.workspace_id, user.id)) return 'last_owner';
+      this.#s.upsertMember!.run(row.workspace_id, user.id, row.role);
+      this.#s.deleteInvitation!.run(id);
+      return { workspaceId: row.workspace_id, role: row.role };
+    }).immediate();
   }
 
   // --- API keys ---

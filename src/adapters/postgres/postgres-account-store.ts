@@ -15,8 +15,10 @@
  */
 import pg from 'pg';
 import type {
+  AcceptedInvitation,
   AccountStore,
   ApiKey,
+  Invitation,
   Member,
   Session,
   User,
@@ -24,7 +26,20 @@ import type {
   WorkspacePoll,
   WorkspaceRole,
 } from '../../ports/account-store.js';
-import { toApiKey, toSession, toUser, toWorkspace, toWorkspacePoll, type ApiKeyRow, type SessionRow, type UserRow, type WorkspacePollRow, type WorkspaceRow } from '../account-rows.js';
+import {
+  toApiKey,
+  toInvitation,
+  toSession,
+  toUser,
+  toWorkspace,
+  toWorkspacePoll,
+  type ApiKeyRow,
+  type InvitationRow,
+  type SessionRow,
+  type UserRow,
+  type WorkspacePollRow,
+  type WorkspaceRow,
+} from '../account-rows.js';
 import { isConnectionFailure } from './pg-errors.js';
 import { boundedBegin } from './pg-link.js';
 import { checkSchemaName, splitPgUrl } from './pg-sql.js';
@@ -97,6 +112,22 @@ CREATE TABLE ${s}.workspace_polls (
 CREATE INDEX workspace_polls_recent ON ${s}.workspace_polls (workspace_id, created_at DESC, poll_id DESC);
 `,
   },
+  {
+    version: 2,
+    sql: (s) => `
+CREATE TABLE ${s}.invitations (
+  id text COLLATE "C" PRIMARY KEY,
+  workspace_id text COLLATE "C" NOT NULL REFERENCES ${s}.workspaces (id) ON DELETE CASCADE,
+  email text NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+  invited_by text COLLATE "C" NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  UNIQUE (workspace_id, email)
+);
+CREATE INDEX invitations_email ON ${s}.invitations (email);
+`,
+  },
 ];
 
 /**
@@ -114,6 +145,7 @@ const types = {
 };
 
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
+const INVITATION_COLUMNS = 'id, workspace_id, email, role, invited_by, created_at, expires_at';
 
 /** pg's query timeout has no code; give it one isStoreOutage() knows. The error itself is kept. */
 function withOutageCode(err: unknown): unknown {
@@ -341,6 +373,65 @@ export class PostgresAccountStore implements AccountStore {
     );
     const row = r.rows[0];
     return row !== undefined && row.role === 'owner' && row.owners <= 1;
+  }
+
+  // --- invitations ---
+
+  async putInvitation(inv: Invitation): Promise<Invitation> {
+    return this.#tx(async (q) => {
+      await q(`DELETE FROM ${this.#s}.invitations WHERE workspace_id = $1 AND expires_at <= $2`, [inv.workspaceId, inv.createdAt]);
+      const r = await q<InvitationRow>(
+        `INSERT INTO ${this.#s}.invitations (${INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (workspace_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at
+         RETURNING ${INVITATION_COLUMNS}`,
+        [inv.id, inv.workspaceId, inv.email, inv.role, inv.invitedBy, inv.createdAt, inv.expiresAt],
+      );
+      return toInvitation(r.rows[0]!);
+    });
+  }
+
+  async listWorkspaceInvitations(workspaceId: string, now: number): Promise<Invitation[]> {
+    const r = await this.#one<InvitationRow>(
+      `SELECT ${INVITATION_COLUMNS} FROM ${this.#s}.invitations WHERE workspace_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id`,
+      [workspaceId, now],
+    );
+    return r.rows.map(toInvitation);
+  }
+
+  async listInvitationsFor(email: string, now: number): Promise<Array<{ invitation: Invitation; workspace: Workspace }>> {
+    const r = await this.#one<InvitationRow & { workspace_name: string; workspace_created_at: number }>(
+      `SELECT i.id, i.workspace_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, w.name AS workspace_name, w.created_at AS workspace_created_at
+         FROM ${this.#s}.invitations i JOIN ${this.#s}.workspaces w ON w.id = i.workspace_id
+        WHERE i.email = $1 AND i.expires_at > $2 ORDER BY i.created_at DESC, i.id`,
+      [email, now],
+    );
+    return r.rows.map((row) => ({ invitation: toInvitation(row), workspace: { id: row.workspace_id, name: row.workspace_name, createdAt: row.workspace_created_at } }));
+  }
+
+  async deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean> {
+    const [column, value] = 'workspaceId' in of ? ['workspace_id', of.workspaceId] : ['email', of.email];
+    const r = await this.#one(`DELETE FROM ${this.#s}.invitations WHERE id = $1 AND ${column} = $2 AND expires_at > $3`, [id, value, now]);
+    return r.rowCount === 1;
+  }
+
+  async acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> {
+    return this.#tx(async (q): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> => {
+      // The row lock makes one accept (or a revoke) win; the others find nothing.
+      const r = await q<InvitationRow>(
+        `SELECT ${INVITATION_COLUMNS} FROM ${this.#s}.invitations WHERE id = $1 AND email = $2 AND expires_at > $3 FOR UPDATE`,
+        [id, user.email, now],
+      );
+      const row = r.rows[0];
+      if (!row) return 'not_found';
+      if (row.role !== 'owner' && (await this.#isLastOwner(q, row.workspace_id, user.id))) return 'last_owner';
+      await q(
+        `INSERT INTO ${this.#s}.memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role`,
+        [row.workspace_id, user.id, row.role],
+      );
+      await q(`DELETE FROM ${this.#s}.invitations WHERE id = $1`, [id]);
+      return { workspaceId: row.workspace_id, role: row.role };
+    });
   }
 
   // --- API keys ---

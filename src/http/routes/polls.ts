@@ -6,13 +6,16 @@ import { LIMITS, publicPoll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import { callerOf } from '../caller.js';
 import type { HttpDeps } from '../deps.js';
-import { limitOrThrow } from '../rate-guard.js';
+import { limitOrThrow, spendOrThrow } from '../rate-guard.js';
 import { CreatePollBody, EditPollBody, PollParams, PollView, Problem } from '../schemas.js';
 
 const PollAnswer = Type.Object({ poll: PollView });
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
 /** Quick polls: the owner token; workspace polls: a session (with X-CSRF-Token) or an API key. */
 const security: Array<Record<string, string[]>> = [{ ownerToken: [] }, { apiKey: [] }, { session: [] }];
+/** Invite codes are counted against RATE_LIMIT_INVITES_PER_HOUR in blocks of this many (a request for 1 spends a block). */
+export const INVITE_BUDGET_BLOCK = 1_000;
+const HOUR_MS = 3_600_000;
 
 export function checkPollId(id: string): void {
   if (!isPollId(id)) throw new PollcastError('poll_not_found');
@@ -22,6 +25,7 @@ export async function pollRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   const { polls } = deps;
   const auth = deps.auth ?? null;
   const writes = deps.config.rateLimit.writesPerMinute;
+  const invitesPerHour = deps.config.rateLimit.invitesPerHour;
 
   app.post<{ Body: CreatePollBody }>(
     '/v1/polls',
@@ -106,7 +110,7 @@ export async function pollRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     {
       schema: {
         summary: 'Issue one-time invite codes (manager; invite polls)',
-        description: `Up to ${LIMITS.invitesPerRequest} codes per request; each code is good for one vote. The codes are shown only in this answer: the server keeps only how many were issued.`,
+        description: `Up to ${LIMITS.invitesPerRequest} codes per request; each code is good for one vote. The codes are shown only in this answer: the server keeps only how many were issued. Each address may issue RATE_LIMIT_INVITES_PER_HOUR codes in any hour (counted in blocks of ${INVITE_BUDGET_BLOCK}); beyond it the answer is 429 rate_limited with Retry-After.`,
         tags: ['polls'],
         params: PollParams,
         body: Type.Object({ count: Type.Integer({ minimum: 1, maximum: LIMITS.invitesPerRequest }) }, { additionalProperties: false }),
@@ -117,9 +121,15 @@ export async function pollRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     async (req, reply) => {
       checkPollId(req.params.pollId);
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      const r = await polls.issueInvites(req.params.pollId, await callerOf(req, auth), req.body.count);
-      reply.code(201);
-      return { pollId: req.params.pollId, ...r };
+      // The per-address budget of codes, in blocks: the limiter counts hits, one per block.
+      const spend = (count: number) => spendOrThrow(deps.limiter, reply, 'invites:' + req.ip, Math.ceil(count / INVITE_BUDGET_BLOCK), Math.ceil(invitesPerHour / INVITE_BUDGET_BLOCK), HOUR_MS);
+      const r = await polls.issueInvites(req.params.pollId, await callerOf(req, auth), req.body.count, spend);
+      // The body is built slice by slice as the codes come (a code is base32 and dashes: JSON as is),
+      // so no single serialization of 100,000 strings holds the event loop either.
+      const parts: string[] = [];
+      for await (const slice of r.slices) parts.push('"' + slice.join('","') + '"');
+      reply.code(201).type('application/json; charset=utf-8');
+      return `{"pollId":${JSON.stringify(req.params.pollId)},"codes":[${parts.join(',')}],"issued":${r.issued}}`;
     },
   );
 

@@ -6,7 +6,7 @@ import type { HttpDeps } from '../deps.js';
 import { PROBLEM_TYPE } from '../problem.js';
 import { callerOf, principalOf } from '../caller.js';
 import { bearerToken, isSecure, voterCookie, voterToken } from '../request-context.js';
-import { PollParams, Problem, VoteBody, VoteReceipt } from '../schemas.js';
+import { PollParams, Problem, VoteBody, VoteReceipt, VoterId } from '../schemas.js';
 import { checkPollId } from './polls.js';
 import { rateLimitHeader } from '../rate-limit-header.js';
 
@@ -73,7 +73,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         tags: ['votes'],
         params: PollParams,
         querystring: Type.Object(
-          { voterId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+          { voterId: Type.Optional(VoterId), inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), countedAt: Type.String() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem },

@@ -1,4 +1,4 @@
-/** Workspaces, their members and roles, their API keys, and their polls. */
+/** Workspaces, their members and roles, their API keys, and their polls; invitations live in invitations.ts. */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { publicPoll } from '../../domain/poll.js';
@@ -7,6 +7,7 @@ import { PollcastError } from '../../errors.js';
 import { principalOf } from '../caller.js';
 import type { HttpDeps } from '../deps.js';
 import { limitOrThrow } from '../rate-guard.js';
+import { invitationRoutes } from './invitations.js';
 import { PollView, Problem, WorkspaceId } from '../schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -100,25 +101,6 @@ export async function workspaceRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
   );
 
-  app.post<{ Params: Static<typeof Params>; Body: { email: string; role: (typeof WORKSPACE_ROLES)[number] } }>(
-    '/v1/workspaces/:workspaceId/members',
-    {
-      schema: {
-        summary: 'Add a member by email (owner), or change their role',
-        tags: ['workspaces'],
-        params: Params,
-        body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }), role: lit(WORKSPACE_ROLES) }, strict),
-        response: { 201: Type.Object({ member: MemberView }), ...problems },
-      },
-    },
-    async (req, reply) => {
-      checkWorkspaceId(req.params.workspaceId);
-      await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      reply.code(201);
-      return { member: await accounts.setMember(await who(req), req.params.workspaceId, { email: req.body.email }, req.body.role) };
-    },
-  );
-
   app.patch<{ Params: Static<typeof MemberParams>; Body: { role: (typeof WORKSPACE_ROLES)[number] } }>(
     '/v1/workspaces/:workspaceId/members/:userId',
     {
@@ -126,7 +108,7 @@ export async function workspaceRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
     async (req) => {
       checkWorkspaceId(req.params.workspaceId);
-      return { member: await accounts.setMember(await who(req), req.params.workspaceId, { userId: req.params.userId }, req.body.role) };
+      return { member: await accounts.setMember(await who(req), req.params.workspaceId, req.params.userId, req.body.role) };
     },
   );
 
@@ -177,6 +159,9 @@ export async function workspaceRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       return reply.code(204).send();
     },
   );
+
+  // Adding members: by invitation only (the invitee accepts).
+  await invitationRoutes(app, deps);
 }
 
 export { WorkspaceId };

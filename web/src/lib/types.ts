@@ -67,6 +67,23 @@ export interface Member {
   role: Role;
 }
 
+/** A pending invitation, as the workspace's owner sees it. */
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** A pending invitation, as the invitee sees it. */
+export interface MyInvitation {
+  id: string;
+  workspace: { id: string; name: string };
+  role: Role;
+  expiresAt: string;
+}
+
 export type ApiKeyScope = 'polls:read' | 'polls:write' | 'votes:write';
 
 export interface ApiKey {

@@ -1,12 +1,12 @@
-/** /account: who you are, your workspaces (and a new one), change password, log out. */
-import { useEffect, useState } from 'preact/hooks';
+/** /account: who you are, invitations waiting for you, your workspaces (and a new one), change password, log out. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout, Loading } from '../components/layout.js';
 import { ApiError, asApiError } from '../lib/api.js';
 import { setTitle } from '../lib/format.js';
 import { navigate, workspacePath } from '../lib/router.js';
 import { authed, loadMe, logOut, PASSWORD_MIN, useLoggedIn } from '../lib/session.js';
-import type { Workspace } from '../lib/types.js';
+import type { MyInvitation, Workspace } from '../lib/types.js';
 
 const ROLE_WORDS = { owner: 'owner', editor: 'editor', viewer: 'viewer' } as const;
 
@@ -24,9 +24,71 @@ export default function AccountPage() {
           Log out
         </button>
       </section>
+      <InvitationsCard />
       <WorkspacesCard workspaces={me.workspaces} />
       <PasswordCard />
     </Layout>
+  );
+}
+
+/** Shown only while some invitation waits; accepting is the only way into someone else's workspace. */
+function InvitationsCard() {
+  const [invitations, setInvitations] = useState<MyInvitation[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [said, setSaid] = useState('');
+  const [busy, setBusy] = useState(false);
+  const reload = useCallback(async () => {
+    try {
+      setInvitations((await authed<{ invitations: MyInvitation[] }>('GET', '/v1/me/invitations')).invitations);
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  }, []);
+  useEffect(() => void reload(), [reload]);
+
+  async function answer(i: MyInvitation, verb: 'accept' | 'decline') {
+    setBusy(true);
+    setError(null);
+    setSaid('');
+    try {
+      await authed('POST', `/v1/me/invitations/${encodeURIComponent(i.id)}/${verb}`);
+      if (verb === 'accept') await loadMe(true);
+      setSaid(verb === 'accept' ? `You joined ${i.workspace.name} as ${ROLE_WORDS[i.role]}.` : `You declined the invitation to ${i.workspace.name}.`);
+      await reload();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (invitations.length === 0 && !said && !error) return null;
+  return (
+    <section class="card" aria-labelledby="invitations-title">
+      <h2 id="invitations-title">Invitations</h2>
+      <ul class="member-list" data-testid="my-invitations">
+        {invitations.map((i) => (
+          <li key={i.id} class="member-row">
+            <span class="member-who">
+              <strong>{i.workspace.name}</strong>
+              <span class="muted small">as {ROLE_WORDS[i.role]}</span>
+            </span>
+            <span class="member-actions">
+              <button type="button" class="btn secondary small" disabled={busy} onClick={() => void answer(i, 'accept')} aria-label={`Accept the invitation to ${i.workspace.name}`}>
+                Accept
+              </button>
+              <button type="button" class="btn danger-outline small" disabled={busy} onClick={() => void answer(i, 'decline')} aria-label={`Decline the invitation to ${i.workspace.name}`}>
+                Decline
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p class="said" role="status">
+        {said}
+      </p>
+      {error && <ErrorNotice error={error} />}
+    </section>
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * /w/{workspaceId}: a workspace's polls (newest first, with links to vote, results and manage),
- * a new poll in it, and its members (owners add, change roles, remove).
+ * a new poll in it, and its members (owners invite, change roles, remove; invitees accept on /account).
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -9,7 +9,7 @@ import { ApiError, asApiError } from '../lib/api.js';
 import { formatTime, setTitle } from '../lib/format.js';
 import { navigate, pollPath, workspacePath } from '../lib/router.js';
 import { authed, loadMe, useLoggedIn, type Me } from '../lib/session.js';
-import type { Member, Poll, Role, Workspace } from '../lib/types.js';
+import type { Invitation, Member, Poll, Role, Workspace } from '../lib/types.js';
 
 const STATUS_WORDS = { draft: 'Draft', open: 'Open', closed: 'Closed' } as const;
 const ROLES: Array<{ role: Role; words: string }> = [
@@ -169,6 +169,7 @@ function PollList({ workspace }: { workspace: Workspace }) {
 
 function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
   const [members, setMembers] = useState<Member[] | null>(null);
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('editor');
@@ -176,14 +177,16 @@ function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
   const [busy, setBusy] = useState(false);
   const owner = workspace.role === 'owner';
   const base = `/v1/workspaces/${encodeURIComponent(workspace.id)}/members`;
+  const invitationsBase = `/v1/workspaces/${encodeURIComponent(workspace.id)}/invitations`;
 
   const reload = useCallback(async () => {
     try {
       setMembers((await authed<{ members: Member[] }>('GET', base)).members);
+      if (owner) setInvitations((await authed<{ invitations: Invitation[] }>('GET', invitationsBase)).invitations);
     } catch (err) {
       setError(asApiError(err));
     }
-  }, [base]);
+  }, [base, invitationsBase, owner]);
   useEffect(() => void reload(), [reload]);
 
   async function act(fn: () => Promise<string>) {
@@ -203,11 +206,17 @@ function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
     e.preventDefault();
     if (!email.trim()) return;
     void act(async () => {
-      const r = await authed<{ member: Member }>('POST', base, { body: { email: email.trim(), role } });
+      // The same answer for every address: the person joins when they accept, logged in with it.
+      const r = await authed<{ invitation: Invitation }>('POST', invitationsBase, { body: { email: email.trim(), role } });
       setEmail('');
-      return `${r.member.name} is now ${r.member.role}.`;
+      return `Invitation for ${r.invitation.email} (${r.invitation.role}) saved: they join when they accept it on their account page.`;
     });
   };
+  const withdraw = (i: Invitation) =>
+    act(async () => {
+      await authed('DELETE', `${invitationsBase}/${encodeURIComponent(i.id)}`);
+      return `The invitation for ${i.email} was withdrawn.`;
+    });
   const change = (m: Member, to: Role) =>
     act(async () => {
       await authed('PATCH', `${base}/${encodeURIComponent(m.userId)}`, { body: { role: to } });
@@ -260,14 +269,36 @@ function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
           ))}
         </ul>
       )}
+      {owner && invitations.length > 0 && (
+        <>
+          <h3 id="invitations-title">Invited, not answered yet</h3>
+          <ul class="member-list" data-testid="invitation-list" aria-labelledby="invitations-title">
+            {invitations.map((i) => (
+              <li key={i.id} class="member-row">
+                <span class="member-who">
+                  <span>{i.email}</span>
+                  <span class="muted small">
+                    {i.role}, until {formatTime(i.expiresAt)}
+                  </span>
+                </span>
+                <span class="member-actions">
+                  <button type="button" class="btn danger-outline small" disabled={busy} onClick={() => void withdraw(i)} aria-label={`Withdraw the invitation for ${i.email}`}>
+                    Withdraw
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <p class="said" role="status">
         {said}
       </p>
       {error && <ErrorNotice error={error} />}
       {owner && (
         <form class="add-member" onSubmit={add} noValidate aria-labelledby="add-member-title">
-          <h3 id="add-member-title">Add a member</h3>
-          <p class="muted small">They need an account first.</p>
+          <h3 id="add-member-title">Invite a member</h3>
+          <p class="muted small">They join when they accept the invitation, logged in with this email (with an account made now or later).</p>
           <div class="add-member-fields">
             <div class="field">
               <label for="member-email">Email</label>
@@ -284,7 +315,7 @@ function Members({ workspace, me }: { workspace: Workspace; me: Me }) {
               </select>
             </div>
             <button type="submit" class="btn secondary" disabled={busy || !email.trim()}>
-              Add member
+              Invite
             </button>
           </div>
         </form>

@@ -95,7 +95,11 @@ try {
   const api = await startPollcast({ label: 'api', root, env: env('api') });
   started.push(api);
   const rtEnv = env('realtime');
-  if (values['cpu-prof'] !== undefined) rtEnv.NODE_OPTIONS = `${rtEnv.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`.trim();
+  if (values['cpu-prof'] !== undefined) {
+    const preload = here.replace(/fanout-bench\.(ts|js)$/, 'cpu-profile-preload.$1');
+    rtEnv.NODE_OPTIONS = `${rtEnv.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
+    rtEnv.POLLCAST_CPU_PROF_DIR = values['cpu-prof'];
+  }
   const realtime = await startPollcast({ label: 'realtime', root, env: rtEnv });
   started.push(realtime);
   const poll = await createBenchPoll(api.url);

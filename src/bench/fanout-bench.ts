@@ -17,7 +17,7 @@
  * re-runs itself under `ulimit -n` raised (root, or a hard limit that allows it).
  */
 import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { benchSlice, servicesMissing } from './distributed-slice.js';
@@ -99,6 +99,7 @@ try {
     const preload = here.replace(/fanout-bench\.(ts|js)$/, 'cpu-profile-preload.$1');
     rtEnv.NODE_OPTIONS = `${rtEnv.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
     rtEnv.POLLCAST_CPU_PROF_DIR = values['cpu-prof'];
+    mkdirSync(values['cpu-prof'], { recursive: true });
   }
   const realtime = await startPollcast({ label: 'realtime', root, env: rtEnv });
   started.push(realtime);
@@ -182,7 +183,7 @@ try {
   const bytes = reports.reduce((a, r) => a + r.bytes, 0);
   const framesInWindow = reports.reduce((a, r) => a + r.framesInWindow, 0);
   const pushes = counter(m1, 'pollcast_results_pushes_total') - counter(m0, 'pollcast_results_pushes_total');
-  const dropped = counter(m1, 'pollcast_sse_slow_viewers_dropped_total');
+  const dropped = m1.filter((l) => l.startsWith('pollcast_sse_slow_viewers_dropped_total{')).reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
   const buckets = m1
     .filter((l) => l.startsWith('pollcast_vote_to_viewer_seconds_bucket'))
     .map((l) => [Number(/le="([^"]+)"/.exec(l)?.[1] === '+Inf' ? Infinity : /le="([^"]+)"/.exec(l)?.[1]), Number(l.split(' ')[1]) - Number(m0.find((x) => x.startsWith(l.split(' ')[0]!))?.split(' ')[1] ?? 0)] as const);

@@ -20,7 +20,7 @@ export type FanoutRequest =
 export type FanoutReply =
   | { type: 'opened'; connected: number; failed: number }
   | { type: 'marked'; frames: number; bytes: number }
-  | { type: 'awaited'; converged: number; lastAt: number }
+  | { type: 'awaited'; converged: number; lastAt: number; live: number }
   | { type: 'reported'; histogram: Array<[number, number]>; missing: number; frames: number; bytes: number; framesInWindow: number; dropped: number };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -124,7 +124,9 @@ async function awaitTotal(stored: number, timeoutMs: number): Promise<void> {
   }
   let converged = 0;
   let lastAt = 0;
+  let live = 0;
   for (const v of viewers) {
+    if (v.totals.length > 0) live++;
     if (v.total !== stored) continue;
     converged++;
     // When this viewer first showed the final total.
@@ -132,7 +134,7 @@ async function awaitTotal(stored: number, timeoutMs: number): Promise<void> {
     while (j > 0 && v.totals[j - 1] === stored) j--;
     lastAt = Math.max(lastAt, v.times[j]!);
   }
-  send({ type: 'awaited', converged, lastAt });
+  send({ type: 'awaited', converged, lastAt, live });
 }
 
 function report(acks: number[], from: number, to: number): void {

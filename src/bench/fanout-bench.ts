@@ -125,7 +125,7 @@ try {
   const rssAfter = rssKb(rtPid);
   log(`${connected} of ${viewerCount} viewers have the initial state (${failed} failed to connect); realtime RSS ${rssBefore} → ${rssAfter} kB`);
 
-  const metrics = async () => (await (await fetch(`${realtime.url}/metrics`)).text()).split('\n');
+  const metrics = async () => (await (await fetch(`${realtime.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text()).split('\n');
   const counter = (lines: string[], name: string) => Number(lines.find((l) => l.startsWith(name + ' '))?.split(' ')[1] ?? 0);
   const m0 = await metrics();
   const cpu0 = processCpuSeconds([rtPid]);
@@ -151,8 +151,12 @@ try {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${poll.ownerToken}` },
           body: JSON.stringify({ optionIds: [poll.optionIds[n % poll.optionIds.length]], voterId: `f${n}` }),
-        });
-        await r.arrayBuffer();
+          // A vote that hangs must not hang the bench: unanswered, it is not acknowledged (and a
+          // stored one then shows as a mismatch).
+          signal: AbortSignal.timeout(30_000),
+        }).catch(() => null);
+        if (r === null) continue;
+        await r.arrayBuffer().catch(() => null);
         if (r.status === 201) acks.push(performance.timeOrigin + performance.now());
       }
     }),

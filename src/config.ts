@@ -40,7 +40,7 @@ export interface Config {
   cache: CacheConfig;
   bus: BusConfig;
   groupCommit: { maxBatch: number; maxWaitMs: number; maxInFlight: number; maxQueue: number };
-  realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number };
+  realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number; maxBufferedBytes: number; stallTimeoutMs: number; maxLifetimeMs: number };
   rateLimit: {
     ipPerMinute: number;
     voterPerMinute: number;
@@ -178,6 +178,9 @@ const schema = z.object({
   RESULTS_PUSH_INTERVAL_MS: int(10, 60_000).default(100),
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   SSE_RECONNECT_MS: int(100, 600_000).default(2_000),
+  SSE_MAX_BUFFERED_BYTES: int(1_024, 16_777_216).default(65_536),
+  SSE_STALL_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
+  SSE_MAX_LIFETIME_MS: int(0, 86_400_000).default(1_800_000),
   RATE_LIMIT_IP_PER_MIN: int(0, 100_000_000).default(600_000),
   RATE_LIMIT_VOTER_PER_MIN: int(0, 1_000_000).default(120),
   BODY_LIMIT_BYTES: int(256, 10_000_000).default(65_536),
@@ -362,6 +365,9 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       pushIntervalMs: e.RESULTS_PUSH_INTERVAL_MS,
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       reconnectHintMs: e.SSE_RECONNECT_MS,
+      maxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
+      stallTimeoutMs: e.SSE_STALL_TIMEOUT_MS,
+      maxLifetimeMs: e.SSE_MAX_LIFETIME_MS,
     },
     rateLimit: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MIN,

@@ -48,6 +48,8 @@ export interface Metrics {
   requestObserved(route: string, method: string, status: number, ms: number): void;
   /** One coalesced push to a poll's viewers; latency from the commit to the push, if known. */
   ssePush(viewers: number, latencyMs: number | null): void;
+  /** A live-results viewer that did not read was dropped: its unsent bytes passed the bound (`buffer`) or did not drain in time (`stalled`). */
+  sseViewerDropped(reason: 'buffer' | 'stalled'): void;
   cacheLookup(kind: CacheKind, outcome: CacheOutcome): void;
   /** An event was handled by a consumer group; `ageMs` is how long after its commit. */
   eventConsumed(group: string, ageMs: number, ok: boolean): void;
@@ -69,6 +71,7 @@ export const noopMetrics: Metrics = {
   batchCommitted() {},
   requestObserved() {},
   ssePush() {},
+  sseViewerDropped() {},
   cacheLookup() {},
   eventConsumed() {},
   eventsRelayed() {},

@@ -45,6 +45,7 @@ export class PromMetrics implements ScrapableMetrics {
   readonly #pushes: CounterCell;
   readonly #frames: CounterCell;
   readonly #pushSeconds: HistogramCell;
+  readonly #dropped: Record<'buffer' | 'stalled', CounterCell>;
   readonly #cache: Record<CacheKind, Record<CacheOutcome, CounterCell>>;
   readonly #consumed: FastHistogram;
   readonly #consumeFailed: FastCounter;
@@ -72,6 +73,8 @@ export class PromMetrics implements ScrapableMetrics {
 
     this.#pushes = new FastCounter({ name: 'pollcast_results_pushes_total', help: 'Coalesced result pushes to a poll’s viewers', registers: [r] }).child();
     this.#frames = new FastCounter({ name: 'pollcast_sse_frames_total', help: 'Result frames written to viewers', registers: [r] }).child();
+    const dropped = new FastCounter({ name: 'pollcast_sse_slow_viewers_dropped_total', help: 'Live-results viewers dropped for not reading, by cause: unsent bytes past SSE_MAX_BUFFERED_BYTES (buffer) or not drained for SSE_STALL_TIMEOUT_MS (stalled)', labelNames: ['reason'], registers: [r] });
+    this.#dropped = { buffer: dropped.child('buffer'), stalled: dropped.child('stalled') };
     this.#pushSeconds = new FastHistogram({ name: 'pollcast_vote_to_viewer_seconds', help: 'From the commit of a change to its push to viewers', buckets: PUSH_BUCKETS, registers: [r] }).child();
 
     const lookups = new FastCounter({ name: 'pollcast_cache_lookups_total', help: 'Poll and results reads by where they were answered (local, shared cache, or a miss to the store)', labelNames: ['kind', 'outcome'], registers: [r] });
@@ -141,6 +144,10 @@ export class PromMetrics implements ScrapableMetrics {
     this.#pushes.inc();
     if (viewers > 0) this.#frames.inc(viewers);
     if (latencyMs !== null) this.#pushSeconds.observe(Math.max(0, latencyMs) / 1000);
+  }
+
+  sseViewerDropped(reason: 'buffer' | 'stalled'): void {
+    this.#dropped[reason].inc();
   }
 
   cacheLookup(kind: CacheKind, outcome: CacheOutcome): void {

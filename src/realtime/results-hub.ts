@@ -1,9 +1,16 @@
 /**
  * Live results fan-out. Viewers of a poll share one channel; a `results` notice marks the
  * channel dirty and a push goes out at most once per `pushIntervalMs`, carrying the full current
- * state read once and serialized once for every viewer. So the cost depends on viewers and the
- * push rate, never on the vote rate. Large channels are written in slices so one broadcast does
- * not hold the event loop for long.
+ * state read once, serialized once and encoded once into one Buffer every socket is given. So the
+ * cost depends on viewers and the push rate, never on the vote rate. A channel is written in
+ * slices of `sliceSize` viewers with the event loop free in between, and never by two passes at
+ * once: notices that arrive during a pass are folded into the next push, so when writing takes
+ * longer than the interval viewers get fewer, fresher pushes (coalescing), never a queue.
+ *
+ * Slow viewers: a socket whose unsent bytes pass `maxBufferedBytes`, or whose unsent buffer has
+ * not emptied for `stallTimeoutMs`, is dropped and counted; memory per viewer stays bounded.
+ * Streams end after `maxLifetimeMs` (each between 80 % and 100 % of it, so they do not all end
+ * together) with a `retry:` hint; EventSource reconnects, maybe elsewhere, with Last-Event-ID.
  *
  * Notices are lossy (Redis pub/sub drops what is published while a subscriber reconnects), so a
  * burst of pushes ends with one more read from the primary `SETTLE_MS` after the last push: if a
@@ -13,24 +20,31 @@
 import type { Results } from '../domain/results.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ResultsReader } from '../core/results-reader.js';
+import { DELETED, HEARTBEAT, SseFrame, resultsText } from './sse-frame.js';
+import type { SseViewer } from './sse-viewer.js';
 
 const SETTLE_MS = 750;
-
-export interface Viewer {
-  /** Returns false when the socket's buffer is full (the viewer is slow). */
-  write(chunk: string): boolean;
-  end(): void;
-}
+/** How often heartbeats, lifetimes and stalls are looked at. */
+const SWEEP_MS = 1_000;
+/** A stream lives between (1 − LIFETIME_JITTER) and 1 × maxLifetimeMs. */
+const LIFETIME_JITTER = 0.2;
 
 interface Channel {
   pollId: string;
-  /** Each viewer with the last version it was sent: no viewer ever sees a version go back. */
-  viewers: Map<Viewer, number>;
+  /** Viewers in join order; ones that left stay (marked `gone`) until the next pass compacts. */
+  viewers: SseViewer[];
+  live: number;
+  /** The newest results frame and its version. */
+  frame: SseFrame | null;
   sentVersion: number;
   lastPushAt: number;
   timer: NodeJS.Timeout | null;
   /** The check from the primary after the last push (see the header). */
   settle: NodeJS.Timeout | null;
+  /** A pass (push or sweep) is writing the channel. */
+  busy: boolean;
+  /** A notice came during a pass: push again after it. */
+  dirty: boolean;
   /** Commit time of the oldest change not yet pushed, for vote-to-viewer latency. */
   pendingSince: number | null;
   /** That change's trace (tracing on only), so the push can be recorded in it. */
@@ -41,6 +55,12 @@ export interface HubOptions {
   pushIntervalMs: number;
   heartbeatMs: number;
   reconnectHintMs: number;
+  /** Unsent bytes above which a viewer is dropped as slow. */
+  maxBufferedBytes: number;
+  /** A viewer whose unsent buffer has not emptied for this long is dropped as stalled. */
+  stallTimeoutMs: number;
+  /** Streams end after about this long with a reconnect hint (0: never). */
+  maxLifetimeMs: number;
   /** Viewers written per slice before yielding to the event loop. */
   sliceSize?: number;
 }
@@ -51,18 +71,26 @@ export interface PushInfo {
   traceparent: string | null;
 }
 
+export type DropReason = 'buffer' | 'stalled';
+
 export interface HubObserver {
   pushed?(pollId: string, viewers: number, latencyMs: number | null, info: PushInfo): void;
+  /** A viewer that did not read was dropped. */
+  dropped?(reason: DropReason): void;
 }
 
 export function resultsFrame(r: Results): string {
-  return `id: ${r.version}\nevent: results\ndata: ${JSON.stringify(r)}\n\n`;
+  return resultsText(r);
 }
 
 export class ResultsHub {
   readonly #channels = new Map<string, Channel>();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #sweep: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
+  readonly #retry: SseFrame;
+  readonly #slice: number;
+  #lastBeat = Date.now();
+  #count = 0;
   #closed = false;
 
   constructor(
@@ -71,6 +99,8 @@ export class ResultsHub {
     private readonly opts: HubOptions,
     private readonly observer: HubObserver = {},
   ) {
+    this.#retry = new SseFrame(`retry: ${opts.reconnectHintMs}\n\n`);
+    this.#slice = opts.sliceSize ?? 500;
     this.#unsubscribe = notifier.subscribe((n) => {
       if (n.type !== 'results' && n.type !== 'poll') return;
       const ch = this.#channels.get(n.pollId);
@@ -84,49 +114,84 @@ export class ResultsHub {
       }
       this.#schedule(ch);
     });
-    this.#heartbeat = setInterval(() => this.#beat(), opts.heartbeatMs);
-    this.#heartbeat.unref();
+    this.#sweep = setInterval(() => this.#sweepAll(), Math.min(SWEEP_MS, opts.heartbeatMs));
+    this.#sweep.unref();
   }
 
   get viewerCount(): number {
-    let n = 0;
-    for (const ch of this.#channels.values()) n += ch.viewers.size;
-    return n;
+    return this.#count;
   }
 
   /**
    * Adds a viewer and sends it the current state, unless `lastEventId` shows it already has it.
+   * A `lastEventId` above the current version (another process ahead of this one's cache, or a
+   * made-up id) gets the full state too: waiting for that version could take forever.
    * Returns a function that removes the viewer.
    */
-  async join(pollId: string, viewer: Viewer, lastEventId: number | null): Promise<() => void> {
+  async join(pollId: string, viewer: SseViewer, lastEventId: number | null): Promise<() => void> {
     let ch = this.#channels.get(pollId);
     if (!ch) {
-      ch = { pollId, viewers: new Map(), sentVersion: -1, lastPushAt: 0, timer: null, settle: null, pendingSince: null, pendingTrace: null };
+      ch = { pollId, viewers: [], live: 0, frame: null, sentVersion: -1, lastPushAt: 0, timer: null, settle: null, busy: false, dirty: false, pendingSince: null, pendingTrace: null };
       this.#channels.set(pollId, ch);
     }
-    ch.viewers.set(viewer, lastEventId ?? -1);
     const channel = ch;
-    viewer.write(`retry: ${this.opts.reconnectHintMs}\n\n`);
-    const current = await this.reader.get(pollId);
-    const had = channel.viewers.get(viewer);
-    if (!current) {
-      viewer.write('event: deleted\ndata: {}\n\n');
-    } else if (had !== undefined && had < current.version) {
-      channel.viewers.set(viewer, current.version);
-      viewer.write(resultsFrame(current));
-    }
-    return () => {
-      channel.viewers.delete(viewer);
-      if (channel.viewers.size === 0 && this.#channels.get(pollId) === channel) {
-        if (channel.timer) clearTimeout(channel.timer);
-        if (channel.settle) clearTimeout(channel.settle);
-        this.#channels.delete(pollId);
-      }
+    viewer.sent = lastEventId ?? -1;
+    if (this.opts.maxLifetimeMs > 0) viewer.expiresAt = Date.now() + this.opts.maxLifetimeMs * (1 - LIFETIME_JITTER * Math.random());
+    channel.viewers.push(viewer);
+    channel.live++;
+    this.#count++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      viewer.gone = true;
+      this.#count--;
+      if (--channel.live === 0 && this.#channels.get(pollId) === channel) this.#drop(channel);
     };
+    viewer.write(this.#retry);
+    let current: Results | null | undefined;
+    try {
+      current = await this.reader.get(pollId);
+    } catch {
+      // The store is unreachable: the next push (tried until it succeeds) brings the state.
+      current = undefined;
+      if (viewer.sent > channel.sentVersion) viewer.sent = -1;
+      this.#schedule(channel);
+    }
+    if (viewer.gone) return leave;
+    if (current === null) {
+      viewer.write(DELETED);
+    } else if (current !== undefined) {
+      if (viewer.sent > current.version) viewer.sent = -1;
+      // Whichever is newer: what was just read, or what a push sent while it was being read.
+      if (channel.frame !== null && channel.sentVersion >= current.version) {
+        if (viewer.sent < channel.sentVersion) {
+          viewer.sent = channel.sentVersion;
+          viewer.write(channel.frame);
+        }
+      } else if (viewer.sent < current.version) {
+        viewer.sent = current.version;
+        viewer.write(new SseFrame(resultsText(current)));
+      }
+    }
+    return leave;
+  }
+
+  #drop(ch: Channel): void {
+    if (ch.timer) clearTimeout(ch.timer);
+    if (ch.settle) clearTimeout(ch.settle);
+    ch.timer = null;
+    ch.settle = null;
+    this.#channels.delete(ch.pollId);
   }
 
   #schedule(ch: Channel): void {
-    if (ch.timer || this.#closed) return;
+    if (this.#closed) return;
+    if (ch.busy) {
+      ch.dirty = true;
+      return;
+    }
+    if (ch.timer) return;
     const wait = Math.max(0, ch.lastPushAt + this.opts.pushIntervalMs - Date.now());
     ch.timer = setTimeout(() => void this.#push(ch), wait);
   }
@@ -136,7 +201,7 @@ export class ResultsHub {
     ch.settle = setTimeout(() => {
       ch.settle = null;
       // A push already due does the same; a channel without viewers is gone.
-      if (ch.timer === null && !this.#closed && this.#channels.get(ch.pollId) === ch) void this.#push(ch, true);
+      if (ch.timer === null && !ch.busy && !this.#closed && this.#channels.get(ch.pollId) === ch) void this.#push(ch, true);
     }, SETTLE_MS);
     ch.settle.unref();
   }
@@ -144,63 +209,126 @@ export class ResultsHub {
   /** `fresh`: read the primary, past every cache (the settle check). */
   async #push(ch: Channel, fresh = false): Promise<void> {
     ch.timer = null;
+    if (ch.busy) {
+      ch.dirty = true;
+      return;
+    }
+    ch.busy = true;
+    ch.dirty = false;
     ch.lastPushAt = Date.now();
     let results: Results | null;
     try {
       results = await this.reader.get(ch.pollId, { fresh });
     } catch {
       // The store is unreachable: try again on the next interval.
+      ch.busy = false;
       this.#schedule(ch);
       return;
     }
-    if (!results) {
-      await this.#broadcast(ch, 'event: deleted\ndata: {}\n\n', Infinity);
-      for (const v of ch.viewers.keys()) v.end();
-      ch.viewers.clear();
-      this.#channels.delete(ch.pollId);
+    if (this.#channels.get(ch.pollId) !== ch || this.#closed) {
+      ch.busy = false;
       return;
     }
-    if (results.version <= ch.sentVersion) return;
-    ch.sentVersion = results.version;
-    const latency = ch.pendingSince === null ? null : Date.now() - ch.pendingSince;
-    const traceparent = ch.pendingTrace;
-    ch.pendingSince = null;
-    ch.pendingTrace = null;
-    await this.#broadcast(ch, resultsFrame(results), results.version);
-    this.observer.pushed?.(ch.pollId, ch.viewers.size, latency, { startedAt: ch.lastPushAt, traceparent });
-    if (this.reader.announced(ch.pollId) > results.version) this.#schedule(ch);
+    if (!results) {
+      // Each ended stream's `close` removes it from the counts.
+      await this.#pass(ch, (v) => v.end(DELETED));
+      this.#drop(ch);
+      ch.busy = false;
+      return;
+    }
+    let latency: number | null = null;
+    let traceparent: string | null = null;
+    const fresher = results.version > ch.sentVersion;
+    if (fresher) {
+      ch.sentVersion = results.version;
+      ch.frame = new SseFrame(resultsText(results));
+      latency = ch.pendingSince === null ? null : Date.now() - ch.pendingSince;
+      traceparent = ch.pendingTrace;
+      ch.pendingSince = null;
+      ch.pendingTrace = null;
+    }
+    const frame = ch.frame!;
+    const version = ch.sentVersion;
+    // Viewers that missed an earlier push (joined during it, or the store failed) catch up too.
+    await this.#pass(ch, (v) => {
+      if (v.sent >= version) return;
+      v.sent = version;
+      if (v.write(frame) > this.opts.maxBufferedBytes) this.#dropSlow(v, 'buffer');
+    });
+    if (fresher) this.observer.pushed?.(ch.pollId, ch.live, latency, { startedAt: ch.lastPushAt, traceparent });
+    ch.busy = false;
+    if (ch.dirty || this.reader.announced(ch.pollId) > ch.sentVersion) this.#schedule(ch);
     else this.#armSettle(ch);
   }
 
-  async #broadcast(ch: Channel, frame: string, version: number): Promise<void> {
-    const slice = this.opts.sliceSize ?? 1_000;
-    let i = 0;
-    for (const [v, sent] of [...ch.viewers]) {
-      if (sent >= version || !ch.viewers.has(v)) continue;
-      ch.viewers.set(v, version);
-      v.write(frame);
-      if (++i % slice === 0) await new Promise((r) => setImmediate(r));
+  #dropSlow(v: SseViewer, reason: DropReason): void {
+    v.destroy();
+    this.observer.dropped?.(reason);
+  }
+
+  /**
+   * Visits every live viewer of the channel in slices; the caller holds `busy`. Viewers that left
+   * are compacted away first (nothing else changes the array while `busy`, except joins, which
+   * only append).
+   */
+  async #pass(ch: Channel, visit: (v: SseViewer) => void): Promise<void> {
+    const list = ch.viewers;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i]!;
+      if (!v.gone) list[kept++] = v;
+    }
+    list.length = kept;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i]!;
+      if (!v.gone) visit(v);
+      if ((i + 1) % this.#slice === 0 && i + 1 < list.length) {
+        await new Promise((r) => setImmediate(r));
+        if (this.#closed) return;
+      }
     }
   }
 
-  #beat(): void {
-    for (const ch of this.#channels.values()) for (const v of ch.viewers.keys()) v.write(': hb\n\n');
+  /** Heartbeats, stream lifetimes and stalled viewers. */
+  #sweepAll(): void {
+    const now = Date.now();
+    const beat = now - this.#lastBeat >= this.opts.heartbeatMs - 50;
+    if (beat) this.#lastBeat = now;
+    for (const ch of this.#channels.values()) {
+      // A pass in progress is traffic; this channel is looked at on the next sweep.
+      if (ch.busy) continue;
+      ch.busy = true;
+      void this.#pass(ch, (v) => {
+        if (v.expiresAt <= now) {
+          v.end(this.#closeFrame('lifetime', this.opts.reconnectHintMs * (0.5 + Math.random())));
+          return;
+        }
+        const unsent = beat ? v.write(HEARTBEAT) : v.unsent;
+        if (unsent > this.opts.maxBufferedBytes) this.#dropSlow(v, 'buffer');
+        else if (unsent === 0) v.stalledSince = 0;
+        else if (v.stalledSince === 0) v.stalledSince = now;
+        else if (now - v.stalledSince >= this.opts.stallTimeoutMs) this.#dropSlow(v, 'stalled');
+      }).then(() => {
+        ch.busy = false;
+        if (ch.dirty) this.#schedule(ch);
+      });
+    }
+  }
+
+  #closeFrame(reason: string, retryMs: number): SseFrame {
+    return new SseFrame(`retry: ${Math.round(retryMs)}\nevent: close\ndata: ${JSON.stringify({ reason })}\n\n`);
   }
 
   /** Tells every viewer to reconnect elsewhere in `reconnectHintMs`, then ends the streams. */
   closeAll(reason: string): void {
     this.#closed = true;
-    clearInterval(this.#heartbeat);
+    clearInterval(this.#sweep);
     this.#unsubscribe();
-    const frame = `retry: ${this.opts.reconnectHintMs}\nevent: close\ndata: ${JSON.stringify({ reason })}\n\n`;
+    const frame = this.#closeFrame(reason, this.opts.reconnectHintMs);
     for (const ch of this.#channels.values()) {
       if (ch.timer) clearTimeout(ch.timer);
       if (ch.settle) clearTimeout(ch.settle);
-      for (const v of ch.viewers.keys()) {
-        v.write(frame);
-        v.end();
-      }
-      ch.viewers.clear();
+      for (const v of ch.viewers) v.end(frame);
     }
     this.#channels.clear();
   }

@@ -111,6 +111,19 @@ describe('HTTP: live results (SSE)', () => {
     }
   });
 
+  it('a Last-Event-ID above the current version → the full state at once, and later changes arrive', async () => {
+    const { poll } = await createPoll(u);
+    await vote(poll.id, poll.options[0]!.id);
+    const { version } = (await call(u, 'GET', `/v1/polls/${poll.id}/results`)).json;
+    const s = await open(poll.id, { 'last-event-id': String(version + 1_000) });
+    const e = await s.waitFor((x) => x.event === 'results', 2_000, 'the full state');
+    assert.equal(e.id, String(version));
+    assert.equal(JSON.parse(e.data).total, 1);
+    await vote(poll.id, poll.options[1]!.id);
+    const next = await s.waitFor((x) => x.event === 'results' && JSON.parse(x.data).total === 2, 3_000, 'the next change');
+    assert.ok(Number(next.id) > version);
+  });
+
   it('heartbeat comments keep the stream alive', async () => {
     const { poll } = await createPoll(u);
     const s = await open(poll.id);

@@ -8,6 +8,7 @@ import { addressKey, AddressCounter } from '../address-limits.js';
 import { callerOf } from '../caller.js';
 import { PollParams, Problem, ResultsView } from '../schemas.js';
 import { checkPollId } from './polls.js';
+import { SseViewer } from '../../realtime/sse-viewer.js';
 
 const OwnerQuery = Type.Object({ ownerToken: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false });
 
@@ -91,24 +92,12 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      raw.socket?.setNoDelay(true);
-      let open = true;
-      const viewer = {
-        write: (chunk: string) => (open ? raw.write(chunk) : false),
-        end: () => {
-          if (open) {
-            open = false;
-            raw.end();
-          }
-        },
-      };
-      const leave = await hub.join(poll.id, viewer, parsed);
-      const done = () => {
-        open = false;
-        leave();
-      };
-      if (raw.destroyed || raw.writableEnded) done();
-      else raw.on('close', done);
+      const socket = raw.socket;
+      if (socket === null || socket.destroyed) return;
+      socket.setNoDelay(true);
+      const leave = await hub.join(poll.id, new SseViewer(raw, socket), parsed);
+      if (raw.destroyed || raw.writableEnded) leave();
+      else raw.on('close', leave);
     },
   );
 }

@@ -7,6 +7,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const RETRY_MS = 500;
 
 export class Scheduler {
   #timer: NodeJS.Timeout | null = null;
@@ -59,6 +60,9 @@ export class Scheduler {
       }
     } catch (err) {
       this.onError(err);
+      // A failed tick (the store timed out) tries again soon, not a whole interval later: a close
+      // due meanwhile must not wait for it.
+      wait = Math.min(wait, RETRY_MS);
     }
     if (!this.#stopped) this.#arm(this.#again ? 0 : wait);
   }

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { planBatch, type BatchPlan, type BatchReads } from '../../domain/batch-plan.js';
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
@@ -32,10 +33,6 @@ interface VoteRow {
 }
 
 type Stmt = Database.Statement;
-
-export function minuteOf(at: number): string {
-  return new Date(Math.floor(at / 60_000) * 60_000).toISOString();
-}
 
 export class SqliteStore implements Store {
   readonly kind = 'embedded';
@@ -88,12 +85,12 @@ export class SqliteStore implements Store {
       deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
       deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
       deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
-      insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+      insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes) VALUES (?, ?, ?, ?, ?, ?)'),
       getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
-      changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + 1 WHERE poll_id = ? AND voter_id = ?'),
+      changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + ? WHERE poll_id = ? AND voter_id = ? AND receipt_id = ?'),
       countVotes: p('SELECT count(*) FROM votes WHERE poll_id = ?').pluck(),
       addTally: p('INSERT INTO tallies (poll_id, option_id, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = votes + excluded.votes'),
-      bumpPoll: p('UPDATE polls SET version = version + 1, total = total + ?, results_at = ? WHERE id = ? RETURNING version'),
+      bumpPoll: p('UPDATE polls SET version = ?, total = total + ?, results_at = ? WHERE id = ? AND version = ?'),
       tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
       getIdem: p('SELECT status, body, request_hash FROM idempotency WHERE poll_id = ? AND key = ?'),
       insertIdem: p('INSERT INTO idempotency (poll_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -157,110 +154,47 @@ export class SqliteStore implements Store {
   }
 
   async recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]> {
-    return this.#db.transaction(() => this.#recordVotesTx(batch, render, meta?.traceparent)).immediate();
+    return this.#db
+      .transaction(() => {
+        const plan = planBatch(batch, this.#reads, { now: Date.now(), render, newEventId, traceparent: meta?.traceparent });
+        this.#apply(plan);
+        return plan.outcomes;
+      })
+      .immediate();
   }
 
-  #recordVotesTx(batch: VoteCommand[], render: RenderAnswer, traceparent: string | undefined): VoteOutcome[] {
+  /** The planner's reads, answered inside the batch's (immediate, so exclusive) transaction. */
+  readonly #reads: BatchReads = {
+    poll: (pollId) => {
+      const row = this.#s.getPoll!.get(pollId) as PollRow | undefined;
+      return row ? { ...this.#toPoll(row), version: row.version } : undefined;
+    },
+    vote: (pollId, voterId) => {
+      const row = this.#s.getVote!.get(pollId, voterId) as VoteRow | undefined;
+      return row ? { optionIds: row.option_ids.split(','), receiptId: row.receipt_id, at: row.cast_at } : undefined;
+    },
+    answer: (pollId, key) => {
+      const row = this.#s.getIdem!.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
+      return row ? { status: row.status, body: row.body, requestHash: row.request_hash } : undefined;
+    },
+  };
+
+  /** Performs a plan's writes; a write that finds the rows other than the plan read them throws (and rolls back). */
+  #apply(plan: BatchPlan): void {
     const s = this.#s;
-    const now = Date.now();
-    const polls = new Map<string, Poll | null>();
-    const deltas = new Map<string, { total: number; counted: number; options: Map<string, number> }>();
-    const outcomes: VoteOutcome[] = new Array(batch.length);
-    const claimed = new Set<string>();
-    /** Requests whose key an earlier request in this batch claimed: index → claim key. */
-    const followers: Array<string | undefined> = [];
-
-    const addDelta = (pollId: string, optionIds: string[], sign: number, total: number) => {
-      let d = deltas.get(pollId);
-      if (!d) deltas.set(pollId, (d = { total: 0, counted: 0, options: new Map() }));
-      d.total += total;
-      if (sign > 0) d.counted += 1;
-      for (const o of optionIds) d.options.set(o, (d.options.get(o) ?? 0) + sign);
-    };
-
-    for (let i = 0; i < batch.length; i++) {
-      const cmd = batch[i]!;
-      if (cmd.idempotency) {
-        const claimKey = cmd.pollId + '\u0000' + cmd.idempotency.key;
-        const prev = s.getIdem!.get(cmd.pollId, cmd.idempotency.key) as { status: number; body: string; request_hash: string } | undefined;
-        if (prev || claimed.has(claimKey)) {
-          // Claimed earlier in this batch: answered in the second pass below.
-          if (prev) {
-            outcomes[i] =
-              prev.request_hash === cmd.idempotency.requestHash
-                ? { kind: 'replay', response: { status: prev.status, body: prev.body, requestHash: prev.request_hash } }
-                : { kind: 'key_reused' };
-          } else {
-            outcomes[i] = { kind: 'key_reused' };
-            followers[i] = claimKey;
-          }
-          continue;
-        }
-        claimed.add(claimKey);
-      }
-      let poll = polls.get(cmd.pollId);
-      if (poll === undefined) {
-        const row = s.getPoll!.get(cmd.pollId) as PollRow | undefined;
-        poll = row ? this.#toPoll(row) : null;
-        polls.set(cmd.pollId, poll);
-      }
-      if (!poll) {
-        outcomes[i] = { kind: 'rejected', code: 'poll_not_found' };
-        continue;
-      }
-      const st = effectiveStatus(poll, now);
-      if (st !== 'open') {
-        outcomes[i] = { kind: 'rejected', code: st === 'closed' ? 'poll_closed' : 'poll_not_open' };
-        continue;
-      }
-      const joined = cmd.optionIds.join(',');
-      if (s.insertVote!.run(cmd.pollId, cmd.voterId, joined, cmd.receiptId, cmd.at).changes === 1) {
-        addDelta(cmd.pollId, cmd.optionIds, 1, 1);
-        outcomes[i] = { kind: 'counted', vote: { optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at }, version: 0, changed: false };
-        continue;
-      }
-      const prev = s.getVote!.get(cmd.pollId, cmd.voterId) as VoteRow;
-      const prevIds = prev.option_ids.split(',');
-      if (poll.allowChange && prev.option_ids !== joined) {
-        s.changeVote!.run(joined, cmd.receiptId, cmd.at, cmd.pollId, cmd.voterId);
-        addDelta(cmd.pollId, prevIds, -1, 0);
-        addDelta(cmd.pollId, cmd.optionIds, 1, 0);
-        outcomes[i] = { kind: 'counted', vote: { optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at }, version: 0, changed: true };
-      } else {
-        outcomes[i] = { kind: 'duplicate', counted: { optionIds: prevIds, receiptId: prev.receipt_id, at: prev.cast_at } };
+    const at = plan.now;
+    for (const a of plan.answers) s.insertIdem!.run(a.pollId, a.key, a.response.requestHash, a.response.status, a.response.body, at);
+    for (const v of plan.inserts) s.insertVote!.run(v.pollId, v.voterId, v.joined, v.receiptId, v.at, v.changes);
+    for (const c of plan.changes) {
+      if (s.changeVote!.run(c.joined, c.receiptId, c.at, c.changes, c.pollId, c.voterId, c.readReceiptId).changes !== 1) {
+        throw new Error(`vote of ${c.voterId} in poll ${c.pollId} changed under the batch`);
       }
     }
-
-    const versions = new Map<string, number>();
-    for (const [pollId, d] of deltas) {
-      for (const [optionId, n] of d.options) if (n !== 0) s.addTally!.run(pollId, optionId, n);
-      const { version } = s.bumpPoll!.get(d.total, now, pollId) as { version: number };
-      versions.set(pollId, version);
-      const payload: Record<string, unknown> = { votes: d.total, ballots: d.counted, minute: minuteOf(now), version };
-      if (traceparent !== undefined) payload.traceparent = traceparent;
-      this.#outbox('votes.recorded', pollId, now, payload);
+    for (const t of plan.tallies) s.addTally!.run(t.pollId, t.optionId, t.delta);
+    for (const b of plan.bumps) {
+      if (s.bumpPoll!.run(b.version, b.total, at, b.pollId, b.version - 1).changes !== 1) throw new Error(`poll ${b.pollId} changed under the batch`);
     }
-
-    const answers = new Map<string, StoredResponse>();
-    for (let i = 0; i < batch.length; i++) {
-      const cmd = batch[i]!;
-      let out = outcomes[i]!;
-      if (out.kind === 'counted') out.version = versions.get(cmd.pollId) ?? 0;
-      if (!cmd.idempotency) continue;
-      const claimKey = cmd.pollId + '\u0000' + cmd.idempotency.key;
-      const leader = followers[i];
-      if (leader !== undefined) {
-        const first = answers.get(leader)!;
-        out = first.requestHash === cmd.idempotency.requestHash ? { kind: 'replay', response: first } : { kind: 'key_reused' };
-        outcomes[i] = out;
-        continue;
-      }
-      if (out.kind === 'replay' || out.kind === 'key_reused') continue;
-      const answer = render(cmd, out);
-      answers.set(claimKey, answer);
-      s.insertIdem!.run(cmd.pollId, cmd.idempotency.key, cmd.idempotency.requestHash, answer.status, answer.body, now);
-    }
-    return outcomes;
+    for (const e of plan.events) s.insertOutbox!.run(e.eventId, e.type, e.pollId, e.at, JSON.stringify(e.payload));
   }
 
   async getResults(pollId: string): Promise<Results | null> {

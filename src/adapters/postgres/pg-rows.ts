@@ -20,8 +20,3 @@ export interface ResultsRow extends PollRow {
 export function toPoll(row: PollRow): Poll {
   return withPollDefaults({ ...row.def, status: row.status, opensAt: row.opens_at, closesAt: row.closes_at, updatedAt: row.updated_at });
 }
-
-/** The minute a vote batch is counted in (ISO, UTC); the same as the embedded store's. */
-export function minuteOf(at: number): string {
-  return new Date(Math.floor(at / 60_000) * 60_000).toISOString();
-}

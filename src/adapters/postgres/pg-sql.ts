@@ -52,58 +52,61 @@ export function buildSql(schema: string) {
     ),
 
     // --- the vote batch (pg-record-votes.ts), in the order it runs ---
-    /** Serializes batches per poll and fixes the status the window check uses until commit. */
+    /** Serializes batches per poll and fixes the status and version the plan uses until commit. */
     lockPolls: stmt(
-      `SELECT id, def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+      `SELECT id, def, status, opens_at, closes_at, updated_at, version FROM ${s}.polls WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
     ),
-    claimIdempotency: stmt(
-      `INSERT INTO ${s}.idempotency (poll_id, key, request_hash, status, body, created_at)
-       SELECT u.p, u.k, u.h, 0, '', $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, k, h)
-       ON CONFLICT DO NOTHING RETURNING poll_id, key`,
+    /**
+     * What the planner reads, in one round trip: the stored votes of the batch's voters (`answer`
+     * false) and the answers stored under its idempotency keys (`answer` true). Runs after
+     * lockPolls, so its snapshot holds every batch committed before the locks were granted.
+     * One index probe per voter and key (LATERAL … LIMIT 1): a join would let the planner scan a
+     * hot poll's every vote instead.
+     */
+    readBatch: stmt(
+      `SELECT false AS answer, u.p, u.w AS k, v.option_ids AS a, v.receipt_id AS b, v.cast_at AS n
+         FROM unnest($1::text[], $2::text[]) AS u(p, w)
+         CROSS JOIN LATERAL (
+           SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = u.p AND voter_id = u.w AND poll_id = ANY($3::text[]) LIMIT 1
+         ) AS v
+       UNION ALL
+       SELECT true, u.p, u.k, i.request_hash, i.body, i.status
+         FROM unnest($4::text[], $5::text[]) AS u(p, k)
+         CROSS JOIN LATERAL (SELECT request_hash, body, status FROM ${s}.idempotency WHERE poll_id = u.p AND key = u.k LIMIT 1) AS i`,
     ),
-    getIdempotencyMany: stmt(
-      `SELECT i.poll_id, i.key, i.request_hash, i.status, i.body
-         FROM ${s}.idempotency i JOIN unnest($1::text[], $2::text[]) AS u(p, k) ON i.poll_id = u.p AND i.key = u.k`,
-    ),
-    insertVotes: stmt(
-      `INSERT INTO ${s}.votes (poll_id, voter_id, option_ids, receipt_id, cast_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-       ON CONFLICT DO NOTHING RETURNING poll_id, voter_id`,
-    ),
-    lockVotes: stmt(
-      `SELECT v.poll_id, v.voter_id, v.option_ids, v.receipt_id, v.cast_at
-         FROM ${s}.votes v JOIN unnest($1::text[], $2::text[]) AS u(p, w) ON v.poll_id = u.p AND v.voter_id = u.w
-        WHERE v.poll_id = ANY($3::text[])
-        ORDER BY v.poll_id, v.voter_id FOR UPDATE OF v`,
-    ),
-    changeVotes: stmt(
-      `UPDATE ${s}.votes v SET option_ids = u.o, receipt_id = u.r, cast_at = u.c, changes = v.changes + u.n
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[]) AS u(p, w, o, r, c, n)
-        WHERE v.poll_id = u.p AND v.voter_id = u.w AND v.poll_id = ANY($7::text[])`,
-    ),
-    /** Per-option deltas summed per batch, poll version/total bump and outbox rows: one statement. */
-    finishBatch: stmt(
-      `WITH t AS (
+    /**
+     * Every write of a batch plan in one statement, each part's rows sorted by its conflict key.
+     * Answers the rows each guarded part wrote, so the caller can tell the plan still held.
+     */
+    writeBatch: stmt(
+      `WITH a AS (
+         INSERT INTO ${s}.idempotency (poll_id, key, request_hash, status, body, created_at)
+         SELECT u.p, u.k, u.h, u.st, u.b, $1 FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS u(p, k, h, st, b)
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), i AS (
+         INSERT INTO ${s}.votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes)
+         SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::int[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), c AS (
+         UPDATE ${s}.votes v SET option_ids = u.o, receipt_id = u.r, cast_at = u.c, changes = v.changes + u.n
+           FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::int[], $19::text[]) AS u(p, w, o, r, c, n, was)
+          WHERE v.poll_id = u.p AND v.voter_id = u.w AND v.receipt_id = u.was AND v.poll_id = ANY($20::text[])
+         RETURNING 1
+       ), t AS (
          INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         SELECT * FROM unnest($21::text[], $22::text[], $23::bigint[])
          ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
        ), b AS (
-         UPDATE ${s}.polls p SET version = p.version + 1, total = p.total + u.t, results_at = $4
-           FROM unnest($5::text[], $6::bigint[]) AS u(id, t)
-          WHERE p.id = u.id
-         RETURNING p.id, p.version
+         UPDATE ${s}.polls p SET version = u.v, total = p.total + u.t, results_at = $1
+           FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS u(id, v, t)
+          WHERE p.id = u.id AND p.version = u.v - 1
+         RETURNING 1
        ), o AS (
          INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
-         SELECT u.e, 'votes.recorded', b.id, $4, jsonb_build_object('votes', u.t, 'ballots', u.c, 'minute', $7::text, 'version', b.version)
-                || CASE WHEN $10::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('traceparent', $10::text) END
-           FROM b JOIN unnest($5::text[], $6::bigint[], $8::bigint[], $9::text[]) AS u(id, t, c, e) ON u.id = b.id
+         SELECT u.e, 'votes.recorded', u.p, $1, u.j::jsonb FROM unnest($27::text[], $28::text[], $29::text[]) AS u(e, p, j)
        )
-       SELECT id, version FROM b`,
-    ),
-    answerIdempotency: stmt(
-      `UPDATE ${s}.idempotency i SET status = u.st, body = u.b
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS u(p, k, st, b)
-        WHERE i.poll_id = u.p AND i.key = u.k`,
+       SELECT (SELECT count(*) FROM a) AS answers, (SELECT count(*) FROM i) AS inserts,
+              (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM b) AS bumps`,
     ),
 
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),

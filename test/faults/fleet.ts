@@ -46,7 +46,7 @@ export interface Fleet {
   env: Record<string, string>;
   apps: ChildApp[];
   pgUrl: string;
-  startApp(role?: 'all' | 'api' | 'realtime' | 'worker', extraEnv?: Record<string, string>): Promise<ChildApp>;
+  startApp(role?: 'all' | 'api' | 'realtime' | 'worker', extraEnv?: Record<string, string>, port?: number): Promise<ChildApp>;
   logs(): string;
   destroy(): Promise<void>;
 }
@@ -71,8 +71,8 @@ export async function startFleet(opts: { apps?: number; env?: Record<string, str
     env,
     apps,
     pgUrl: pg.url(SCHEMA),
-    async startApp(role = 'all', extraEnv = {}) {
-      const app = await startChildApp(role, { ...env, ...extraEnv }, READY_MS);
+    async startApp(role = 'all', extraEnv = {}, port) {
+      const app = await startChildApp(role, { ...env, ...extraEnv }, READY_MS, port);
       apps.push(app);
       return app;
     },
@@ -173,6 +173,8 @@ export interface CaseOptions {
   viewers?: number;
   votes: number;
   rate: number;
+  /** Copies of each vote sent at once (same key and body); default 1. */
+  copies?: number;
   /** Start the fault once this share of the votes is acknowledged (default 1/4). */
   faultAfter?: number;
   /** Does the fault; returns when it is over (server back) and extra figures to print. */
@@ -187,7 +189,7 @@ export async function runCase(t: TestContext, fleet: Fleet, o: CaseOptions): Pro
   const poll = await openPoll(targets()[0]!);
   const viewers = openViewers(o.viewerUrls ?? targets(), poll.pollId, o.viewers ?? 4);
   try {
-    const load = runVoteLoad({ targets, ...poll, votes: o.votes, rate: o.rate, label: `${o.name.replace(/\W+/g, '')}-` });
+    const load = runVoteLoad({ targets, ...poll, votes: o.votes, rate: o.rate, copies: o.copies, label: `${o.name.replace(/\W+/g, '')}-` });
     while (load.acknowledged() < o.votes * (o.faultAfter ?? 0.25) && load.outcomes.length < o.votes) await sleep(20);
     const faultAt = Date.now();
     const { endedAt, extra } = await o.fault(load);
@@ -206,4 +208,29 @@ export async function runCase(t: TestContext, fleet: Fleet, o: CaseOptions): Pro
 /** Attempts sent after `from` and answered before `to` (absolute ms). */
 export function answeredBetween(load: Load, from: number, to: number) {
   return load.attempts.filter((a) => a.at >= from - load.startedAt && a.at + a.ms <= to - load.startedAt && a.status !== 0);
+}
+
+/**
+ * Sends every acknowledged vote again (same key, same body) and returns the keys whose replay
+ * was not byte-identical to the first answer (status and body).
+ */
+export async function replayDiffers(url: string, load: Load, ownerToken: string): Promise<string[]> {
+  const acked = load.outcomes.filter((v) => v.status === 201);
+  const differs: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < acked.length; i = next++) {
+        const v = acked[i]!;
+        const r = await fetch(`${url}/v1/polls/${v.poll}/votes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}`, 'idempotency-key': v.key },
+          body: JSON.stringify({ optionIds: [v.option], voterId: v.voter }),
+        });
+        const text = await r.text();
+        if (r.status !== 201 || text !== v.body) differs.push(`${v.key}: first 201 ${v.body} · replay ${r.status} ${text}`);
+      }
+    }),
+  );
+  return differs;
 }

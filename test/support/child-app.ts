@@ -17,8 +17,9 @@ export interface ChildApp {
   stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startChildApp(role: 'all' | 'api' | 'realtime' | 'worker', env: Record<string, string>, readyWithinMs = 30_000): Promise<ChildApp> {
-  const port = await freePort();
+/** `port`: listen there instead of a free port (a restart in place, behind a load balancer's fixed server list). */
+export async function startChildApp(role: 'all' | 'api' | 'realtime' | 'worker', env: Record<string, string>, readyWithinMs = 30_000, port?: number): Promise<ChildApp> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--role', role], {
     cwd: process.cwd(),
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', POLLCAST_PROCESSES: '1', ...env, PORT: String(port) },

@@ -180,7 +180,7 @@ export interface CaseOptions {
   /** Does the fault; returns when it is over (server back) and extra figures to print. */
   fault(load: Load): Promise<{ endedAt: number; extra?: Record<string, unknown> }>;
   /** Further assertions on the outcomes (e.g. what clients were told during the fault). */
-  check?(load: Load, f: Figures): void;
+  check?(load: Load, f: Figures, poll: { pollId: string; ownerToken: string }): void | Promise<void>;
 }
 
 /** One fault case on a fresh poll: load, fault, check the rows, the totals and the viewers. */
@@ -198,7 +198,7 @@ export async function runCase(t: TestContext, fleet: Fleet, o: CaseOptions): Pro
     const viewersMs = f.convergedMs >= 0 ? await viewersConverge(viewers, f.rows).catch((err: Error) => err.message) : 'not checked: totals never converged';
     reportAndAssert(t, o.name, f, load, { faultMs: endedAt - faultAt, recoveryMs: recoveryMs(load, endedAt), viewersMs, ...extra }, () => fleet.logs());
     assert.equal(typeof viewersMs, 'number', String(viewersMs));
-    o.check?.(load, f);
+    await o.check?.(load, f, poll);
     return f;
   } finally {
     await Promise.all(viewers.map((v) => v.close()));

@@ -119,7 +119,17 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     if (runs('worker') && bus) {
       const scheduler = new Scheduler(store, notifier, config.schedulerIntervalMs, onWorkerError);
       const relay = new OutboxRelay(store, bus, onWorkerError);
-      const stopAnalytics = await startAnalyticsConsumer(store, bus);
+      let applied = 0;
+      const crashAfter = config.faultCrashAfterApply;
+      const afterApply =
+        crashAfter > 0
+          ? () => {
+              if (++applied < crashAfter) return;
+              logger.warn({ applied }, 'POLLCAST_FAULT_CRASH_AFTER_APPLY: killing this process between apply and ack');
+              process.kill(process.pid, 'SIGKILL');
+            }
+          : undefined;
+      const stopAnalytics = await startAnalyticsConsumer(store, bus, afterApply);
       // Singletons: one leader per cluster for each, the others stand by.
       const schedulerLead = new Leadership(store, 'scheduler', scheduler, onWorkerError);
       const relayLead = new Leadership(store, 'outbox-relay', relay, onWorkerError);

@@ -72,6 +72,12 @@ export interface Config {
   /** Thresholds past which new requests get 503 `overloaded` (src/http/overload-guard.ts); 0 turns one off. */
   overload: OverloadConfig;
   schedulerIntervalMs: number;
+  /**
+   * Fault injection for tests only: after this many events the analytics consumer applied, the
+   * process kills itself (SIGKILL) before acknowledging the last one — a worker crash between
+   * apply and ack. 0 (default): off.
+   */
+  faultCrashAfterApply: number;
   shutdownTimeoutMs: number;
   /** Between /readyz failing and new requests being refused, so load balancers stop routing first. */
   shutdownDelayMs: number;
@@ -211,6 +217,8 @@ const schema = z.object({
     )
     .default([]),
   SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
+  // Test-only fault hook (test/faults/worker-crash.test.ts); 0, the default, leaves it out.
+  POLLCAST_FAULT_CRASH_AFTER_APPLY: int(0, 1_000_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).optional(),
@@ -406,6 +414,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       maxQueue: e.OVERLOAD_MAX_QUEUE ?? 2 * e.GROUP_COMMIT_MAX_BATCH * e.GROUP_COMMIT_MAX_IN_FLIGHT,
     },
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    faultCrashAfterApply: e.POLLCAST_FAULT_CRASH_AFTER_APPLY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     // Default: one per core where processes can share state, else one.

@@ -22,7 +22,7 @@ const RATE = size(300, 1_000);
 describe('fault matrix: PostgreSQL, Redis and NATS crash and stall under a vote surge', { skip, timeout: 600_000 }, () => {
   let fleet: Fleet;
   before(async () => {
-    fleet = await startFleet({ apps: 2 });
+    fleet = await startFleet();
   });
   after(() => fleet?.destroy());
 

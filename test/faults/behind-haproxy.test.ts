@@ -20,7 +20,7 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
   let fleet: Fleet;
   let lb: Haproxy;
   before(async () => {
-    fleet = await startFleet({ apps: 2 });
+    fleet = await startFleet();
     const hosts = fleet.apps.map((a) => new URL(a.url).host);
     lb = await startHaproxy({ servers: { api: hosts, realtime: hosts }, check: CHECK });
   });

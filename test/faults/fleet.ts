@@ -46,12 +46,13 @@ export interface Fleet {
   env: Record<string, string>;
   apps: ChildApp[];
   pgUrl: string;
-  startApp(role?: 'all' | 'api' | 'realtime' | 'worker', extraEnv?: Record<string, string>, port?: number): Promise<ChildApp>;
+  startApp(role?: 'all' | 'api' | 'realtime' | 'worker', extraEnv?: Record<string, string>, port?: number, waitReady?: boolean): Promise<ChildApp>;
   logs(): string;
   destroy(): Promise<void>;
 }
 
-export async function startFleet(opts: { apps?: number; env?: Record<string, string> } = {}): Promise<Fleet> {
+/** `roles`: the processes to start (default two running every role); the first one migrates. */
+export async function startFleet(opts: { roles?: Array<'all' | 'api' | 'realtime' | 'worker'>; env?: Record<string, string> } = {}): Promise<Fleet> {
   const [pg, redis, nats] = await Promise.all([startOwnPostgres(), startOwnRedis(), startOwnNats()]);
   const env = {
     DATABASE_URL: pg.url(SCHEMA),
@@ -71,8 +72,8 @@ export async function startFleet(opts: { apps?: number; env?: Record<string, str
     env,
     apps,
     pgUrl: pg.url(SCHEMA),
-    async startApp(role = 'all', extraEnv = {}, port) {
-      const app = await startChildApp(role, { ...env, ...extraEnv }, READY_MS, port);
+    async startApp(role = 'all', extraEnv = {}, port, waitReady = true) {
+      const app = await startChildApp(role, { ...env, ...extraEnv }, READY_MS, port, waitReady);
       apps.push(app);
       return app;
     },
@@ -91,8 +92,9 @@ export async function startFleet(opts: { apps?: number; env?: Record<string, str
   };
   try {
     // The first one migrates; the rest start together.
-    if ((opts.apps ?? 2) > 0) await fleet.startApp();
-    await Promise.all(Array.from({ length: (opts.apps ?? 2) - 1 }, () => fleet.startApp()));
+    const [first, ...rest] = opts.roles ?? ['all', 'all'];
+    if (first) await fleet.startApp(first);
+    await Promise.all(rest.map((role) => fleet.startApp(role)));
   } catch (err) {
     await fleet.destroy();
     throw err;

@@ -12,7 +12,7 @@ const KEYS = size(2_000, 10_000);
 describe('fault matrix: retry storm', { skip, timeout: 300_000 }, () => {
   let fleet: Fleet;
   before(async () => {
-    fleet = await startFleet({ apps: 2 });
+    fleet = await startFleet();
   });
   after(() => fleet?.destroy());
 

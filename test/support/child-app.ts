@@ -17,8 +17,11 @@ export interface ChildApp {
   stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `port`: listen there instead of a free port (a restart in place, behind a load balancer's fixed server list). */
-export async function startChildApp(role: 'all' | 'api' | 'realtime' | 'worker', env: Record<string, string>, readyWithinMs = 30_000, port?: number): Promise<ChildApp> {
+/**
+ * `port`: listen there instead of a free port (a restart in place, behind a load balancer's fixed
+ * server list). `waitReady: false` returns at once, for a process that may die before it is ready.
+ */
+export async function startChildApp(role: 'all' | 'api' | 'realtime' | 'worker', env: Record<string, string>, readyWithinMs = 30_000, port?: number, waitReady = true): Promise<ChildApp> {
   port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--role', role], {
     cwd: process.cwd(),
@@ -48,6 +51,7 @@ export async function startChildApp(role: 'all' | 'api' | 'realtime' | 'worker',
       }
     },
   };
+  if (!waitReady) return app;
   let dead = false;
   void exited.then(() => (dead = true));
   const deadline = Date.now() + readyWithinMs;

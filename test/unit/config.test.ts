@@ -13,6 +13,12 @@ describe('config', () => {
     assert.equal(c.bus.kind, 'memory');
   });
 
+  it('the test-only fault hook POLLCAST_FAULT_CRASH_AFTER_APPLY is off by default, a count when set', () => {
+    assert.equal(loadConfig({}).faultCrashAfterApply, 0);
+    assert.equal(loadConfig({ POLLCAST_FAULT_CRASH_AFTER_APPLY: '3' }).faultCrashAfterApply, 3);
+    assert.throws(() => loadConfig({ POLLCAST_FAULT_CRASH_AFTER_APPLY: '-1' }), ConfigError);
+  });
+
   it('is frozen, deeply', () => {
     const c = loadConfig({});
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.store) && Object.isFrozen(c.groupCommit));

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sleep } from '../support/eventually.js';
 import { faultsSkip, runCase, size, startFleet, type Fleet } from './fleet.js';
 
 const skip = faultsSkip();
@@ -36,7 +35,7 @@ describe('fault matrix: worker crash between apply and ack', { skip, timeout: 60
         for (let i = 0; i < CRASHES; i++) {
           // Not waited for: with a backlog it may apply three events before /readyz answers.
           const worker = await fleet.startApp('worker', { POLLCAST_FAULT_CRASH_AFTER_APPLY: '3' }, undefined, false);
-          const exit = await Promise.race([worker.exited, sleep(120_000).then(() => null)]);
+          const exit = await Promise.race([worker.exited, new Promise<null>((r) => setTimeout(r, 120_000, null).unref())]);
           assert.ok(exit, `the hooked worker did not crash within 120 s: ${worker.output().slice(-2_000)}`);
           assert.equal(exit.signal, 'SIGKILL', `the hook killed the worker: ${worker.output().slice(-2_000)}`);
           crashes.push(String(worker.child.pid));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:faults`: the fault matrix (test/faults) at full size (FAULTS_FULL=1), one file at a
-// time, then a table of each case's figures. `--ci` runs the CI size (the one `npm test` runs).
+// time, then a table of each case's figures. `--ci` runs the CI size (the one `npm test` runs);
+// other arguments pick files by substring (`npm run test:faults -- retry-storm`).
 // The fault tests start their own PostgreSQL, Redis and NATS, so the machine's services are
 // never touched; REQUIRE_SERVICES=1 makes a missing server binary a failure, not a skip.
 import { spawnSync } from 'node:child_process';
@@ -9,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ci = process.argv.includes('--ci');
+const picks = process.argv.slice(2).filter((a) => a !== '--ci');
 const dir = mkdtempSync(join(tmpdir(), 'pollcast-faults-report-'));
 const report = join(dir, 'figures.jsonl');
-const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', 'test/faults/'], {
+const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...(picks.length ? picks.map((p) => `test/faults/${p}`) : ['test/faults/'])], {
   stdio: 'inherit',
   env: { REQUIRE_SERVICES: '1', TEST_CONCURRENCY: '1', ...process.env, FAULTS_FULL: ci ? '0' : '1', FAULTS_REPORT: report },
 });

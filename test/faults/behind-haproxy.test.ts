@@ -3,14 +3,17 @@
  * running every role, on a private PostgreSQL, Redis and NATS), clients talking only to HAProxy:
  * - api kill -9 mid-surge: one process is killed with SIGKILL and restarted on its port 5 s later;
  * - api SIGSTOP: one process is stopped for 10 s (connections open, nothing answered), then
- *   continued; clients time out and retry with the same key, landing on the other process.
+ *   continued; clients time out and retry with the same key, landing on the other process;
+ * - scale out under load: a third process joins mid-run on the slot HAProxy already lists (down
+ *   until then) and takes traffic, then one of the first two is drained with SIGTERM.
  * Each ends with lost = 0, duplicated = 0, unexpected = 0, totals = rows within 10 s, viewers on
  * the stored total within 5 s — and every acknowledged key, sent again, gets a byte-identical answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { startHaproxy, type Haproxy } from '../support/haproxy.js';
+import { freePort } from '../support/postgres.js';
 import { faultsSkip, replayDiffers, runCase, size, startFleet, type Fleet } from './fleet.js';
 
 const skip = faultsSkip({ haproxy: true });
@@ -19,9 +22,12 @@ const CHECK = { inter: '500ms', fall: 2, rise: 1 };
 describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 }, () => {
   let fleet: Fleet;
   let lb: Haproxy;
+  let spare: number;
   before(async () => {
-    fleet = await startFleet();
-    const hosts = fleet.apps.map((a) => new URL(a.url).host);
+    // SHUTDOWN_DELAY_MS ≥ (fall + 1) × inter: a draining process is out of HAProxy before it refuses.
+    fleet = await startFleet({ env: { SHUTDOWN_DELAY_MS: '2000' } });
+    spare = await freePort();
+    const hosts = [...fleet.apps.map((a) => new URL(a.url).host), `127.0.0.1:${spare}`];
     lb = await startHaproxy({ servers: { api: hosts, realtime: hosts }, check: CHECK });
   });
   after(async () => {
@@ -71,5 +77,31 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
       },
       check: (load, _f, poll) => replayIdentical(load, poll),
     });
+  });
+
+  it('scale out under load: a third process joins and takes traffic; a SIGTERM drain loses nothing', async (t) => {
+    let joined = 0;
+    await runCase(t, fleet, {
+      name: 'scale out under load',
+      targets: () => [lb.url],
+      votes: size(4_000, 30_000),
+      rate: size(300, 1_000),
+      faultAfter: 0.2,
+      async fault(load) {
+        const third = await fleet.startApp('all', {}, spare);
+        await eventually(async () => (await lb.serverStatus('api', 'api3')).startsWith('UP'), 'HAProxy routes to the third process', 30_000, 100);
+        const before = load.acknowledged();
+        await eventually(() => load.acknowledged() > before + 200, '200 more votes with three processes', 60_000, 50);
+        const served = Number((await lb.stats()).find((r) => r.pxname === 'api' && r.svname === 'api3')?.stot ?? 0);
+        joined = served;
+        // Drain one of the first two: SIGTERM, /readyz fails, HAProxy stops routing, then it exits 0.
+        const leaving = fleet.apps.find((a) => a !== third)!;
+        const exit = await leaving.stop('SIGTERM');
+        assert.deepEqual(exit, { code: 0, signal: null }, leaving.output().slice(-2_000));
+        fleet.apps.splice(fleet.apps.indexOf(leaving), 1);
+        return { endedAt: Date.now(), extra: { requestsToThird: served } };
+      },
+    });
+    assert.ok(joined > 0, 'the third process took requests');
   });
 });

@@ -16,7 +16,7 @@ import { sleep } from '../support/eventually.js';
 import { answeredBetween, faultsSkip, runCase, size, startFleet, type Fleet } from './fleet.js';
 
 const skip = faultsSkip();
-const VOTES = size(2_400, 30_000);
+const VOTES = size(1_500, 30_000);
 const RATE = size(300, 1_000);
 
 describe('fault matrix: PostgreSQL, Redis and NATS crash and stall under a vote surge', { skip, timeout: 600_000 }, () => {

@@ -44,7 +44,7 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
     await runCase(t, fleet, {
       name: 'api kill -9 behind HAProxy',
       targets: () => [lb.url],
-      votes: size(6_000, 100_000),
+      votes: size(4_000, 100_000),
       rate: size(400, 2_000),
       async fault() {
         const victim = fleet.apps[1]!;
@@ -84,7 +84,7 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
     await runCase(t, fleet, {
       name: 'scale out under load',
       targets: () => [lb.url],
-      votes: size(4_000, 30_000),
+      votes: size(2_500, 30_000),
       rate: size(300, 1_000),
       faultAfter: 0.2,
       async fault(load) {

@@ -10,6 +10,7 @@
  * the stored total within 5 s — and every acknowledged key, sent again, gets a byte-identical answer.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { eventually, sleep } from '../support/eventually.js';
 import { startHaproxy, type Haproxy } from '../support/haproxy.js';
@@ -23,14 +24,19 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
   let fleet: Fleet;
   let lb: Haproxy;
   let spare: number;
+  let placeholder: Server | undefined;
   before(async () => {
     // SHUTDOWN_DELAY_MS ≥ (fall + 1) × inter: a draining process is out of HAProxy before it refuses.
     fleet = await startFleet({ env: { SHUTDOWN_DELAY_MS: '2000' } });
     spare = await freePort();
+    // Held until the third process takes it, so no other test's process can get this port (and
+    // HAProxy's traffic) meanwhile; every connection is closed at once, so its checks fail: DOWN.
+    placeholder = createServer((sock) => sock.destroy()).listen(spare, '127.0.0.1');
     const hosts = [...fleet.apps.map((a) => new URL(a.url).host), `127.0.0.1:${spare}`];
     lb = await startHaproxy({ servers: { api: hosts, realtime: hosts }, check: CHECK });
   });
   after(async () => {
+    placeholder?.close();
     await lb?.stop();
     await fleet?.destroy();
   });
@@ -84,14 +90,16 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
     await runCase(t, fleet, {
       name: 'scale out under load',
       targets: () => [lb.url],
-      votes: size(2_500, 30_000),
-      rate: size(300, 1_000),
-      faultAfter: 0.2,
+      // A long, gentle load: it must outlast the third process's start (tsx, on a loaded machine).
+      votes: size(4_000, 60_000),
+      rate: size(60, 1_000),
+      faultAfter: 0.05,
       async fault(load) {
+        await new Promise((r) => placeholder!.close(r));
         const third = await fleet.startApp('all', {}, spare);
         await eventually(async () => (await lb.serverStatus('api', 'api3')).startsWith('UP'), 'HAProxy routes to the third process', 30_000, 100);
         const before = load.acknowledged();
-        await eventually(() => load.acknowledged() > before + 200, '200 more votes with three processes', 60_000, 50);
+        await eventually(() => load.acknowledged() > before + 100, '100 more votes with three processes', 60_000, 50);
         const served = Number((await lb.stats()).find((r) => r.pxname === 'api' && r.svname === 'api3')?.stot ?? 0);
         joined = served;
         // Drain one of the first two: SIGTERM, /readyz fails, HAProxy stops routing, then it exits 0.

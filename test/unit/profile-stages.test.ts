@@ -21,10 +21,11 @@ const tree: Record<number, [string, string, number[]]> = {
   6: ['parse', `${NM}/pg-protocol/dist/parser.js`, [7]],
   7: ['', `${NM}/pg/lib/connection.js`, [8]],
   8: ['utf8Slice', '', []],
-  // the vote route: our handler, which renders (vote-answers) and writes (writev under _http_outgoing)
+  // the vote route: fastify's route, our handler under it, and the answer's writev under
+  // _http_outgoing (entered from fastify's route: _http_outgoing, the nearer frame, must win)
   20: ['parserOnIncoming', 'node:_http_server', [21]],
-  21: ['routeHandler', `${NM}/fastify/lib/route.js`, [22, 27]],
-  22: ['castVote', `${APP}/http/routes/votes.js`, [23, 25, 28]],
+  21: ['routeHandler', `${NM}/fastify/lib/route.js`, [22, 27, 23]],
+  22: ['castVote', `${APP}/http/routes/votes.js`, [25, 28]],
   23: ['end', 'node:_http_outgoing', [24]],
   24: ['writev', '', []],
   25: ['voterKey', `${APP}/core/vote/voter-identity.js`, [26]],
@@ -72,7 +73,7 @@ describe('profile-stages attribution', () => {
   it('walks each sample from the leaf up: native leaves take the nearest matching caller', () => {
     const budget = attributeStages(
       profileOf([
-        [24, 100], // writev under _http_outgoing → answer (not routes/votes, not fastify)
+        [24, 100], // writev under _http_outgoing → answer (not fastify's route above it)
         [26, 200], // a hash digest under voter-identity → identity
         [27, 300], // a generated validateN → routing and validation
         [29, 400], // pino under request-logger → logging
@@ -114,7 +115,7 @@ describe('profile-stages attribution', () => {
     const profile = profileOf([
       [3, 2000], // at 0 ms: startup, skipped by fromMs = 1
       [31, 1000], // at 2 ms: before the first vote-route sample
-      [24, 300], // at 3 ms: first sample inside routes/votes
+      [25, 300], // at 3 ms: first sample inside routes/votes
       [8, 400],
       [26, 500], // last sample inside routes/votes
       [32, 700], // after it: shutdown

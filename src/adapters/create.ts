@@ -53,15 +53,23 @@ export async function createAccountStore(c: StoreConfig): Promise<AccountStore> 
   }
 }
 
-export async function createCacheAndLimiter(c: CacheConfig, prefix: string): Promise<{ cache: Cache; limiter: RateLimiter; notifier: Notifier }> {
+/**
+ * `dataDir` (the embedded store's DATA_DIR): the in-process limiter keeps what must outlive a
+ * restart — single-use claims, long-window counts such as a poll's per-address cap — in a file there.
+ */
+export async function createCacheAndLimiter(
+  c: CacheConfig,
+  prefix: string,
+  dataDir?: string,
+): Promise<{ cache: Cache; limiter: RateLimiter; notifier: Notifier }> {
   switch (c.kind) {
     case 'memory': {
-      const [{ MemoryCache }, { MemoryRateLimiter }, { MemoryNotifier }] = await Promise.all([
-        import('./embedded/memory-cache.js'),
-        import('./embedded/memory-rate-limiter.js'),
-        import('./embedded/memory-notifier.js'),
-      ]);
-      return { cache: new MemoryCache(), limiter: new MemoryRateLimiter(), notifier: new MemoryNotifier() };
+      const [{ MemoryCache }, { MemoryNotifier }] = await Promise.all([import('./embedded/memory-cache.js'), import('./embedded/memory-notifier.js')]);
+      const limiter =
+        dataDir === undefined
+          ? new (await import('./embedded/memory-rate-limiter.js')).MemoryRateLimiter()
+          : new (await import('./embedded/sqlite-rate-limiter.js')).SqliteRateLimiter({ dataDir });
+      return { cache: new MemoryCache(), limiter, notifier: new MemoryNotifier() };
     }
     case 'redis': {
       const { createRedisPorts } = await import('./redis/create-redis-ports.js');
@@ -87,7 +95,8 @@ export async function createEventBus(c: BusConfig, prefix: string): Promise<Even
 
 export async function createPorts(config: Readonly<Config>, prefix = 'pollcast'): Promise<Ports> {
   const { store, shardCount } = await createStore(config.store);
-  const { cache, limiter, notifier } = await createCacheAndLimiter(config.cache, prefix);
+  const dataDir = config.store.kind === 'embedded' ? config.store.dataDir : undefined;
+  const { cache, limiter, notifier } = await createCacheAndLimiter(config.cache, prefix, dataDir);
   const needsBus = config.role === 'all' || config.role === 'worker';
   const bus = needsBus ? await createEventBus(config.bus, prefix) : null;
   return { store, cache, limiter, notifier, bus, shardCount };

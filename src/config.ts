@@ -223,7 +223,7 @@ const schema = z.object({
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).optional(),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
-  HTTP_MAX_CONNECTIONS: int(0, 10_000_000).default(20_000),
+  HTTP_MAX_CONNECTIONS: int(0, 10_000_000).optional(),
   HTTP_HEALTH_RESERVE_CONNECTIONS: int(0, 10_000_000).optional(),
   HTTP_MAX_CONNECTIONS_PER_ADDRESS: int(0, 10_000_000).optional(),
   HTTP_MAX_STREAMS_PER_ADDRESS: int(0, 10_000_000).optional(),
@@ -400,7 +400,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       // Default: 5 s, or the request timeout when that is shorter.
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(5_000, e.REQUEST_TIMEOUT_MS),
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS ?? defaultMaxConnections(openFilesLimit()),
       ...connectionLimits(e),
       listenBacklog: e.HTTP_LISTEN_BACKLOG,
       corsOrigins: e.CORS_ORIGINS,
@@ -447,16 +447,37 @@ type ConnectionEnv = Pick<
  * stay open up to HTTP_KEEP_ALIVE_TIMEOUT_MS (72 s), so 300 phones can hold 1,200–1,800.
  */
 function connectionLimits(e: ConnectionEnv): Pick<HttpLimits, 'healthReserveConnections' | 'maxConnectionsPerAddress' | 'maxStreamsPerAddress'> {
-  const max = e.HTTP_MAX_CONNECTIONS;
+  const max = e.HTTP_MAX_CONNECTIONS ?? defaultMaxConnections(openFilesLimit());
   const reserve = e.HTTP_HEALTH_RESERVE_CONNECTIONS ?? (max > 0 ? Math.min(16, Math.floor(max / 10)) : 0);
   const perAddress = e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? (max > 0 ? Math.max(1, Math.min(2_000, Math.floor((max - reserve) / 2))) : 2_000);
   const streams = e.HTTP_MAX_STREAMS_PER_ADDRESS ?? (perAddress > 0 ? Math.max(1, Math.min(1_000, Math.floor(perAddress / 2))) : 1_000);
   return { healthReserveConnections: max > 0 ? reserve : 0, maxConnectionsPerAddress: perAddress, maxStreamsPerAddress: streams };
 }
 
+/**
+ * HTTP_MAX_CONNECTIONS unset: 20,000, but never past the open-files limit less room for the
+ * database pools, Redis, NATS and files. Past that limit accept() fails with EMFILE and a library
+ * reading /proc (under-pressure's memory sample) throws, which ended a realtime process at 20,000
+ * viewers under `ulimit -n 20000`; refusing at the cap keeps it serving.
+ */
+export function defaultMaxConnections(openFiles: number | null): number {
+  if (openFiles === null) return 20_000;
+  return Math.max(64, Math.min(20_000, openFiles - Math.min(1_024, Math.floor(openFiles / 4))));
+}
+
+/** The soft limit on open files (Linux: /proc/self/limits), read once at start; null elsewhere. */
+function openFilesLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Explicit settings that contradict the global cap. */
 function connectionLimitProblems(e: ConnectionEnv): string[] {
-  const max = e.HTTP_MAX_CONNECTIONS;
+  const max = e.HTTP_MAX_CONNECTIONS ?? defaultMaxConnections(openFilesLimit());
   if (max === 0) return [];
   const reserve = e.HTTP_HEALTH_RESERVE_CONNECTIONS;
   if (reserve !== undefined && reserve >= max) return [`HTTP_HEALTH_RESERVE_CONNECTIONS: must be below HTTP_MAX_CONNECTIONS (${max}) (got "${reserve}")`];

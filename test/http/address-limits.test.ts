@@ -46,16 +46,20 @@ describe('per-address limits: settings', () => {
       const { maxConnections, healthReserveConnections, maxConnectionsPerAddress, maxStreamsPerAddress } = c.http;
       return { maxConnections, healthReserveConnections, maxConnectionsPerAddress, maxStreamsPerAddress };
     };
-    assert.deepEqual(pick(loadConfig({})), { maxConnections: 20_000, healthReserveConnections: 16, maxConnectionsPerAddress: 2_000, maxStreamsPerAddress: 1_000 });
+    // The default cap follows this machine's open-files limit (at most 20,000); the rest follow the cap.
+    const cap = loadConfig({}).http.maxConnections;
+    assert.ok(cap > 0 && cap <= 20_000, `default cap ${cap}`);
+    assert.deepEqual(pick(loadConfig({})), pick(loadConfig({ HTTP_MAX_CONNECTIONS: String(cap) })));
+    assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS: '20000' })), { maxConnections: 20_000, healthReserveConnections: 16, maxConnectionsPerAddress: 2_000, maxStreamsPerAddress: 1_000 });
     assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS: '30' })), { maxConnections: 30, healthReserveConnections: 3, maxConnectionsPerAddress: 13, maxStreamsPerAddress: 6 });
     assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS: '0' })), { maxConnections: 0, healthReserveConnections: 0, maxConnectionsPerAddress: 2_000, maxStreamsPerAddress: 1_000 });
     assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0', HTTP_MAX_STREAMS_PER_ADDRESS: '0', HTTP_HEALTH_RESERVE_CONNECTIONS: '0' })), {
-      maxConnections: 20_000,
+      maxConnections: cap,
       healthReserveConnections: 0,
       maxConnectionsPerAddress: 0,
       maxStreamsPerAddress: 0,
     });
-    assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '600' })), { maxConnections: 20_000, healthReserveConnections: 16, maxConnectionsPerAddress: 600, maxStreamsPerAddress: 300 });
+    assert.deepEqual(pick(loadConfig({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '600' })), { maxConnections: cap, healthReserveConnections: 16, maxConnectionsPerAddress: 600, maxStreamsPerAddress: 300 });
     try {
       loadConfig({ HTTP_MAX_CONNECTIONS: '30', HTTP_HEALTH_RESERVE_CONNECTIONS: '30', HTTP_MAX_STREAMS_PER_ADDRESS: 'many' });
       assert.fail('should throw');

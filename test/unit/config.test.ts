@@ -90,3 +90,15 @@ describe('config', () => {
     assert.match(help.stdout, /migrate/);
   });
 });
+
+describe('HTTP_MAX_CONNECTIONS default', () => {
+  it('stays under the open-files limit (room for pools and files), 20,000 at most', async () => {
+    const { defaultMaxConnections } = await import('../../src/config.js');
+    assert.equal(defaultMaxConnections(null), 20_000);
+    assert.equal(defaultMaxConnections(1_048_576), 20_000);
+    assert.equal(defaultMaxConnections(20_000), 18_976, 'ulimit -n 20000: a 20,000-viewer run once died of EMFILE');
+    assert.equal(defaultMaxConnections(1_024), 768);
+    assert.equal(defaultMaxConnections(100), 75);
+    assert.equal(defaultMaxConnections(10), 64);
+  });
+});

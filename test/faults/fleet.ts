@@ -224,12 +224,25 @@ export async function replayDiffers(url: string, load: Load, ownerToken: string)
     Array.from({ length: 16 }, async () => {
       for (let i = next++; i < acked.length; i = next++) {
         const v = acked[i]!;
-        const r = await fetch(`${url}/v1/polls/${v.poll}/votes`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}`, 'idempotency-key': v.key },
-          body: JSON.stringify({ optionIds: [v.option], voterId: v.voter }),
-        });
-        const text = await r.text();
+        // A connection error is retried with the same key, as any client would (CI once saw a
+        // kept-alive connection closed by the other side right after the SIGSTOP case): only the
+        // answer that arrives is compared.
+        let r: Response | null = null;
+        let text = '';
+        for (let attempt = 0; r === null; attempt++) {
+          try {
+            r = await fetch(`${url}/v1/polls/${v.poll}/votes`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}`, 'idempotency-key': v.key },
+              body: JSON.stringify({ optionIds: [v.option], voterId: v.voter }),
+            });
+            text = await r.text();
+          } catch (err) {
+            r = null;
+            if (attempt >= 4) throw err;
+            await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
+          }
+        }
         if (r.status !== 201 || text !== v.body) differs.push(`${v.key}: first 201 ${v.body} · replay ${r.status} ${text}`);
       }
     }),

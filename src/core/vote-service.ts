@@ -53,7 +53,7 @@ export interface CastAnswer {
 
 export interface VoteServiceOptions {
   groupCommit: GroupCommitOptions;
-  rateLimit: RateLimits & { failuresPerMinute?: number };
+  rateLimit: RateLimits;
   /** Renders answers (the HTTP layer's). */
   answers: VoteAnswers;
   onBatch?: BatchObserver;

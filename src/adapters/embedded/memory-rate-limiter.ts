@@ -48,6 +48,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.now();
     const counts: number[] = [];
     const slots: SlidingCount[] = [];
+    const buckets: number[] = [];
     let allowed = true;
     for (const c of checks) {
       const nb = Math.floor(now / bucketMsOf(c.windowMs));
@@ -55,25 +56,24 @@ export class MemoryRateLimiter implements RateLimiter {
       const n = slot.count(nb);
       slots.push(slot);
       counts.push(n);
+      buckets.push(nb);
       // A look (cost 0) is refused at the limit, a hit (cost 1) when it would pass it: both n ≥ limit.
       if (n >= c.limit) allowed = false;
     }
     const decisions: RateDecision[] = [];
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
-      const bucketMs = bucketMsOf(c.windowMs);
-      const nb = Math.floor(now / bucketMs);
       const cost = c.cost ?? 1;
       let n = counts[i]!;
       if (allowed && cost > 0) {
-        slots[i]!.add(nb, cost);
+        slots[i]!.add(buckets[i]!, cost);
         n += cost;
       }
       decisions.push({
         allowed: counts[i]! < c.limit,
         limit: c.limit,
         remaining: Math.max(0, c.limit - n),
-        resetMs: resetMsOf(slots[i]!.oldest(), bucketMs, c.windowMs, now),
+        resetMs: resetMsOf(slots[i]!.oldest(), bucketMsOf(c.windowMs), c.windowMs, now),
       });
     }
     return { allowed, checks: decisions };

@@ -91,10 +91,15 @@ export async function startFleet(opts: { roles?: Array<'all' | 'api' | 'realtime
     },
   };
   try {
-    // The first one migrates; the rest start together.
+    // The first one migrates; the rest start together. `apps` keeps the order of `roles` (cases
+    // index it: a worker pushed where a realtime process was expected once put HAProxy's stream
+    // backend on the worker, whose 404s sent every viewer to the other process).
     const [first, ...rest] = opts.roles ?? ['all', 'all'];
     if (first) await fleet.startApp(first);
-    await Promise.all(rest.map((role) => fleet.startApp(role)));
+    const started = await Promise.allSettled(rest.map((role) => startChildApp(role, env, READY_MS)));
+    for (const r of started) if (r.status === 'fulfilled') apps.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await fleet.destroy();
     throw err;
@@ -180,7 +185,7 @@ export interface CaseOptions {
   /** Start the fault once this share of the votes is acknowledged (default 1/4). */
   faultAfter?: number;
   /** Does the fault; returns when it is over (server back) and extra figures to print. */
-  fault(load: Load): Promise<{ endedAt: number; extra?: Record<string, unknown> }>;
+  fault(load: Load, viewers: Array<ReconnectingViewer<Results>>): Promise<{ endedAt: number; extra?: Record<string, unknown> }>;
   /** Further assertions on the outcomes (e.g. what clients were told during the fault). */
   check?(load: Load, f: Figures, poll: { pollId: string; ownerToken: string }): void | Promise<void>;
 }
@@ -194,7 +199,7 @@ export async function runCase(t: TestContext, fleet: Fleet, o: CaseOptions): Pro
     const load = runVoteLoad({ targets, ...poll, votes: o.votes, rate: o.rate, copies: o.copies, label: `${o.name.replace(/\W+/g, '')}-` });
     while (load.acknowledged() < o.votes * (o.faultAfter ?? 0.25) && load.outcomes.length < o.votes) await sleep(20);
     const faultAt = Date.now();
-    const { endedAt, extra } = await o.fault(load);
+    const { endedAt, extra } = await o.fault(load, viewers);
     await load.done;
     const f = await checkVotes(fleet.pgUrl, SCHEMA, poll.pollId, load.outcomes);
     const viewersMs = f.convergedMs >= 0 ? await viewersConverge(viewers, f.rows).catch((err: Error) => err.message) : 'not checked: totals never converged';

@@ -9,6 +9,8 @@ import { sleep } from './eventually.js';
 export class ReconnectingViewer<T extends { version: number }> {
   /** Connections opened after the first. */
   reconnects = 0;
+  /** How each connection attempt ended: HTTP status of a refused open, or the error's message. */
+  readonly refusals = new Map<string, number>();
   latest: T | undefined;
   #lastId: string | undefined;
   #stream: SseStream | undefined;
@@ -32,17 +34,26 @@ export class ReconnectingViewer<T extends { version: number }> {
       try {
         const s = await SseStream.open(this.url, this.#lastId ? { 'last-event-id': this.#lastId } : {});
         this.#stream = s;
-        if (s.status !== 200) continue;
+        if (s.status !== 200) {
+          this.#count(`status ${s.status}: ${(s.errorText ?? '').slice(0, 200)}`);
+          continue;
+        }
         let seen = 0;
         while (!s.ended && !this.#closed) {
           await s.waitForEnd(200).catch(() => undefined);
           seen = this.#take(s, seen);
         }
         this.#take(s, seen);
-      } catch {
+        if (!this.#closed) this.#count(`stream ended by the other side after ${seen} results`);
+      } catch (err) {
         // refused or reset while opening: retry, as EventSource does
+        this.#count((err as Error).message);
       }
     }
+  }
+
+  #count(why: string): void {
+    this.refusals.set(why, (this.refusals.get(why) ?? 0) + 1);
   }
 
   #take(s: SseStream, from: number): number {

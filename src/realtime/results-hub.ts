@@ -87,7 +87,9 @@ export class ResultsHub {
   readonly #channels = new Map<string, Channel>();
   readonly #sweep: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
-  readonly #retry: SseFrame;
+  /** `retry:` hints spread over 0.5–1.5 × reconnectHintMs, one picked per stream: when a process
+   * dies, its viewers come back spread out instead of in one instant. */
+  readonly #retries: SseFrame[];
   readonly #slice: number;
   #lastBeat = Date.now();
   #count = 0;
@@ -99,7 +101,7 @@ export class ResultsHub {
     private readonly opts: HubOptions,
     private readonly observer: HubObserver = {},
   ) {
-    this.#retry = new SseFrame(`retry: ${opts.reconnectHintMs}\n\n`);
+    this.#retries = Array.from({ length: 16 }, (_, i) => new SseFrame(`retry: ${Math.round(opts.reconnectHintMs * (0.5 + (i + 0.5) / 16))}\n\n`));
     this.#slice = opts.sliceSize ?? 500;
     this.#unsubscribe = notifier.subscribe((n) => {
       if (n.type !== 'results' && n.type !== 'poll') return;
@@ -148,7 +150,7 @@ export class ResultsHub {
       this.#count--;
       if (--channel.live === 0 && this.#channels.get(pollId) === channel) this.#drop(channel);
     };
-    viewer.write(this.#retry);
+    viewer.write(this.#retries[Math.floor(Math.random() * this.#retries.length)]!);
     let current: Results | null | undefined;
     try {
       current = await this.reader.get(pollId);

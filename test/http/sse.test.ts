@@ -45,6 +45,20 @@ describe('HTTP: live results (SSE)', () => {
     assert.ok(s.retries.length > 0, 'a retry hint comes with the stream');
   });
 
+  it('spreads the retry hints of new streams over 0.5–1.5 × SSE_RECONNECT_MS, so a dead process\'s viewers do not return in one instant', async () => {
+    const { poll } = await createPoll(u);
+    const hints = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const s = await open(poll.id);
+      await s.waitFor((e) => e.event === 'results');
+      hints.add(s.retries[0]!);
+      await s.close();
+    }
+    const base = t.app.config.realtime.reconnectHintMs;
+    for (const h of hints) assert.ok(h >= base * 0.5 && h <= base * 1.5, `hint ${h} within 0.5–1.5 × ${base}`);
+    assert.ok(hints.size >= 4, `40 streams got ${hints.size} distinct hints: ${[...hints].join(', ')}`);
+  });
+
   it('votes produce later events with increasing ids, converging on the stored tally', async () => {
     const { poll } = await createPoll(u);
     const s = await open(poll.id);

@@ -44,7 +44,7 @@ export class ReconnectingViewer<T extends { version: number }> {
           seen = this.#take(s, seen);
         }
         this.#take(s, seen);
-        if (!this.#closed) this.#count(`stream ended by the other side after ${seen} results`);
+        if (!this.#closed) this.#count(seen === 0 ? 'stream ended by the other side before any results' : 'stream ended by the other side');
       } catch (err) {
         // refused or reset while opening: retry, as EventSource does
         this.#count((err as Error).message);

@@ -50,8 +50,8 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
     await runCase(t, fleet, {
       name: 'api kill -9 behind HAProxy',
       targets: () => [lb.url],
-      votes: size(4_000, 100_000),
-      rate: size(400, 2_000),
+      votes: size(20_000, 100_000),
+      rate: size(2_000, 2_000),
       async fault() {
         const victim = fleet.apps[1]!;
         const port = Number(new URL(victim.url).port);
@@ -69,8 +69,8 @@ describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 
     await runCase(t, fleet, {
       name: 'api SIGSTOP behind HAProxy',
       targets: () => [lb.url],
-      votes: size(3_000, 20_000),
-      rate: size(300, 1_000),
+      votes: size(12_000, 20_000),
+      rate: size(1_000, 1_000),
       async fault() {
         const pid = fleet.apps[0]!.child.pid!;
         process.kill(pid, 'SIGSTOP');

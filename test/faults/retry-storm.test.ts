@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { faultsSkip, runCase, size, startFleet, type Fleet } from './fleet.js';
 
 const skip = faultsSkip();
-const KEYS = size(2_000, 10_000);
+const KEYS = size(5_000, 10_000);
 
 describe('fault matrix: retry storm', { skip, timeout: 300_000 }, () => {
   let fleet: Fleet;
@@ -20,7 +20,7 @@ describe('fault matrix: retry storm', { skip, timeout: 300_000 }, () => {
     await runCase(t, fleet, {
       name: 'retry storm',
       votes: KEYS,
-      rate: size(400, 1_000),
+      rate: size(1_000, 1_000),
       copies: 3,
       faultAfter: 0,
       async fault() {

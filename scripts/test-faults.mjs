@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run test:faults`: the fault matrix (test/faults) at full size (FAULTS_FULL=1), one file at a
 // time, then a table of each case's figures. `--ci` runs the CI size (the one `npm test` runs);
-// other arguments pick files by substring (`npm run test:faults -- retry-storm`).
+// other arguments pick files by substring (`npm run test:faults -- retry-storm`). The soak runs only
+// when picked by name (`npm run test:faults -- soak`, 30 min; SOAK_MINUTES, SOAK_RATE, SOAK_VIEWERS).
 // The fault tests start their own PostgreSQL, Redis and NATS, so the machine's services are
 // never touched; REQUIRE_SERVICES=1 makes a missing server binary a failure, not a skip.
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pollcast-faults-report-'));
 const report = join(dir, 'figures.jsonl');
 const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...(picks.length ? picks.map((p) => `test/faults/${p}`) : ['test/faults/'])], {
   stdio: 'inherit',
-  env: { REQUIRE_SERVICES: '1', TEST_CONCURRENCY: '1', ...process.env, FAULTS_FULL: ci ? '0' : '1', FAULTS_REPORT: report },
+  env: { REQUIRE_SERVICES: '1', TEST_CONCURRENCY: '1', ...process.env, FAULTS_FULL: ci ? '0' : '1', FAULTS_REPORT: report, ...(picks.includes('soak') ? { FAULTS_SOAK: '1' } : {}) },
 });
 
 let rows = [];

@@ -159,7 +159,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       ],
       requests: new InFlightRequests(),
     };
-    const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort);
+    const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
       { config, polls: pollService, votes, results, hub, store, readiness, metrics, tracing, auth, accounts, accountStore, pow, limiter },

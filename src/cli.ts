@@ -109,7 +109,9 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(EXIT_USAGE);
       }
       const { runStatus } = await import('./observability/status-command.js');
-      process.exitCode = await runStatus({ targets, intervalMs, json: o.json === true, write: (s) => process.stdout.write(s) });
+      // The processes' METRICS_TOKEN, when they have one, from this command's environment.
+      const token = process.env.METRICS_TOKEN;
+      process.exitCode = await runStatus({ targets, intervalMs, json: o.json === true, write: (s) => process.stdout.write(s), ...(token ? { token } : {}) });
     });
 
   try {

@@ -126,6 +126,8 @@ export interface OverloadConfig {
 export interface ObservabilityConfig {
   /** null: /metrics is served on the main port; a number: on its own listener (0 = any free port). */
   metricsPort: number | null;
+  /** METRICS_TOKEN: when set, every scrape (either port, any address) must carry `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
   /** OTLP/HTTP endpoint (traces go to `<endpoint>/v1/traces`); null: tracing is off and its SDK is never loaded. */
   otlpEndpoint: string | null;
   serviceName: string;
@@ -250,6 +252,7 @@ const schema = z.object({
   OVERLOAD_MAX_QUEUE: int(0, 100_000_000).optional(),
   POLLCAST_PROCESSES: int(1, 1024).optional(),
   METRICS_PORT: int(0, 65535).optional(),
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   OTEL_SERVICE_NAME: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').default('pollcast'),
   OTEL_TRACES_SAMPLER_RATIO: z.coerce.number().min(0).max(1).default(1),
@@ -421,6 +424,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
     processes: e.POLLCAST_PROCESSES ?? (shared ? availableParallelism() : 1),
     observability: {
       metricsPort: e.METRICS_PORT ?? null,
+      metricsToken: e.METRICS_TOKEN ?? null,
       otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '') ?? null,
       serviceName: e.OTEL_SERVICE_NAME,
       traceSampleRatio: e.OTEL_TRACES_SAMPLER_RATIO,

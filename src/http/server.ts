@@ -95,7 +95,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   // Before the routes, so every route is measured (and traced, when tracing is on).
   observeHttp(app, deps.metrics ?? noopMetrics, deps.tracing ?? noopTracing);
   rejectUnexpectedBodies(app);
-  if (deps.metrics && deps.config.observability.metricsPort === null) metricsRoute(app, deps.metrics);
+  if (deps.metrics && deps.config.observability.metricsPort === null) metricsRoute(app, deps.metrics, deps.config.observability.metricsToken);
   await healthRoutes(app, deps);
   if (serveApi) {
     await pollRoutes(app, deps);

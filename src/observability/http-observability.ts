@@ -5,6 +5,7 @@
  * (continuing an incoming `traceparent`), made active for its handler, and a child logger that
  * stamps `trace_id`/`span_id` on every line the request logs.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics, ScrapableMetrics } from './metrics.js';
 import type { SpanHandle, Tracing } from './tracing.js';
@@ -62,14 +63,25 @@ export function observeHttp(app: FastifyInstance, metrics: Metrics, tracing: Tra
  * is a loopback address and the request names no client it was forwarded for. Anyone else —
  * including everyone behind a proxy on the same host, which adds X-Forwarded-For — gets the same
  * 404 as an unknown route: the figures (routes, error codes, pool sizes, lags) are not for the
- * public. A Prometheus on another machine scrapes METRICS_PORT, a listener of its own.
+ * public. A Prometheus on another machine scrapes METRICS_PORT, a listener of its own, or this
+ * port with METRICS_TOKEN as its bearer token (then the token alone decides, for every caller).
  */
-export function metricsRoute(app: FastifyInstance, metrics: ScrapableMetrics): void {
+export function metricsRoute(app: FastifyInstance, metrics: ScrapableMetrics, token: string | null = null): void {
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
-    if (!isLocalUnproxied(req.raw.socket.remoteAddress, req.headers)) return reply.callNotFound();
+    // With METRICS_TOKEN, the token decides (from any address, proxied or not); without, locality.
+    const allowed = token === null ? isLocalUnproxied(req.raw.socket.remoteAddress, req.headers) : bearerMatches(req.headers.authorization, token);
+    if (!allowed) return reply.callNotFound();
     const text = await metrics.render();
     return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
   });
+}
+
+/** `Authorization: Bearer <token>` with exactly this token, compared in constant time. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = createHash('sha256').update(m[1]!).digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
 }
 
 const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;

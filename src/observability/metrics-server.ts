@@ -3,6 +3,7 @@
  * listener. A bare node:http server: GET /metrics and nothing else.
  */
 import { createServer, type Server } from 'node:http';
+import { bearerMatches } from './http-observability.js';
 import type { ScrapableMetrics } from './metrics.js';
 
 export interface MetricsServer {
@@ -11,11 +12,16 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(metrics: ScrapableMetrics, host: string, port: number): Promise<MetricsServer> {
+/** `token`: METRICS_TOKEN; when set, a scrape without `Authorization: Bearer <token>` gets 401. */
+export async function startMetricsServer(metrics: ScrapableMetrics, host: string, port: number, token: string | null = null): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    if (token !== null && !bearerMatches(req.headers.authorization, token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' }).end('unauthorized: METRICS_TOKEN is set; send Authorization: Bearer <token>\n');
       return;
     }
     metrics.render().then(

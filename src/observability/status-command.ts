@@ -40,8 +40,8 @@ export function metricsUrlOf(target: string): string {
   return u.toString();
 }
 
-async function scrape(url: string, timeoutMs: number): Promise<Scrape> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+async function scrape(url: string, timeoutMs: number, token?: string): Promise<Scrape> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const text = await res.text();
   return { at: performance.now(), samples: parsePromText(text) };
@@ -154,6 +154,8 @@ export interface StatusOptions {
   intervalMs: number;
   json: boolean;
   write: (s: string) => void;
+  /** Bearer token for scrapes (the processes' METRICS_TOKEN). */
+  token?: string;
 }
 
 /** Returns the exit code: 0 when every target answered, 1 otherwise. */
@@ -166,9 +168,9 @@ export async function runStatus(o: StatusOptions): Promise<number> {
     }
   });
   const timeout = Math.max(2_000, o.intervalMs);
-  const first = await Promise.all(urls.map((u) => scrape(u, timeout).catch((e: Error) => e)));
+  const first = await Promise.all(urls.map((u) => scrape(u, timeout, o.token).catch((e: Error) => e)));
   await new Promise((r) => setTimeout(r, o.intervalMs));
-  const second = await Promise.all(urls.map((u, i) => (first[i] instanceof Error ? Promise.resolve(first[i] as Error) : scrape(u, timeout).catch((e: Error) => e))));
+  const second = await Promise.all(urls.map((u, i) => (first[i] instanceof Error ? Promise.resolve(first[i] as Error) : scrape(u, timeout, o.token).catch((e: Error) => e))));
   const rows = urls.map((u, i): StatusRow => {
     const a = first[i]!;
     const b = second[i]!;

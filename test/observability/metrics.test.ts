@@ -149,6 +149,52 @@ describe('metrics on their own port (METRICS_PORT)', () => {
   });
 });
 
+describe('METRICS_TOKEN: every scrape carries the token, on either port, from any address', () => {
+  const TOKEN = 'scrape-token-0123456789abcdef';
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  let main: TestApp;
+  let own: TestApp;
+  before(async () => {
+    [main, own] = await Promise.all([startTestApp({ HOST: '0.0.0.0', METRICS_TOKEN: TOKEN }), startTestApp({ METRICS_PORT: '0', METRICS_TOKEN: TOKEN })]);
+  });
+  after(() => Promise.all([main?.stop(), own?.stop()]));
+
+  const outside = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+
+  it('main port: no token or a wrong one → the 404 of an unknown route, even from loopback', async () => {
+    const local = `http://127.0.0.1:${new URL(main.url).port}`;
+    for (const h of [{}, bearer('scrape-token-0123456789abcdeX'), bearer(TOKEN.slice(0, -1)), { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+      const r = await call(local, 'GET', '/metrics', undefined, h);
+      assertProblem(r, 'not_found', JSON.stringify(h));
+      assert.doesNotMatch(r.text, /pollcast_/);
+    }
+  });
+
+  it('main port: the right token gets the figures, also through a proxy and from another address', async () => {
+    const viaProxy = await fetch(`${main.url}/metrics`, { headers: { ...bearer(TOKEN), 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(viaProxy.status, 200);
+    assert.notEqual(value(parsePromText(await viaProxy.text()), 'pollcast_build_info'), null);
+    if (outside) {
+      const r = await fetch(`http://${outside}:${new URL(main.url).port}/metrics`, { headers: bearer(TOKEN) });
+      assert.equal(r.status, 200, `from ${outside}`);
+    }
+  });
+
+  it('METRICS_PORT: no token or a wrong one → 401 with WWW-Authenticate; the right one → the figures', async () => {
+    for (const h of [{}, bearer('nope-nope-nope-nope-nope')]) {
+      const r = await fetch(own.app.metricsUrl, { headers: h });
+      assert.equal(r.status, 401, JSON.stringify(h));
+      assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.doesNotMatch(await r.text(), /pollcast_/);
+    }
+    const ok = await fetch(own.app.metricsUrl, { headers: bearer(TOKEN) });
+    assert.equal(ok.status, 200);
+    assert.notEqual(value(parsePromText(await ok.text()), 'pollcast_build_info'), null);
+  });
+});
+
 describe('metrics (PostgreSQL, Redis, NATS)', async () => {
   const skip = await needServices('postgres', 'redis', 'nats');
   let t: TestApp;

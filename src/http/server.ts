@@ -46,7 +46,9 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // Errors the router raises before any route runs (a bad %-escape, an overlong id) are problems too.
-    frameworkErrors: (err, _req, reply) => sendProblem(reply, toPollcastError(err)),
+    frameworkErrors: (err, _req, reply) => {
+      void sendProblem(reply, toPollcastError(err));
+    },
   }) as unknown as FastifyInstance;
 
   // JSON only: a text/plain (or any other) body is 415, not a string handed to the schema.

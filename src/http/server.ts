@@ -17,11 +17,11 @@ import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
-import { metricsRoute, observeHttp } from '../observability/http-observability.js';
-import { noopMetrics } from '../observability/metrics.js';
-import { noopTracing } from '../observability/tracing.js';
-import { requestIdGenerator } from '../observability/request-id.js';
-import { lazyChildLogger } from '../observability/request-logger.js';
+import { metricsRoute, observeHttp } from './http-observability.js';
+import { noopMetrics } from '../ports/metrics.js';
+import { noopTracing } from '../ports/tracing.js';
+import { requestIdGenerator } from './request-id.js';
+import { lazyChildLogger } from './request-logger.js';
 
 export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const { config } = deps;

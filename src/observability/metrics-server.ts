@@ -3,7 +3,7 @@
  * listener. A bare node:http server: GET /metrics and nothing else.
  */
 import { createServer, type Server } from 'node:http';
-import type { ScrapableMetrics } from './metrics.js';
+import type { ScrapableMetrics } from '../ports/metrics.js';
 
 export interface MetricsServer {
   readonly url: string;

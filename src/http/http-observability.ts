@@ -6,8 +6,8 @@
  * stamps `trace_id`/`span_id` on every line the request logs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics, ScrapableMetrics } from './metrics.js';
-import type { SpanHandle, Tracing } from './tracing.js';
+import type { Metrics, ScrapableMetrics } from '../ports/metrics.js';
+import type { SpanHandle, Tracing } from '../ports/tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

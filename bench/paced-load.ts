@@ -99,15 +99,11 @@ export async function runPaced(o: PacedOptions): Promise<LoadFigures> {
     else idle.push(c);
   };
 
-  let stray = 0;
   const finish = (c: Conn) => {
     const cur = c.current;
     // An answer with no request of ours in flight (a server's 408 on an idle socket before it
     // closes it): nothing to account for.
-    if (cur === null) {
-      stray += 1;
-      return;
-    }
+    if (cur === null) return;
     lastAnswerAt = performance.now();
     c.current = null;
     inFlight -= 1;

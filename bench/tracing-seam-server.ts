@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type * as AppModule from '../src/app.js';
 import type * as ConfigModule from '../src/config.js';
 import type * as ObservabilityModule from '../src/observability/create-observability.js';
-import type * as TracingModule from '../src/observability/tracing.js';
+import type * as TracingModule from '../src/ports/tracing.js';
 
 const [root, mode] = process.argv.slice(2);
 if (!root || (mode !== 'noop' && mode !== 'counting')) {

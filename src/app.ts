@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccountStore, createPorts, type Ports } from './adapters/create.js';
+import { createAccountStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
 import { PollAccess } from './core/access.js';
 import { AccountService } from './core/account-service.js';
 import { Authenticator } from './core/authenticator.js';
@@ -23,11 +23,11 @@ import { buildHttpServer } from './http/server.js';
 import { createObservability, type Observability } from './observability/create-observability.js';
 import { hubObserver } from './observability/hub-observer.js';
 import { createLogger } from './observability/logger.js';
-import type { ScrapableMetrics } from './observability/metrics.js';
+import type { ScrapableMetrics } from './ports/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { observeEventBus } from './observability/observed-event-bus.js';
 import { traceStore } from './observability/traced-store.js';
-import type { Tracing } from './observability/tracing.js';
+import type { Tracing } from './ports/tracing.js';
 import { ResultsHub } from './realtime/results-hub.js';
 import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-consumer.js';
 import { Leadership } from './worker/leader.js';
@@ -82,8 +82,9 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     cleanup.push({ name: 'account store', run: () => accountStore.close() });
     await accountStore.migrate();
     const secret = config.secret ?? (await store.ensureSecret(randomBytes(32).toString('base64url')));
-    const polls = new PollDirectory(store, cache, notifier, undefined, metrics);
-    const results = new ResultsReader(store, cache, notifier, undefined, metrics);
+    const tiers = createTieredCaches(cache);
+    const polls = new PollDirectory(store, tiers.polls, notifier, undefined, metrics);
+    const results = new ResultsReader(store, tiers.results, notifier, undefined, metrics);
     cleanup.push({ name: 'readers', run: () => (polls.close(), results.close()) });
     const auth = new Authenticator(accountStore, config.auth.cacheTtlMs);
     const accounts = new AccountService(accountStore, auth, config.auth.sessionTtlMs);
@@ -162,7 +163,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, store, readiness, metrics, tracing, auth, accounts, accountStore, pow, limiter },
+      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

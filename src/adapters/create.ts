@@ -4,7 +4,10 @@
  */
 import type { BusConfig, CacheConfig, Config, StoreConfig } from '../config.js';
 import type { AccountStore } from '../ports/account-store.js';
-import type { Cache } from '../ports/cache.js';
+import type { Cache, TieredCache } from '../ports/cache.js';
+import type { Poll } from '../domain/poll.js';
+import type { Results } from '../domain/results.js';
+import { TieredLruCache } from './tiered-cache.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -76,6 +79,18 @@ export async function createCacheAndLimiter(
       return createRedisPorts(c.url, prefix, { commandTimeoutMs: c.commandTimeoutMs });
     }
   }
+}
+
+/**
+ * The tiered caches of poll metadata and results: an lru-cache per process in front of the shared
+ * cache, or alone when the shared cache is itself in-process (a second in-process copy adds nothing).
+ */
+export function createTieredCaches(shared: Cache): { polls: TieredCache<Poll | null>; results: TieredCache<Results> } {
+  const tier = shared.kind === 'memory' ? null : shared;
+  return {
+    polls: new TieredLruCache<Poll | null>(tier, { namespace: 'poll:', maxEntries: 100_000 }),
+    results: new TieredLruCache<Results>(tier, { namespace: 'results:', maxEntries: 100_000 }),
+  };
 }
 
 export async function createEventBus(c: BusConfig, prefix: string): Promise<EventBus> {

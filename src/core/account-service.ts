@@ -9,6 +9,7 @@ import { requireWorkspace, standingIn, type Standing } from './access.js';
 import type { Authenticator, ResolvedPrincipal } from './authenticator.js';
 import { checkPasswordRules, hashPassword, verifyPassword } from './passwords.js';
 import { newApiKey, newCsrfToken, newInvitationId, newSessionSecret, newUserId, newWorkspaceId, sha256Hex } from './secrets.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 /** How long an invitation to a workspace waits for its answer. */
 export const INVITATION_TTL_MS = 14 * 24 * 3_600_000;
@@ -62,12 +63,13 @@ export class AccountService {
     private readonly store: AccountStore,
     private readonly auth: Authenticator,
     private readonly sessionTtlMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async signup(input: { email: string; password: string; name?: string | undefined }): Promise<NewSession> {
     const email = input.email.trim().toLowerCase();
     checkPasswordRules(input.password, email);
-    const now = Date.now();
+    const now = this.clock.now();
     const user: User = { id: newUserId(), email, name: (input.name ?? '').trim() || email.split('@')[0]!, passwordHash: await hashPassword(input.password), createdAt: now };
     if (!(await this.store.createUser(user))) throw new PollcastError('email_taken');
     await this.store.createWorkspace({ id: newWorkspaceId(), name: `${user.name}'s workspace`, createdAt: now }, user.id);
@@ -83,7 +85,7 @@ export class AccountService {
 
   async #startSession(user: User): Promise<NewSession> {
     const secret = newSessionSecret();
-    const now = Date.now();
+    const now = this.clock.now();
     const session = { idHash: sha256Hex(secret), userId: user.id, csrfToken: newCsrfToken(), createdAt: now, expiresAt: now + this.sessionTtlMs };
     await this.store.createSession(session);
     return { user: publicUser(user), secret, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
@@ -116,7 +118,7 @@ export class AccountService {
 
   async createWorkspace(p: ResolvedPrincipal, name: string) {
     const u = requireUser(p);
-    const ws: Workspace = { id: newWorkspaceId(), name: name.trim(), createdAt: Date.now() };
+    const ws: Workspace = { id: newWorkspaceId(), name: name.trim(), createdAt: this.clock.now() };
     if (ws.name.length === 0) throw new PollcastError('validation_failed', 'name must not be blank', { field: 'body/name' });
     await this.store.createWorkspace(ws, u.user.id);
     return { ...publicWorkspace(ws), role: 'owner' as WorkspaceRole };
@@ -167,7 +169,7 @@ export class AccountService {
   async invite(p: ResolvedPrincipal, id: string, email: string, role: WorkspaceRole) {
     const u = requireUser(p);
     await this.workspace(p, id, 'admin');
-    const now = Date.now();
+    const now = this.clock.now();
     const stored = await this.store.putInvitation({ id: newInvitationId(), workspaceId: id, email: email.trim().toLowerCase(), role, invitedBy: u.user.id, createdAt: now, expiresAt: now + INVITATION_TTL_MS });
     return publicInvitation(stored);
   }
@@ -175,25 +177,25 @@ export class AccountService {
   async listInvitations(p: ResolvedPrincipal, id: string) {
     requireUser(p);
     await this.workspace(p, id, 'admin');
-    return (await this.store.listWorkspaceInvitations(id, Date.now())).map(publicInvitation);
+    return (await this.store.listWorkspaceInvitations(id, this.clock.now())).map(publicInvitation);
   }
 
   async revokeInvitation(p: ResolvedPrincipal, id: string, invitationId: string): Promise<void> {
     requireUser(p);
     await this.workspace(p, id, 'admin');
-    if (!(await this.store.deleteInvitation(invitationId, { workspaceId: id }, Date.now()))) throw new PollcastError('invitation_not_found');
+    if (!(await this.store.deleteInvitation(invitationId, { workspaceId: id }, this.clock.now()))) throw new PollcastError('invitation_not_found');
   }
 
   /** Invitations waiting for the logged-in user (matched by the account's email). */
   async myInvitations(p: ResolvedPrincipal) {
     const u = requireUser(p);
-    const rows = await this.store.listInvitationsFor(u.user.email, Date.now());
+    const rows = await this.store.listInvitationsFor(u.user.email, this.clock.now());
     return rows.map(({ invitation: i, workspace: w }) => ({ id: i.id, workspace: publicWorkspace(w), role: i.role, createdAt: new Date(i.createdAt).toISOString(), expiresAt: new Date(i.expiresAt).toISOString() }));
   }
 
   async acceptInvitation(p: ResolvedPrincipal, invitationId: string) {
     const u = requireUser(p);
-    const r = await this.store.acceptInvitation(invitationId, { id: u.user.id, email: u.user.email }, Date.now());
+    const r = await this.store.acceptInvitation(invitationId, { id: u.user.id, email: u.user.email }, this.clock.now());
     if (r === 'not_found') throw new PollcastError('invitation_not_found');
     if (r === 'last_owner') throw new PollcastError('last_owner');
     this.auth.forgetRole(r.workspaceId, u.user.id);
@@ -204,7 +206,7 @@ export class AccountService {
 
   async declineInvitation(p: ResolvedPrincipal, invitationId: string): Promise<void> {
     const u = requireUser(p);
-    if (!(await this.store.deleteInvitation(invitationId, { email: u.user.email }, Date.now()))) throw new PollcastError('invitation_not_found');
+    if (!(await this.store.deleteInvitation(invitationId, { email: u.user.email }, this.clock.now()))) throw new PollcastError('invitation_not_found');
   }
 
   async removeMember(p: ResolvedPrincipal, id: string, userId: string): Promise<void> {
@@ -227,7 +229,7 @@ export class AccountService {
     const u = requireUser(p);
     await this.workspace(p, id, 'admin');
     const { id: keyId, key, prefix } = newApiKey();
-    const record: ApiKey = { id: keyId, workspaceId: id, name: name.trim(), prefix, scopes: [...new Set(scopes)], createdBy: u.user.id, createdAt: Date.now(), revokedAt: null, lastUsedAt: null };
+    const record: ApiKey = { id: keyId, workspaceId: id, name: name.trim(), prefix, scopes: [...new Set(scopes)], createdBy: u.user.id, createdAt: this.clock.now(), revokedAt: null, lastUsedAt: null };
     await this.store.createApiKey(record, sha256Hex(key));
     return { apiKey: publicApiKey(record), key };
   }
@@ -235,7 +237,7 @@ export class AccountService {
   async revokeApiKey(p: ResolvedPrincipal, id: string, keyId: string): Promise<void> {
     requireUser(p);
     await this.workspace(p, id, 'admin');
-    if (!(await this.store.revokeApiKey(id, keyId, Date.now()))) throw new PollcastError('api_key_not_found');
+    if (!(await this.store.revokeApiKey(id, keyId, this.clock.now()))) throw new PollcastError('api_key_not_found');
     this.auth.forgetKeys();
   }
 }

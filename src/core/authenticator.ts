@@ -12,7 +12,8 @@ import { ANONYMOUS, type Principal } from '../domain/principal.js';
 import { PollcastError } from '../errors.js';
 import type { AccountStore, ApiKey, Session, WorkspaceRole } from '../ports/account-store.js';
 import { constantTimeEqual, looksLikeApiKey, sha256Hex } from './secrets.js';
-import { TtlCache } from './ttl-cache.js';
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 export interface Credentials {
   sessionCookie: string | undefined;
@@ -26,19 +27,46 @@ export type ResolvedPrincipal = Principal | { kind: 'anonymous'; csrfFailed: tru
 
 type SessionEntry = { session: Session; user: { id: string; email: string; name: string } } | null;
 
+/**
+ * Credentials looked up on every request, kept `ttlMs` in this process (0: not kept), the least
+ * recently used going first past `max`. Values are boxed: a cached `null` (no such key) counts.
+ */
+class Remembered<V> {
+  readonly #lru: LRUCache<string, { value: V }> | null;
+  constructor(ttlMs: number, max = 50_000) {
+    this.#lru = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs }) : null;
+  }
+  get(key: string): V | undefined {
+    return this.#lru?.get(key)?.value;
+  }
+  set(key: string, value: V): void {
+    this.#lru?.set(key, { value });
+  }
+  delete(key: string): void {
+    this.#lru?.delete(key);
+  }
+  /** Drops every entry whose value matches (e.g. all cached sessions of a user). */
+  deleteWhere(match: (value: V) => boolean): void {
+    if (!this.#lru) return;
+    for (const [k, v] of this.#lru.entries()) if (match(v.value)) this.#lru.delete(k);
+  }
+}
+
 export class Authenticator {
-  readonly #sessions: TtlCache<SessionEntry>;
-  readonly #keys: TtlCache<ApiKey | null>;
-  readonly #roles: TtlCache<WorkspaceRole | null>;
-  readonly #touched = new Map<string, number>();
+  readonly #sessions: Remembered<SessionEntry>;
+  readonly #keys: Remembered<ApiKey | null>;
+  readonly #roles: Remembered<WorkspaceRole | null>;
+  /** When each API key's use was last recorded. */
+  readonly #touched = new LRUCache<string, number>({ max: 50_000 });
 
   constructor(
     private readonly accounts: AccountStore,
     cacheTtlMs: number,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.#sessions = new TtlCache(cacheTtlMs);
-    this.#keys = new TtlCache(cacheTtlMs);
-    this.#roles = new TtlCache(cacheTtlMs);
+    this.#sessions = new Remembered(cacheTtlMs);
+    this.#keys = new Remembered(cacheTtlMs);
+    this.#roles = new Remembered(cacheTtlMs);
   }
 
   async resolve(c: Credentials): Promise<ResolvedPrincipal> {
@@ -58,13 +86,13 @@ export class Authenticator {
   }
 
   async #session(idHash: string): Promise<SessionEntry> {
-    const now = Date.now();
-    const cached = this.#sessions.get(idHash, now);
+    const now = this.clock.now();
+    const cached = this.#sessions.get(idHash);
     if (cached !== undefined && (cached === null || cached.session.expiresAt > now)) return cached;
     const session = await this.accounts.getSession(idHash, now);
     const user = session ? await this.accounts.getUser(session.userId) : null;
     const entry: SessionEntry = session && user ? { session, user: { id: user.id, email: user.email, name: user.name } } : null;
-    this.#sessions.set(idHash, entry, now);
+    this.#sessions.set(idHash, entry);
     return entry;
   }
 
@@ -79,7 +107,7 @@ export class Authenticator {
       this.#keys.set(hash, key);
     }
     if (key) {
-      const now = Date.now();
+      const now = this.clock.now();
       if ((this.#touched.get(key.id) ?? 0) < now - 60_000) {
         this.#touched.set(key.id, now);
         this.accounts.touchApiKey(key.id, now).catch(() => undefined);

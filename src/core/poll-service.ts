@@ -5,11 +5,12 @@ import { createPoll, editPoll, effectiveStatus, LIMITS, transition, type Poll, t
 import { PollcastError } from '../errors.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { Store } from '../ports/store.js';
+import type { MinuteCount, Store } from '../ports/store.js';
 import { hashOwnerToken, PollAccess } from './access.js';
 import type { AccountService } from './account-service.js';
 import type { ResolvedPrincipal } from './authenticator.js';
 import type { PollDirectory } from './poll-directory.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 /** Invite codes made per turn of the event loop (≈ 5–10 ms of HMACs). */
 const INVITE_SLICE = 1_000;
@@ -37,6 +38,7 @@ export class PollService {
     readonly access: PollAccess,
     private readonly accounts: { service: AccountService; store: AccountStore } | null = null,
     private readonly invites: InviteCodes | null = null,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -52,7 +54,7 @@ export class PollService {
       createdBy = caller.principal.kind === 'user' ? caller.principal.user.id : caller.principal.kind === 'apiKey' ? `key:${caller.principal.key.id}` : null;
     }
     const ownerToken = workspaceId === undefined ? newOwnerToken() : null;
-    const poll = createPoll(newPollId(this.pickShard()), def, ownerToken === null ? '' : hashOwnerToken(ownerToken), Date.now(), workspaceId ?? null);
+    const poll = createPoll(newPollId(this.pickShard()), def, ownerToken === null ? '' : hashOwnerToken(ownerToken), this.clock.now(), workspaceId ?? null);
     await this.store.createPoll(poll);
     if (workspaceId !== undefined && this.accounts) {
       await this.accounts.store.addWorkspacePoll({ pollId: poll.id, workspaceId, createdBy, createdAt: poll.createdAt });
@@ -87,17 +89,40 @@ export class PollService {
     return this.#managed(id, caller, 'read');
   }
 
+  /** Votes per minute of a poll the caller may read owner-only data of. */
+  async minuteCounts(id: string, caller: Caller): Promise<{ poll: Poll; minutes: MinuteCount[] }> {
+    const poll = await this.#managed(id, caller, 'read');
+    return { poll, minutes: await this.store.getMinuteCounts(poll.id) };
+  }
+
+  /**
+   * A workspace's polls, newest first, `limit` at a time (`before`: the previous page's `next`).
+   * Two queries whatever the page size: the page of ids, then its polls.
+   */
+  async listInWorkspace(
+    principal: ResolvedPrincipal,
+    workspaceId: string,
+    page: { limit: number; before?: number },
+  ): Promise<{ polls: Poll[]; next: number | null }> {
+    if (!this.accounts) throw new PollcastError('not_found');
+    await this.accounts.service.workspace(principal, workspaceId, 'read');
+    const entries = await this.accounts.store.listWorkspacePolls(workspaceId, page);
+    const polls = await this.store.getPolls(entries.map((e) => e.pollId));
+    const last = entries[entries.length - 1];
+    return { polls, next: entries.length === page.limit && last ? last.createdAt : null };
+  }
+
   async edit(id: string, caller: Caller, patch: PollPatch): Promise<Poll> {
     const poll = await this.#managed(id, caller);
-    if (effectiveStatus(poll, Date.now()) !== 'draft') throw new PollcastError('poll_not_draft');
-    const next = editPoll(poll, patch, Math.max(Date.now(), poll.updatedAt + 1));
+    if (effectiveStatus(poll, this.clock.now()) !== 'draft') throw new PollcastError('poll_not_draft');
+    const next = editPoll(poll, patch, Math.max(this.clock.now(), poll.updatedAt + 1));
     await this.#save(next, poll.updatedAt);
     return next;
   }
 
   async setStatus(id: string, caller: Caller, to: 'open' | 'closed'): Promise<Poll> {
     const poll = await this.#managed(id, caller);
-    const now = Math.max(Date.now(), poll.updatedAt + 1);
+    const now = Math.max(this.clock.now(), poll.updatedAt + 1);
     const current = { ...poll, status: effectiveStatus(poll, now) };
     const next = transition(current, to, now);
     await this.#save(next, poll.updatedAt);
@@ -132,7 +157,7 @@ export class PollService {
         await spend(count);
         spent = true;
       }
-      const next: Poll = { ...poll, invitesIssued: poll.invitesIssued + count, updatedAt: Math.max(Date.now(), poll.updatedAt + 1) };
+      const next: Poll = { ...poll, invitesIssued: poll.invitesIssued + count, updatedAt: Math.max(this.clock.now(), poll.updatedAt + 1) };
       const version = await this.store.updatePoll(next, poll.updatedAt);
       if (version === null) continue;
       await this.polls.changed(id);
@@ -145,6 +170,6 @@ export class PollService {
     const version = await this.store.updatePoll(next, expectedUpdatedAt);
     if (version === null) throw new PollcastError('invalid_transition', 'the poll changed meanwhile: read it again and retry');
     await this.polls.changed(next.id);
-    this.notifier.publish({ type: 'results', pollId: next.id, version, committedAt: Date.now() });
+    this.notifier.publish({ type: 'results', pollId: next.id, version, committedAt: this.clock.now() });
   }
 }

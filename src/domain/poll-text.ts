@@ -14,8 +14,10 @@ import { PollcastError } from '../errors.js';
 
 /** In `u` mode a paired surrogate is one astral code point, so only lone surrogates match. */
 const LONE_SURROGATE = /\p{Cs}/u;
+// eslint-disable-next-line no-control-regex -- C0/C1 controls are what this class exists to match
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const INVISIBLE = '\\s\\u00ad\\u034f\\u115f\\u1160\\u180e\\u200b-\\u200f\\u2060-\\u2064\\u2800\\u3164\\ufeff\\uffa0';
+// eslint-disable-next-line no-misleading-character-class -- each invisible code point (U+034F is a combining one) is matched alone, on purpose
 const EDGES = new RegExp(`^[${INVISIBLE}]+|[${INVISIBLE}]+$`, 'gu');
 
 /** The text to store for `field`, or invalid_poll. `max` counts UTF-16 units of the normalized text. */

@@ -1,5 +1,5 @@
 /** Who is asking: the result of checking a request's credentials. Pure data, no I/O. */
-import type { ApiKey, ApiKeyScope, WorkspaceRole } from '../ports/account-store.js';
+import type { ApiKey, ApiKeyScope, WorkspaceRole } from './account.js';
 
 export interface SessionUser {
   id: string;

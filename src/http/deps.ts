@@ -1,7 +1,6 @@
 /** What the HTTP routes need from the composition root. Routes see services, never adapters. */
 import type { Config } from '../config.js';
 import type { AccountService } from '../core/account-service.js';
-import type { AccountStore } from '../ports/account-store.js';
 import type { Authenticator } from '../core/authenticator.js';
 import type { ProofOfWork } from '../domain/proof-of-work.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -9,9 +8,8 @@ import type { PollService } from '../core/poll-service.js';
 import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
 import type { ResultsHub } from '../realtime/results-hub.js';
-import type { Store } from '../ports/store.js';
-import type { ScrapableMetrics } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
+import type { ScrapableMetrics } from '../ports/metrics.js';
+import type { Tracing } from '../ports/tracing.js';
 import type { InFlightRequests } from './in-flight.js';
 
 export interface Readiness {
@@ -34,12 +32,10 @@ export interface HttpDeps {
   votes: VoteService | null;
   results: ResultsReader;
   hub: ResultsHub | null;
-  store: Store;
   readiness: Readiness;
   /** Absent in tools that build a bare server: account routes are then not served. */
   auth?: Authenticator | null;
   accounts?: AccountService | null;
-  accountStore?: AccountStore | null;
   pow?: ProofOfWork | null;
   limiter?: RateLimiter | null;
   /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */

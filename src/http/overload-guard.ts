@@ -29,7 +29,7 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { problemBody } from '../errors.js';
-import type { Metrics, ShedReason } from '../observability/metrics.js';
+import type { Metrics, ShedReason } from '../ports/metrics.js';
 import { CORS_EXPOSED_HEADERS } from './hardening.js';
 import { lingerOnClose } from './lingering-close.js';
 

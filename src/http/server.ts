@@ -17,11 +17,11 @@ import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
-import { metricsRoute, observeHttp } from '../observability/http-observability.js';
-import { noopMetrics } from '../observability/metrics.js';
-import { noopTracing } from '../observability/tracing.js';
-import { requestIdGenerator } from '../observability/request-id.js';
-import { lazyChildLogger } from '../observability/request-logger.js';
+import { metricsRoute, observeHttp } from './http-observability.js';
+import { noopMetrics } from '../ports/metrics.js';
+import { noopTracing } from '../ports/tracing.js';
+import { requestIdGenerator } from './request-id.js';
+import { lazyChildLogger } from './request-logger.js';
 
 export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const { config } = deps;
@@ -46,7 +46,9 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // Errors the router raises before any route runs (a bad %-escape, an overlong id) are problems too.
-    frameworkErrors: (err, _req, reply) => sendProblem(reply, toPollcastError(err)),
+    frameworkErrors: (err, _req, reply) => {
+      void sendProblem(reply, toPollcastError(err));
+    },
   }) as unknown as FastifyInstance;
 
   // JSON only: a text/plain (or any other) body is 415, not a string handed to the schema.

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Config } from '../config.js';
 import { PromMetrics } from './prom-metrics.js';
-import { noopTracing, type Tracing } from './tracing.js';
+import { noopTracing, type Tracing } from '../ports/tracing.js';
 
 export interface Observability {
   metrics: PromMetrics;

@@ -4,8 +4,8 @@
  * the trace of the change it carried, timed from the start of the push.
  */
 import type { HubObserver } from '../realtime/results-hub.js';
-import type { Metrics } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { Metrics } from '../ports/metrics.js';
+import type { Tracing } from '../ports/tracing.js';
 
 export function hubObserver(metrics: Metrics, tracing: Tracing): HubObserver {
   return {

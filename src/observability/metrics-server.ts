@@ -3,8 +3,8 @@
  * listener. A bare node:http server: GET /metrics and nothing else.
  */
 import { createServer, type Server } from 'node:http';
-import { bearerMatches } from './http-observability.js';
-import type { ScrapableMetrics } from './metrics.js';
+import { bearerMatches } from '../domain/bearer.js';
+import type { ScrapableMetrics } from '../ports/metrics.js';
 
 export interface MetricsServer {
   readonly url: string;

@@ -6,8 +6,8 @@
  */
 import type { EventBus, EventHandler } from '../ports/event-bus.js';
 import type { OutboxEvent } from '../ports/store.js';
-import type { Metrics } from './metrics.js';
-import { inSpan, type Tracing } from './tracing.js';
+import type { Metrics } from '../ports/metrics.js';
+import { inSpan, type Tracing } from '../ports/tracing.js';
 
 const traceOf = (e: OutboxEvent): string | undefined => (typeof e.payload.traceparent === 'string' ? e.payload.traceparent : undefined);
 

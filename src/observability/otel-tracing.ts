@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import { parseTraceparent, type Attributes, type SpanHandle, type SpanKind, type SpanOptions, type Tracing } from './tracing.js';
+import { parseTraceparent, type Attributes, type SpanHandle, type SpanKind, type SpanOptions, type Tracing } from '../ports/tracing.js';
 
 export interface OtelTracingOptions {
   /** OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */

@@ -13,7 +13,7 @@ import client from 'prom-client';
 import { clusterMetricsText, shareRegistryWithPrimary } from './cluster-metrics.js';
 import { FastCounter, FastHistogram, type CounterCell, type HistogramCell } from './fast-metrics.js';
 import { registerSampledGauges } from './sampled-gauges.js';
-import type { CacheKind, CacheOutcome, Metrics, MetricSources, ScrapableMetrics, ShedReason } from './metrics.js';
+import type { CacheKind, CacheOutcome, Metrics, MetricSources, ScrapableMetrics, ShedReason } from '../ports/metrics.js';
 
 /** Seconds. HTTP answers and commits are milliseconds; the top buckets catch stalls. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -6,7 +6,7 @@
  * node:cluster group, cluster-wide readings (backlogs, lag) aggregate by max, the rest by sum.
  */
 import client from 'prom-client';
-import type { MetricSources, PoolStats } from './metrics.js';
+import type { MetricSources, PoolStats } from '../ports/metrics.js';
 
 /** A scrape never waits longer than this for a figure read from a backend. */
 const SOURCE_TIMEOUT_MS = 1_000;

@@ -4,7 +4,7 @@
  * traces nobody asked for. Applied only when tracing is on; the store's contract is unchanged.
  */
 import type { Store } from '../ports/store.js';
-import type { Tracing } from './tracing.js';
+import type { Tracing } from '../ports/tracing.js';
 
 /** Not worth a span: lifecycle and figures read for metrics or health. */
 const UNTRACED = new Set<PropertyKey>(['close', 'ping', 'poolStats', 'outboxBacklog', 'migrate', 'constructor']);

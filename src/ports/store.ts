@@ -49,6 +49,8 @@ export interface Store extends StoreMaintenance {
   createPoll(poll: Poll): Promise<void>;
   /** `fresh` reads the primary; otherwise an adapter may answer from a replica. */
   getPoll(id: string, opts?: { fresh?: boolean }): Promise<Poll | null>;
+  /** The polls of `ids` that exist, in the order of `ids`: one query (per shard), not one per poll. */
+  getPolls(ids: readonly string[]): Promise<Poll[]>;
   /**
    * Replaces the poll if nobody changed it since `expectedUpdatedAt`; returns the new results
    * version, or null when the poll is gone or changed meanwhile.

@@ -146,6 +146,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.deepEqual(r, { total: 0, version: 0, votes: [0, 0, 0] });
     });
 
+    it('reads many polls at once in the order asked, skipping unknown ids', async () => {
+      const a = await newPoll({});
+      const b = await newPoll({ kind: 'multiple', maxChoices: 2 });
+      assert.deepEqual(await store.getPolls([b.id, newPollId(0), a.id]), [b, a]);
+      assert.deepEqual(await store.getPolls([]), []);
+    });
+
     it('updates optimistically: a stale expectedUpdatedAt changes nothing and answers null', async () => {
       const p = await newPoll({ status: 'draft' });
       const edited: Poll = { ...p, question: 'Edited?', updatedAt: p.updatedAt + 5 };

@@ -160,6 +160,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       insertOutbox: 'no-scan',
       insertMeta: 'no-scan',
       getPoll: [poll.id],
+      getPolls: [P],
       getResults: [poll.id],
       lockPoll: [poll.id],
       updatePoll: [poll.id, '{}', 'open', null, null, now, now],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, startTestApp, type TestApp, type Answer } from '../support/app.js';
 import { isProblem, signUp } from '../support/accounts.js';
+import type { Json } from '../support/json.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -13,7 +14,7 @@ describe('HTTP: accounts and sessions', () => {
   });
   after(() => t?.stop());
 
-  const expectProblem = (r: Answer<any>, status: number, code: string) => {
+  const expectProblem = (r: Answer<Json>, status: number, code: string) => {
     assert.equal(r.status, status, r.text);
     assert.ok(isProblem(r), r.text);
     assert.equal(r.json.code, code);
@@ -59,7 +60,7 @@ describe('HTTP: accounts and sessions', () => {
   it('login attempts per email are rate limited: 429 with Retry-After and RateLimit headers', async () => {
     const a = await signUp(t.url, 'Guessed');
     const statuses: number[] = [];
-    let last: Answer<any> | null = null;
+    let last: Answer<Json> | null = null;
     for (let i = 0; i < 7; i++) {
       last = await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: `guess ${i} guess` });
       statuses.push(last.status);

@@ -17,6 +17,7 @@ import { addressKey, AddressCounter, trustedProxies } from '../../src/http/addre
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { callFrom, idleFrom, openFrom, type OpenStream } from '../support/from-address.js';
+import type { Json } from '../support/json.js';
 
 const LINUX = process.platform === 'linux';
 const skipNoLoopbackRange = LINUX ? false : 'needs all of 127.0.0.0/8 on loopback (Linux)';
@@ -31,7 +32,7 @@ async function createPollFrom(base: string, from: string): Promise<{ id: string;
   return r.json.poll;
 }
 
-function tally(answers: Array<{ status: number; json: any }>): Record<string, number> {
+function tally(answers: Array<{ status: number; json: Json }>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const a of answers) {
     const k = a.status === 0 ? 'closed' : `${a.status}${a.json?.code ? ' ' + a.json.code : ''}`;

@@ -34,7 +34,6 @@ function rawRequest(url: string, head: string, opts: { chunk?: string; everyMs?:
     const t0 = Date.now();
     let text = '';
     let timer: NodeJS.Timeout | undefined;
-    let giveUp: NodeJS.Timeout | undefined;
     const s: Socket = connect(Number(u.port), u.hostname, () => {
       s.write(head);
       if (opts.chunk !== undefined) timer = setInterval(() => s.writable && s.write(opts.chunk!), opts.everyMs ?? 5);
@@ -50,7 +49,7 @@ function rawRequest(url: string, head: string, opts: { chunk?: string; everyMs?:
     });
     s.on('error', () => {});
     let byUs = false;
-    giveUp = setTimeout(() => ((byUs = true), s.destroy()), opts.timeoutMs ?? 15_000);
+    const giveUp = setTimeout(() => ((byUs = true), s.destroy()), opts.timeoutMs ?? 15_000);
     s.on('close', () => {
       clearInterval(timer);
       clearTimeout(giveUp);

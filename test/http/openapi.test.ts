@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, startTestApp, type TestApp } from '../support/app.js';
+import type { Json } from '../support/json.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 describe('HTTP: health and OpenAPI', () => {
   let t: TestApp;
-  let doc: any;
+  let doc: Json;
   before(async () => {
     t = await startTestApp();
     const r = await call(t.url, 'GET', '/v1/openapi.json');
@@ -59,7 +60,7 @@ describe('HTTP: health and OpenAPI', () => {
   });
 
   it('is structurally valid: path parameters declared, responses keyed by status, every $ref and security scheme resolves', () => {
-    const resolve = (ref: string) => ref.replace(/^#\//, '').split('/').reduce((o: any, k) => o?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    const resolve = (ref: string) => ref.replace(/^#\//, '').split('/').reduce((o: Json, k) => o?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
     const walk = (node: unknown, where: string): void => {
       if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${where}/${i}`));
       if (node === null || typeof node !== 'object') return;
@@ -70,20 +71,20 @@ describe('HTTP: health and OpenAPI', () => {
     walk(doc, '#');
 
     const schemes = Object.keys(doc.components?.securitySchemes ?? {});
-    for (const [path, item] of Object.entries<any>(doc.paths)) {
+    for (const [path, item] of Object.entries<Json>(doc.paths)) {
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
       for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
         const op = item[method];
         const where = `${method.toUpperCase()} ${path}`;
-        const pathParams = [...(item.parameters ?? []), ...(op.parameters ?? [])].filter((p: any) => p.in === 'path');
+        const pathParams = [...(item.parameters ?? []), ...(op.parameters ?? [])].filter((p: Json) => p.in === 'path');
         for (const name of templated) {
-          const p = pathParams.find((x: any) => x.name === name);
+          const p = pathParams.find((x: Json) => x.name === name);
           assert.ok(p, `${where}: path parameter ${name} is declared`);
           assert.equal(p.required, true, `${where}: path parameter ${name} is required`);
         }
         for (const p of op.parameters ?? []) assert.ok(['query', 'header', 'path', 'cookie'].includes(p.in), `${where}: parameter ${p.name} in ${p.in}`);
         assert.ok(op.responses && Object.keys(op.responses).length > 0, `${where}: has responses`);
-        for (const [code, res] of Object.entries<any>(op.responses)) {
+        for (const [code, res] of Object.entries<Json>(op.responses)) {
           assert.match(code, /^([1-5]\d\d|[1-5]XX|default)$/, `${where}: response key ${code}`);
           assert.equal(typeof res.description, 'string', `${where} ${code}: description`);
         }
@@ -95,7 +96,7 @@ describe('HTTP: health and OpenAPI', () => {
   it('documents request bodies from the validating schemas: the vote body is closed (additionalProperties false)', () => {
     const schemaOf = (path: string, method: string) => {
       const s = doc.paths[path][method].requestBody?.content?.['application/json']?.schema;
-      return s?.$ref ? s.$ref.replace(/^#\//, '').split('/').reduce((o: any, k: string) => o?.[k], doc) : s;
+      return s?.$ref ? s.$ref.replace(/^#\//, '').split('/').reduce((o: Json, k: string) => o?.[k], doc) : s;
     };
     const voteBody = schemaOf('/v1/polls/{pollId}/votes', 'post');
     assert.ok(voteBody, 'the vote body is documented');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, createPoll, startTestApp, type Answer, type TestApp } from '../support/app.js';
 import { assertClientProblem, assertProblem } from '../support/problem.js';
+import type { Json } from '../support/json.js';
 
 const BODY_LIMIT = 1024;
 
@@ -39,7 +40,7 @@ describe('HTTP: request bodies and routes', () => {
     if (body instanceof ReadableStream) init.duplex = 'half';
     const res = await fetch(u + path, init);
     const text = await res.text();
-    let json: any;
+    let json: Json;
     try {
       json = JSON.parse(text);
     } catch {

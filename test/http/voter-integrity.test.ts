@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { solve } from '../../src/domain/proof-of-work.js';
 import { call, createPoll, startTestApp, type TestApp, type Answer } from '../support/app.js';
 import { addMember, apiKey, isProblem, signUp, workspacePoll, type Actor } from '../support/accounts.js';
+import type { Json } from '../support/json.js';
 
 describe('HTTP: voter identity and integrity', () => {
   let t: TestApp;
@@ -19,7 +20,7 @@ describe('HTTP: voter identity and integrity', () => {
 
   const total = async (pollId: string, headers: Record<string, string> = owner.headers) => (await call(t.url, 'GET', `/v1/polls/${pollId}/results`, undefined, headers)).json.total as number;
   const vote = (pollId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => call(t.url, 'POST', `/v1/polls/${pollId}/votes`, body, headers);
-  const problem = (r: Answer<any>, status: number, code: string) => {
+  const problem = (r: Answer<Json>, status: number, code: string) => {
     assert.equal(r.status, status, r.text);
     assert.ok(isProblem(r));
     assert.equal(r.json.code, code);
@@ -139,7 +140,7 @@ describe('HTTP: voter identity and integrity', () => {
       const poll = await workspacePoll(t.url, owner, owner.workspaceId!, { identityMode: 'open' });
       const key = await apiKey(t.url, owner, owner.workspaceId!, ['votes:write']);
       const statuses: number[] = [];
-      let last: Answer<any> | null = null;
+      let last: Answer<Json> | null = null;
       for (let i = 0; i < 22; i++) {
         last = await vote(poll.id, { optionIds: [poll.options[0]!.id], voterId: `v${i}` }, key.headers);
         statuses.push(last.status);

@@ -88,7 +88,7 @@ describe('metrics (embedded)', () => {
       assert.ok((value(s, 'pollcast_outbox_relayed_total') ?? 0) >= 1, 'pollcast_outbox_relayed_total');
       assert.equal(s.find((x) => x.name === 'pollcast_build_info')?.labels.role, 'all');
     } finally {
-      stream.close();
+      await stream.close();
     }
   });
 

@@ -77,7 +77,7 @@ describe('tracing, all roles in one process (embedded store, memory bus)', () =>
       assert.equal(typeof push.attributes['pollcast.vote_to_viewer_ms'], 'number');
       assert.deepEqual(receiver.rejected, [], 'every export was OTLP JSON to /v1/traces');
     } finally {
-      stream.close();
+      await stream.close();
     }
   });
 
@@ -163,7 +163,7 @@ describe('tracing across processes: api, worker and realtime apart (PostgreSQL, 
       const push = await eventually(() => byName(receiver.spans, consumer.traceId, 'results.push'), 'the realtime push span is exported', 10_000);
       assert.equal(push.resource['pollcast.role'], 'realtime');
     } finally {
-      stream.close();
+      await stream.close();
     }
     void worker;
   });

@@ -1,5 +1,6 @@
 /** Signs people up and acts as them: a session cookie plus its CSRF token, or an API key. */
 import { call, type Answer } from './app.js';
+import type { Json } from './json.js';
 
 export interface Actor {
   name: string;
@@ -40,8 +41,7 @@ export async function workspacePoll(base: string, owner: Actor, workspaceId: str
   return r.json.poll as { id: string; options: Array<{ id: string }>; status: string };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of any shape
-export function isProblem(r: Answer<any>): boolean {
+export function isProblem(r: Answer<Json>): boolean {
   return (r.headers.get('content-type') ?? '').startsWith('application/problem+json') && typeof r.json?.code === 'string';
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { distributedSlice, type DistributedSlice } from './distributed.js';
+import type { Json } from './json.js';
 
 export type TestBackend = 'embedded' | 'distributed';
 
@@ -80,7 +81,7 @@ export interface Answer<T = Record<string, unknown>> {
 }
 
 /** fetch with a JSON body; the answer's body is read both as text and (if it parses) JSON. */
-export async function call<T = any>(
+export async function call<T = Json>(
   base: string,
   method: string,
   path: string,
@@ -94,7 +95,7 @@ export async function call<T = any>(
   }
   const res = await fetch(base + path, init);
   const text = await res.text();
-  let json: any = undefined;
+  let json: Json = undefined;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

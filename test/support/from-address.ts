@@ -5,13 +5,14 @@
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { Json } from './json.js';
 
 export interface AddressedAnswer {
   /** 0: no answer (the connection was closed or reset; `error` says how). */
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
-  json: any;
+  json: Json;
   error?: string;
 }
 

@@ -13,12 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
+import type { Json } from './json.js';
 
 export type K8sObject = {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [k: string]: any;
+  [k: string]: Json;
 };
 
 const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'labels', 'patches', 'replicas', 'images', 'namespace']);
@@ -59,7 +60,7 @@ export function realKustomize(): RealKustomize | null {
 }
 
 export function kustomizeBuild(dir: string): K8sObject[] {
-  const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Record<string, any>;
+  const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Record<string, Json>;
   for (const key of Object.keys(k)) if (!KNOWN_KEYS.has(key)) throw new Error(`${dir}/kustomization.yaml: "${key}" is not supported by this checker`);
   const objects: K8sObject[] = [];
   for (const r of (k.resources ?? []) as string[]) {
@@ -103,7 +104,7 @@ function splitImage(image: string): [string, string | undefined] {
   return at > image.lastIndexOf('/') ? [image.slice(0, at), image.slice(at + 1)] : [image, undefined];
 }
 
-function strategicMerge(target: any, patch: any): void {
+function strategicMerge(target: Json, patch: Json): void {
   for (const [key, value] of Object.entries(patch)) {
     const current = target[key];
     if (Array.isArray(value) && Array.isArray(current) && value.every((v) => v && typeof v === 'object' && 'name' in v)) {
@@ -120,7 +121,7 @@ function strategicMerge(target: any, patch: any): void {
   }
 }
 
-function jsonPatch(target: any, op: { op: string; path: string; value?: unknown }): void {
+function jsonPatch(target: Json, op: { op: string; path: string; value?: unknown }): void {
   const parts = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = parts.pop()!;
   let node = target;

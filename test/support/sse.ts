@@ -2,6 +2,7 @@
  * A tiny Server-Sent Events reader on fetch's body stream, for tests: it keeps every event and
  * comment it has seen and lets a test wait (with a deadline) for one that matches.
  */
+import type { Json } from './json.js';
 
 export interface SseEvent {
   id: string | undefined;
@@ -47,7 +48,7 @@ export class SseStream {
   }
 
   /** Result events (`event: results`) with their data parsed. */
-  results<T = any>(): Array<{ id: string | undefined; data: T }> {
+  results<T = Json>(): Array<{ id: string | undefined; data: T }> {
     return this.events.filter((e) => e.event === 'results').map((e) => ({ id: e.id, data: JSON.parse(e.data) as T }));
   }
 

@@ -23,9 +23,10 @@ import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 import { kustomizeBuild, realKustomize, type K8sObject } from '../support/kustomize.js';
 import { REQUIRE_SERVICES } from '../support/services.js';
+import type { Json } from '../support/json.js';
 
 const K8S = 'deploy/k8s';
-const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+const MODELS: Record<string, new (data: Json) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
   'v1/Service': Service,
@@ -98,7 +99,7 @@ describe(`deploy/k8s, built by ${tool}`, () => {
     const secret = get(base, 'Secret', 'pollcast-secrets');
     for (const key of [...Object.keys(cm.data), ...Object.keys(secret.stringData ?? {})]) assert.ok(known.has(key), `${key} is a pollcast setting`);
     for (const o of base.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
-      const refs = o.spec.template.spec.containers[0].envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name);
+      const refs = o.spec.template.spec.containers[0].envFrom.map((e: Json) => e.configMapRef?.name ?? e.secretRef?.name);
       assert.deepEqual(refs.sort(), ['pollcast-config', 'pollcast-secrets'], `${o.kind} ${o.metadata.name}`);
     }
     assert.equal(cm.data.POLLCAST_PROCESSES, '1', 'pods are the unit of scale');

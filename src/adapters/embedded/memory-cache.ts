@@ -1,10 +1,14 @@
-/** In-process cache: a bounded map with expiry. Oldest entries go first when full. */
+/** In-process cache: entries expire; past `maxEntries` the least recently used go first. */
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../../ports/cache.js';
 
 export class MemoryCache implements Cache {
   readonly kind = 'memory';
-  readonly #map = new Map<string, { value: unknown; expires: number }>();
-  constructor(private readonly maxEntries = 50_000) {}
+  /** Values are boxed: lru-cache keeps no null or undefined, a cache keeps any JSON value. */
+  readonly #lru: LRUCache<string, { value: unknown }>;
+  constructor(maxEntries = 50_000) {
+    this.#lru = new LRUCache({ max: maxEntries });
+  }
 
   async get<T>(key: string): Promise<T | undefined> {
     return this.getSync<T>(key);
@@ -12,28 +16,18 @@ export class MemoryCache implements Cache {
 
   /** Synchronous read for callers in the same process (the hot path skips a microtask). */
   getSync<T>(key: string): T | undefined {
-    const e = this.#map.get(key);
-    if (!e) return undefined;
-    if (e.expires <= Date.now()) {
-      this.#map.delete(key);
-      return undefined;
-    }
-    return e.value as T;
+    return this.#lru.get(key)?.value as T | undefined;
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    if (this.#map.size >= this.maxEntries && !this.#map.has(key)) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
-    }
-    this.#map.set(key, { value, expires: Date.now() + ttlMs });
+    this.#lru.set(key, { value }, { ttl: Math.max(1, Math.ceil(ttlMs)) });
   }
 
   async del(key: string): Promise<void> {
-    this.#map.delete(key);
+    this.#lru.delete(key);
   }
 
   async close(): Promise<void> {
-    this.#map.clear();
+    this.#lru.clear();
   }
 }

@@ -5,7 +5,7 @@
  * seen in two windows and no sweep ever walks the map.
  */
 import { bucketMsOf, type Admission, type RateCheck, type RateDecision, type RateLimiter } from '../../ports/rate-limiter.js';
-import { resetMsOf, SlidingCount } from './sliding-window.js';
+import { resetMsOf, SlidingCount } from '../sliding-window.js';
 
 interface Generations {
   /** Index of the window the current generation started in. */

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { bucketMsOf, WINDOW_BUCKETS, type Admission, type RateCheck, type RateDecision, type RateLimiter } from '../../ports/rate-limiter.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
-import { resetMsOf } from './sliding-window.js';
+import { resetMsOf } from '../sliding-window.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rate_counts (

@@ -77,6 +77,7 @@ export class SqliteStore implements Store {
     this.#s = {
       insertPoll: p('INSERT INTO polls (id, def, status, opens_at, closes_at, updated_at, version, total, results_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)'),
       getPoll: p('SELECT * FROM polls WHERE id = ?'),
+      getPolls: p('SELECT polls.* FROM json_each(?) AS ids JOIN polls ON polls.id = ids.value ORDER BY ids.key'),
       updatePoll: p(
         'UPDATE polls SET def = ?, status = ?, opens_at = ?, closes_at = ?, updated_at = ?, version = version + ?, results_at = ? WHERE id = ? AND updated_at = ? RETURNING version',
       ),
@@ -127,6 +128,10 @@ export class SqliteStore implements Store {
   async getPoll(id: string): Promise<Poll | null> {
     const row = this.#s.getPoll!.get(id) as PollRow | undefined;
     return row ? this.#toPoll(row) : null;
+  }
+
+  async getPolls(ids: readonly string[]): Promise<Poll[]> {
+    return (this.#s.getPolls!.all(JSON.stringify(ids)) as PollRow[]).map((row) => this.#toPoll(row));
   }
 
   async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {

@@ -5,7 +5,6 @@
  * `?schema=name` on DATABASE_URL (or `opts.schema`) picks the schema, default `public`.
  * Each primary and replica gets its own pool of DATABASE_POOL_SIZE connections.
  */
-import type { StoreConfig } from '../../config.js';
 import { MAX_SHARDS } from '../../domain/ids.js';
 import type { Store } from '../../ports/store.js';
 import { PgLeases } from './pg-lease.js';
@@ -13,6 +12,17 @@ import { PgLink } from './pg-link.js';
 import { PgShard } from './pg-shard.js';
 import { buildSql, checkSchemaName, splitPgUrl } from './pg-sql.js';
 import { PostgresStore } from './postgres-store.js';
+
+/** DATABASE_URL and its companions as config parsed them (config.ts StoreConfig, kind postgres). */
+export interface PostgresConnectionConfig {
+  kind?: 'postgres';
+  url: string;
+  replicaUrls: readonly string[];
+  shardUrls: readonly string[];
+  poolSize: number;
+  connectTimeoutMs?: number | undefined;
+  queryTimeoutMs?: number | undefined;
+}
 
 export interface PostgresStoreOptions {
   /** Overrides `?schema=` in DATABASE_URL. Tests give each run its own. */
@@ -29,14 +39,14 @@ export interface PostgresStoreOptions {
 }
 
 export async function createPostgresStore(
-  c: Extract<StoreConfig, { kind: 'postgres' }>,
+  c: PostgresConnectionConfig,
   opts: PostgresStoreOptions = {},
 ): Promise<{ store: Store; shardCount: number }> {
   const store = buildPostgresStore(c, opts);
   return { store, shardCount: store.shards.length };
 }
 
-export function buildPostgresStore(c: Extract<StoreConfig, { kind: 'postgres' }>, opts: PostgresStoreOptions = {}): PostgresStore {
+export function buildPostgresStore(c: PostgresConnectionConfig, opts: PostgresStoreOptions = {}): PostgresStore {
   const primary = splitPgUrl(c.url);
   const schema = checkSchemaName(opts.schema ?? primary.schema ?? 'public');
   // DATABASE_URL may be repeated as the first shard URL; it is shard 0 either way.

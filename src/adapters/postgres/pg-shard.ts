@@ -51,6 +51,10 @@ export class PgShard {
     return row ? toPoll(row) : null;
   }
 
+  async getPolls(ids: readonly string[]): Promise<Poll[]> {
+    return (await this.#read<PollRow>(this.sql.getPolls, [ids], false)).map(toPoll);
+  }
+
   async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {
     const sql = this.sql;
     return this.primary.tx(async (exec) => {

@@ -30,6 +30,7 @@ export function buildSql(schema: string) {
     ping: stmt('SELECT 1'),
     insertPoll: stmt(`INSERT INTO ${s}.polls (id, def, status, opens_at, closes_at, updated_at, results_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
     getPoll: stmt(`SELECT def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = $1`),
+    getPolls: stmt(`SELECT def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = ANY($1::text[])`),
     getResults: stmt(
       `SELECT p.def, p.status, p.opens_at, p.closes_at, p.updated_at, p.version, p.total, p.results_at,
               coalesce((SELECT jsonb_object_agg(t.option_id, t.votes) FROM ${s}.tallies t WHERE t.poll_id = p.id), '{}'::jsonb) AS counts

@@ -44,6 +44,19 @@ export class PostgresStore implements Store {
     return (await this.#shard(id)?.getPoll(id, opts?.fresh === true)) ?? null;
   }
 
+  async getPolls(ids: readonly string[]): Promise<Poll[]> {
+    const byShard = new Map<PgShard, string[]>();
+    for (const id of ids) {
+      const shard = this.#shard(id);
+      if (shard) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const found = new Map<string, Poll>();
+    for (const part of await Promise.all([...byShard].map(([shard, some]) => shard.getPolls(some)))) {
+      for (const poll of part) found.set(poll.id, poll);
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
   async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {
     return (await this.#shard(next.id)?.updatePoll(next, expectedUpdatedAt)) ?? null;
   }

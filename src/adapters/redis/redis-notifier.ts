@@ -1,14 +1,15 @@
 /**
  * Redis pub/sub notifier: one channel per prefix (`${prefix}:notices`), JSON envelopes
- * `{o: origin, n: notice}`. Notices reach this process's own listeners directly (on a later
- * tick, as with MemoryNotifier), so a process keeps hearing itself while Redis is down; copies
- * coming back from Redis with our own origin are dropped. Publishing goes through the shared
+ * `{o: origin, n: notice}`. It is a MemoryNotifier plus a transport: this process's own listeners
+ * hear its notices through the in-memory one, so a process keeps hearing itself while Redis is
+ * down; copies coming back from Redis with our own origin are dropped. Publishing goes through the shared
  * command connection and never throws. Listening uses a dedicated subscriber connection that
  * reconnects and resubscribes by itself, watched by the link's heartbeat (see redis-watchdog.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Notice, Notifier } from '../../ports/notifier.js';
+import { MemoryNotifier } from '../embedded/memory-notifier.js';
 import { retryStrategy, type RedisLink } from './redis-link.js';
 import { dropSocket } from './redis-watchdog.js';
 
@@ -16,7 +17,8 @@ export class RedisNotifier implements Notifier {
   readonly kind = 'redis';
   readonly #channel: string;
   readonly #origin = randomBytes(8).toString('base64url');
-  readonly #listeners = new Set<(n: Notice) => void>();
+  /** Delivers to this process's listeners, whichever process published. */
+  readonly #local = new MemoryNotifier();
   readonly #sub: Redis;
   readonly #subscribed: Promise<boolean>;
   readonly #stopWatchdog: () => void;
@@ -58,7 +60,7 @@ export class RedisNotifier implements Notifier {
 
   publish(notice: Notice): void {
     if (this.#closed) return;
-    this.#deliver(notice);
+    this.#local.publish(notice);
     // Not `link.usable()`: the breaker opens after any slow cache command (a loaded machine), and
     // a notice skipped then is lost for good — a viewer would keep a stale tally until the next
     // vote. PUBLISH is fire-and-forget and holds no request, so only a closed connection stops it.
@@ -67,8 +69,7 @@ export class RedisNotifier implements Notifier {
   }
 
   subscribe(listener: (n: Notice) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#local.subscribe(listener);
   }
 
   #receive(message: string): void {
@@ -80,27 +81,14 @@ export class RedisNotifier implements Notifier {
     }
     const n = envelope?.n;
     if (envelope.o === this.#origin || !n || typeof n.type !== 'string' || typeof n.pollId !== 'string') return;
-    this.#deliver(n as Notice);
-  }
-
-  #deliver(notice: Notice): void {
-    if (this.#listeners.size === 0) return;
-    queueMicrotask(() => {
-      for (const l of this.#listeners) {
-        try {
-          l(notice);
-        } catch {
-          // A failing listener must not stop the others; notices are lossy by contract.
-        }
-      }
-    });
+    this.#local.publish(n as Notice);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopWatchdog();
-    this.#listeners.clear();
+    await this.#local.close();
     dropSocket(this.#sub);
     await this.link.release();
   }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { bucketMsOf, type Admission, type RateCheck, type RateDecision, type RateLimiter } from '../../ports/rate-limiter.js';
 import { MemoryRateLimiter } from '../embedded/memory-rate-limiter.js';
-import { resetMsOf } from '../embedded/sliding-window.js';
+import { resetMsOf } from '../sliding-window.js';
 import type { RedisLink } from './redis-link.js';
 
 /**

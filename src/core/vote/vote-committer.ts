@@ -6,7 +6,7 @@
  */
 import type { StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { PollcastError } from '../../errors.js';
-import { inSpan, type SpanHandle, type Tracing } from '../../observability/tracing.js';
+import { inSpan, type SpanHandle, type Tracing } from '../../ports/tracing.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { Store } from '../../ports/store.js';
 import { GroupCommitter, type BatchObserver, type GroupCommitOptions } from '../group-commit.js';

@@ -100,8 +100,8 @@ export async function pollRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     },
     async (req) => {
       checkPollId(req.params.pollId);
-      const poll = await polls.readManaged(req.params.pollId, await callerOf(req, auth));
-      return { pollId: poll.id, minutes: await deps.store.getMinuteCounts(poll.id) };
+      const { poll, minutes } = await polls.minuteCounts(req.params.pollId, await callerOf(req, auth));
+      return { pollId: poll.id, minutes };
     },
   );
 

@@ -79,16 +79,13 @@ export async function workspaceRoutes(app: FastifyInstance, deps: HttpDeps): Pro
     },
     async (req) => {
       checkWorkspaceId(req.params.workspaceId);
-      await accounts.workspace(await who(req), req.params.workspaceId, 'read');
       const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-      const entries = await deps.accountStore!.listWorkspacePolls(req.params.workspaceId, {
+      const page = await deps.polls.listInWorkspace(await who(req), req.params.workspaceId, {
         limit,
         ...(req.query.before !== undefined ? { before: Date.parse(req.query.before) } : {}),
       });
       const now = Date.now();
-      const polls = (await Promise.all(entries.map((e) => deps.store.getPoll(e.pollId)))).filter((p) => p !== null).map((p) => publicPoll(p, now));
-      const last = entries[entries.length - 1];
-      return { polls, next: entries.length === limit && last ? new Date(last.createdAt).toISOString() : null };
+      return { polls: page.polls.map((p) => publicPoll(p, now)), next: page.next === null ? null : new Date(page.next).toISOString() };
     },
   );
 

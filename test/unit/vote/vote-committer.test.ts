@@ -14,7 +14,7 @@ import { VoteCommitter } from '../../../src/core/vote/vote-committer.js';
 import type { VoteCommand } from '../../../src/domain/vote.js';
 import type { Notice } from '../../../src/ports/notifier.js';
 import { httpVoteAnswers } from '../../../src/http/vote-answers.js';
-import { noopTracing } from '../../../src/observability/tracing.js';
+import { noopTracing } from '../../../src/ports/tracing.js';
 import { Clock, poll } from './fixtures.js';
 
 describe('VoteCommitter', () => {

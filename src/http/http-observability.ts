@@ -5,10 +5,10 @@
  * (continuing an incoming `traceparent`), made active for its handler, and a child logger that
  * stamps `trace_id`/`span_id` on every line the request logs.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics, ScrapableMetrics } from './metrics.js';
-import type { SpanHandle, Tracing } from './tracing.js';
+import { bearerMatches } from '../domain/bearer.js';
+import type { Metrics, ScrapableMetrics } from '../ports/metrics.js';
+import type { SpanHandle, Tracing } from '../ports/tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,14 +74,6 @@ export function metricsRoute(app: FastifyInstance, metrics: ScrapableMetrics, to
     const text = await metrics.render();
     return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
   });
-}
-
-/** `Authorization: Bearer <token>` with exactly this token, compared in constant time. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = createHash('sha256').update(m[1]!).digest();
-  return timingSafeEqual(given, createHash('sha256').update(token).digest());
 }
 
 const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;

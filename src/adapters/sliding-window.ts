@@ -2,7 +2,7 @@
  * One key's sliding-window count in memory: (bucket, count) pairs oldest first and their total.
  * Most keys (one voter, one vote) hold a single pair, so a key costs a few dozen bytes.
  */
-import { WINDOW_BUCKETS } from '../../ports/rate-limiter.js';
+import { WINDOW_BUCKETS } from '../ports/rate-limiter.js';
 
 export class SlidingCount {
   /** Flat [bucket, count, bucket, count, …], oldest first. */

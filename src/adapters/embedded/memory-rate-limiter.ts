@@ -79,6 +79,19 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed, checks: decisions };
   }
 
+  /**
+   * Counts an admission decided elsewhere (the shared limiter), without checking: a process
+   * keeps its own history so that, should the shared store go away, its per-process fallback
+   * goes on from what this process admitted instead of from nothing.
+   */
+  recordSync(checks: readonly RateCheck[]): void {
+    const now = this.now();
+    for (const c of checks) {
+      const cost = c.cost ?? 1;
+      if (cost > 0) this.#slot(c.key, c.windowMs, now).add(Math.floor(now / bucketMsOf(c.windowMs)), cost);
+    }
+  }
+
   hitSync(key: string, limit: number, windowMs: number): RateDecision {
     return this.admitSync([{ key, limit, windowMs }]).checks[0]!;
   }

@@ -166,6 +166,9 @@ export class RedisRateLimiter implements RateLimiter {
             resetMs: resetMsOf(oldest < 0 ? null : oldest, bucketMsOf(c.windowMs), c.windowMs, now),
           });
         }
+        // This process's share, kept for the fallback: one slow reply (past REDIS_COMMAND_TIMEOUT_MS)
+        // or an outage then limits per process from what it admitted, not from zero.
+        if (ok) this.#fallback.recordSync(w.checks);
         w.resolve({ allowed: ok, checks });
       }
     } finally {

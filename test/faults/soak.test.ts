@@ -9,10 +9,12 @@
  * duplicated = unexpected = 0, totals = rows, viewers on the stored total). Every 10 s each
  * pollcast process's heap (its /metrics), resident memory and open file descriptors are sampled;
  * at the end: heap and descriptors flat after warm-up (the first segment), and the share of votes
- * not acknowledged below 0.1 %. The figures are printed as one `soak-figures` line.
+ * not acknowledged below 0.1 %. The figures are printed as one `soak-figures` line; with
+ * SOAK_REPORT=<file>, each segment's figures and every sample are appended to it as they come (the
+ * test runner prints nothing until the test ends).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sleep } from '../support/eventually.js';
 import { startHaproxy, type Haproxy } from '../support/haproxy.js';
@@ -25,6 +27,10 @@ const MINUTES = num('SOAK_MINUTES', 30);
 const SEGMENT_MINUTES = num('SOAK_SEGMENT_MINUTES', 5);
 const RATE = num('SOAK_RATE', 500);
 const VIEWERS = num('SOAK_VIEWERS', 1_000);
+const REPORT = process.env.SOAK_REPORT;
+const report = (kind: string, o: unknown) => {
+  if (REPORT) appendFileSync(REPORT, `${new Date().toISOString()} ${kind} ${JSON.stringify(o)}\n`);
+};
 const skip = SOAK ? faultsSkip({ haproxy: true }) : 'the soak runs only with FAULTS_SOAK=1 (npm run test:faults -- soak)';
 
 interface Sample {
@@ -56,7 +62,7 @@ const median = (xs: number[]) => {
 };
 const round = (x: number) => Math.round(x * 10) / 10;
 
-describe('fault matrix: soak', { skip, timeout: (MINUTES + 15) * 60_000 }, () => {
+describe('fault matrix: soak', { skip, timeout: (MINUTES * 3 + 15) * 60_000 }, () => {
   let fleet: Fleet;
   let lb: Haproxy;
   before(async () => {
@@ -80,7 +86,10 @@ describe('fault matrix: soak', { skip, timeout: (MINUTES + 15) * 60_000 }, () =>
         const at = Date.now() - startedAt;
         for (const [i, app] of slots.entries()) {
           const s = await sample(app, i, at);
-          if (s) samples.push(s);
+          if (s) {
+            samples.push(s);
+            report('sample', s);
+          }
         }
         await sleep(10_000);
       }
@@ -149,6 +158,7 @@ describe('fault matrix: soak', { skip, timeout: (MINUTES + 15) * 60_000 }, () =>
           } else notAcknowledged += 1;
         }
         segmentFigures.push({ segment: s + 1, fault: fault.name, votes: f.votes, acknowledged: f.acknowledged, inDoubt: f.inDoubt, lost: f.lost, duplicated: f.duplicated, unexpected: f.unexpected, convergedMs: f.convergedMs });
+        report('segment', segmentFigures.at(-1));
         if (s === 0) warmEnd = Date.now() - startedAt;
       }
     } finally {
@@ -197,6 +207,7 @@ describe('fault matrix: soak', { skip, timeout: (MINUTES + 15) * 60_000 }, () =>
       samples: samples.length,
     };
     t.diagnostic(`soak-figures ${JSON.stringify(figures)}`);
+    report('figures', figures);
     assert.ok(figures.errorRate < 0.001, `${notAcknowledged} of ${votes} votes not acknowledged`);
     for (const p of flat) {
       if (typeof p.heapMbWarm !== 'number') continue;

@@ -33,6 +33,7 @@ import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-cons
 import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
+import { CONSUMER_GROUPS } from './worker/consumer-groups.js';
 import { httpVoteAnswers } from './http/vote-answers.js';
 
 export interface RunningApp {
@@ -62,7 +63,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
   // Registered first, so run last: spans ended by every other step are still exported.
   const cleanup: Array<{ name: string; run: () => Promise<void> | void }> = [{ name: 'tracing', run: () => tracing.shutdown() }];
 
-  const ports = await createPorts(config, opts.prefix ?? config.prefix).catch(async (err: unknown) => {
+  const ports = await createPorts(config, opts.prefix ?? config.prefix, CONSUMER_GROUPS).catch(async (err: unknown) => {
     await tracing.shutdown();
     throw err;
   });

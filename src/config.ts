@@ -25,8 +25,11 @@ export type StoreConfig =
     };
 /** redis `commandTimeoutMs`: a command unanswered this long counts as Redis being down (the cache misses, limits fall back to per-process). */
 export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string; commandTimeoutMs: number };
-/** nats `replicas`: copies of the event stream on a NATS cluster (every process must agree: each start applies it). */
-export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string };
+/**
+ * nats `replicas`: copies of the event stream on a NATS cluster (every process must agree: each start applies it).
+ * amqp `deliveryLimit`: `x-delivery-limit` of the group queues (unset: the server's default; every process must agree).
+ */
+export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string; deliveryLimit?: number };
 
 export interface Config {
   role: Role;
@@ -179,6 +182,7 @@ const schema = z.object({
   NATS_URL: urlList(['nats:', 'tls:']).pipe(z.array(z.string()).min(1)).transform((l) => l.join(',')).optional(),
   NATS_STREAM_REPLICAS: int(1, 5).default(1),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  AMQP_DELIVERY_LIMIT: int(1, 1_000_000_000).optional(),
   GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
   GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   GROUP_COMMIT_MAX_IN_FLIGHT: int(1, 64).default(2),
@@ -311,12 +315,11 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   }
   problems.push(...connectionLimitProblems(e));
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
-  // The event-bus port is open for RabbitMQ (docs/broker.md), but no adapter ships yet.
-  if (e.AMQP_URL) problems.push('AMQP_URL: the RabbitMQ event bus is not available in this version; use NATS_URL (see docs/broker.md)');
   const distributed = e.DATABASE_URL !== undefined;
   // Roles apart share state through PostgreSQL and Redis; workers also need the broker.
   if (e.POLLCAST_ROLE !== 'all') {
-    const needs = ['DATABASE_URL', 'REDIS_URL', ...(e.POLLCAST_ROLE === 'worker' ? ['NATS_URL'] : [])];
+    const broker = e.AMQP_URL !== undefined ? 'AMQP_URL' : 'NATS_URL';
+    const needs = ['DATABASE_URL', 'REDIS_URL', ...(e.POLLCAST_ROLE === 'worker' ? [broker] : [])];
     const missing = needs.filter((n) => merged[n] === undefined);
     if (missing.length > 0 || !distributed) {
       problems.push(
@@ -353,7 +356,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   const bus: BusConfig = e.NATS_URL
     ? { kind: 'nats', url: e.NATS_URL, replicas: e.NATS_STREAM_REPLICAS }
     : e.AMQP_URL
-      ? { kind: 'amqp', url: e.AMQP_URL }
+      ? { kind: 'amqp', url: e.AMQP_URL, ...(e.AMQP_DELIVERY_LIMIT === undefined ? {} : { deliveryLimit: e.AMQP_DELIVERY_LIMIT }) }
       : { kind: 'memory' };
 
   const config: Config = {

@@ -93,7 +93,7 @@ export function createTieredCaches(shared: Cache): { polls: TieredCache<Poll | n
   };
 }
 
-export async function createEventBus(c: BusConfig, prefix: string): Promise<EventBus> {
+export async function createEventBus(c: BusConfig, prefix: string, groups: readonly string[] = []): Promise<EventBus> {
   switch (c.kind) {
     case 'memory': {
       const { MemoryEventBus } = await import('./embedded/memory-event-bus.js');
@@ -103,16 +103,22 @@ export async function createEventBus(c: BusConfig, prefix: string): Promise<Even
       const { NatsEventBus } = await import('./nats/nats-event-bus.js');
       return NatsEventBus.connect(c.url, prefix, c.replicas === undefined ? {} : { replicas: c.replicas });
     }
-    case 'amqp':
-      throw new Error('AMQP_URL: the RabbitMQ event bus is not built yet; use NATS_URL');
+    case 'amqp': {
+      const { RabbitMqEventBus } = await import('./rabbitmq/rabbitmq-event-bus.js');
+      return RabbitMqEventBus.connect(c.url, prefix, { groups, ...(c.deliveryLimit === undefined ? {} : { deliveryLimit: c.deliveryLimit }) });
+    }
   }
 }
 
-export async function createPorts(config: Readonly<Config>, prefix = 'pollcast'): Promise<Ports> {
+/**
+ * `consumerGroups`: the groups this process will consume. A broker whose queues keep events only
+ * once they exist (RabbitMQ) declares them on connect, before the outbox relay publishes.
+ */
+export async function createPorts(config: Readonly<Config>, prefix = 'pollcast', consumerGroups: readonly string[] = []): Promise<Ports> {
   const { store, shardCount } = await createStore(config.store);
   const dataDir = config.store.kind === 'embedded' ? config.store.dataDir : undefined;
   const { cache, limiter, notifier } = await createCacheAndLimiter(config.cache, prefix, dataDir);
   const needsBus = config.role === 'all' || config.role === 'worker';
-  const bus = needsBus ? await createEventBus(config.bus, prefix) : null;
+  const bus = needsBus ? await createEventBus(config.bus, prefix, consumerGroups) : null;
   return { store, cache, limiter, notifier, bus, shardCount };
 }

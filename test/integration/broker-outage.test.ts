@@ -1,8 +1,9 @@
 /**
  * Broker outage: pollcast (role all, embedded store in a temp dir — or PostgreSQL in a scratch
- * schema — and NATS JetStream as the event bus)
+ * schema — and NATS JetStream or RabbitMQ as the event bus)
  * takes a stream of votes over HTTP while a TCP fault proxy cuts it off from the real nats-server
- * mid-stream. Checked by counting, not timing:
+ * or rabbitmq-server mid-stream. (The shared servers are never stopped: the proxy is the outage.
+ * A private RabbitMQ per test would cost an Erlang VM boot of several seconds and ~150 MB.) Checked by counting, not timing:
  * - while cut, every vote is still answered 201 and committed; the outbox grows;
  * - after the link is back, the outbox drains and the analytics consumer catches up;
  * - the per-minute analytics sum equals the votes stored and the 201s given: no event lost, none
@@ -27,10 +28,15 @@ import { eventually, sleep } from '../support/eventually.js';
 import { FaultProxy, type CutMode } from '../support/fault-proxy.js';
 import { schemaUrl } from '../support/distributed.js';
 import { dropSchema, scratchName } from '../support/postgres.js';
+import { deleteRabbitTopology, rabbitQueueDepth } from '../support/rabbitmq.js';
 import { needServices, SERVICES } from '../support/services.js';
+import { CONSUMER_GROUPS } from '../../src/worker/consumer-groups.js';
+import { topologyNames, queueName } from '../../src/adapters/rabbitmq/rabbitmq-topology.js';
 
+type Broker = 'nats' | 'rabbitmq';
 const skip = await needServices('nats');
-const pgSkip = skip ? false : await needServices('postgres');
+const rabbitSkip = await needServices('rabbitmq');
+const pgSkip = skip && rabbitSkip ? false : await needServices('postgres');
 const LOOPS = 4;
 
 /** Sends votes from LOOPS concurrent voters-in-a-row until stopped; counts the answers. */
@@ -74,6 +80,13 @@ async function deleteStream(prefix: string): Promise<void> {
   }
 }
 
+/** Events the broker still holds for the analytics group (RabbitMQ: ready ones; AMQP does not report unacked). */
+async function brokerLag(broker: Broker, prefix: string): Promise<number> {
+  if (broker === 'rabbitmq') return (await rabbitQueueDepth(queueName(topologyNames(prefix), ANALYTICS_GROUP))).messages;
+  const lag = await analyticsLag(prefix);
+  return lag.pending + lag.ackPending;
+}
+
 /** What JetStream holds for the analytics group: events still to deliver or awaiting an ack. */
 async function analyticsLag(prefix: string): Promise<{ pending: number; ackPending: number; messages: number }> {
   const nc = await connect({ servers: SERVICES.nats.url });
@@ -89,8 +102,9 @@ async function analyticsLag(prefix: string): Promise<{ pending: number; ackPendi
 }
 
 /** `postgres`: the store is PostgreSQL (a scratch schema) instead of the embedded one. */
-async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'postgres' = 'embedded'): Promise<void> {
-  const proxy = await FaultProxy.start({ host: SERVICES.nats.host, port: SERVICES.nats.port });
+async function outage(broker: Broker, mode: CutMode, cutForMs: number, store: 'embedded' | 'postgres' = 'embedded'): Promise<void> {
+  const service = SERVICES[broker];
+  const proxy = await FaultProxy.start({ host: service.host, port: service.port });
   const dataDir = mkdtempSync(join(tmpdir(), 'pollcast-broker-outage-'));
   const prefix = 'outage_' + randomBytes(6).toString('hex');
   const schema = store === 'postgres' ? scratchName('pollcast_brokerout') : null;
@@ -102,11 +116,11 @@ async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'post
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       EMBEDDED_SYNC: 'normal',
-      NATS_URL: proxy.url(SERVICES.nats.url),
+      ...(broker === 'nats' ? { NATS_URL: proxy.url(SERVICES.nats.url) } : { AMQP_URL: proxy.url(SERVICES.rabbitmq.url) }),
       ...(schema ? { DATABASE_URL: schemaUrl(schema) } : {}),
     });
     app = await startApp(config, { prefix });
-    assert.equal(app.ports.bus?.kind, 'nats');
+    assert.equal(app.ports.bus?.kind, broker);
     const { store } = app.ports;
     const created = await createPoll(app.url, { identityMode: 'open', options: ['A', 'B', 'C'] });
     const pollId = created.poll.id;
@@ -141,10 +155,7 @@ async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'post
     await eventually(async () => (await store.outboxBacklog()) === 0, 'the outbox to drain after restore', 30_000);
     const sum = async () => (await store.getMinuteCounts(pollId)).reduce((s, m) => s + m.votes, 0);
     await eventually(async () => (await sum()) >= acked, `analytics to count ${acked} ballots`, 30_000);
-    await eventually(async () => {
-      const lag = await analyticsLag(prefix);
-      return lag.pending === 0 && lag.ackPending === 0;
-    }, 'the analytics consumer to ack every event', 30_000);
+    await eventually(async () => (await brokerLag(broker, prefix)) === 0, 'the analytics consumer to ack every event', 30_000);
     // Nothing applied twice: the sum is exact once every event is acked, and stays exact.
     assert.equal(await sum(), acked, 'per-minute analytics = ballots recorded');
     await sleep(300);
@@ -153,7 +164,7 @@ async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'post
   } finally {
     await app?.shutdown('test');
     await proxy.close();
-    await deleteStream(prefix).catch(() => {});
+    await (broker === 'nats' ? deleteStream(prefix) : deleteRabbitTopology(prefix, CONSUMER_GROUPS)).catch(() => {});
     if (schema) await dropSchema(schema).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -161,19 +172,38 @@ async function outage(mode: CutMode, cutForMs: number, store: 'embedded' | 'post
 
 describe('broker outage during a vote stream (NATS JetStream through a fault proxy)', { skip }, () => {
   test('server gone (connections reset): votes commit, events flow after, none lost or doubled', { timeout: 90_000 }, async () => {
-    await outage('reset', 1_500);
+    await outage('nats', 'reset', 1_500);
   });
 
   test('partition (bytes stop, publishes time out and are re-sent): none lost or doubled', { timeout: 90_000 }, async () => {
     // Longer than the 5 s publish timeout, so the relay re-sends batches the server may also
     // receive once the held bytes flow again: the Nats-Msg-Id window and the consumer's eventId
     // dedupe must both hold.
-    await outage('hang', 6_500);
+    await outage('nats', 'hang', 6_500);
   });
 });
 
 describe('broker outage with the PostgreSQL store (outbox in PostgreSQL, relay under a lease)', { skip: skip || pgSkip }, () => {
   test('server gone (connections reset): votes commit, events flow after, none lost or doubled', { timeout: 90_000 }, async () => {
-    await outage('reset', 1_500, 'postgres');
+    await outage('nats', 'reset', 1_500, 'postgres');
+  });
+});
+
+describe('broker outage during a vote stream (RabbitMQ quorum queues through a fault proxy)', { skip: rabbitSkip }, () => {
+  test('server gone (connections reset): votes commit, events flow after, none lost or doubled', { timeout: 90_000 }, async () => {
+    await outage('rabbitmq', 'reset', 1_500);
+  });
+
+  test('partition (bytes stop, confirms time out, batches are re-sent): none lost or doubled', { timeout: 90_000 }, async () => {
+    // Longer than the 5 s confirm timeout and the 10 s of missed heartbeats that end the link:
+    // the relay re-sends batches the broker may hold already, which land in the queue twice;
+    // the consumer's eventId dedupe and the analytics table's (consumer, eventId) key must hold.
+    await outage('rabbitmq', 'hang', 12_000);
+  });
+});
+
+describe('broker outage with the PostgreSQL store and RabbitMQ', { skip: rabbitSkip || pgSkip }, () => {
+  test('server gone (connections reset): votes commit, events flow after, none lost or doubled', { timeout: 90_000 }, async () => {
+    await outage('rabbitmq', 'reset', 1_500, 'postgres');
   });
 });

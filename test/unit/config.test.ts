@@ -71,6 +71,18 @@ describe('config', () => {
     assert.throws(() => loadConfig({ NATS_STREAM_REPLICAS: '7' }), /NATS_STREAM_REPLICAS/);
   });
 
+  it('AMQP_URL chooses the RabbitMQ event bus; one broker at a time; a worker apart needs one', () => {
+    const r = loadConfig({ DATABASE_URL: 'postgres://h/db', AMQP_URL: 'amqp://u:p@h:5672' });
+    assert.deepEqual(r.bus, { kind: 'amqp', url: 'amqp://u:p@h:5672' });
+    const limited = loadConfig({ AMQP_URL: 'amqps://h', AMQP_DELIVERY_LIMIT: '500' });
+    assert.equal(limited.bus.kind === 'amqp' && limited.bus.deliveryLimit, 500);
+    assert.throws(() => loadConfig({ AMQP_URL: 'amqp://h', NATS_URL: 'nats://h' }), /set one broker, not both/);
+    assert.throws(() => loadConfig({ AMQP_URL: 'http://h' }), /AMQP_URL/);
+    assert.throws(() => loadConfig({ AMQP_URL: 'amqp://h', AMQP_DELIVERY_LIMIT: '0' }), /AMQP_DELIVERY_LIMIT/);
+    const worker = loadConfig({ DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h', AMQP_URL: 'amqp://h' }, { role: 'worker' });
+    assert.equal(worker.bus.kind, 'amqp');
+  });
+
   it('invite codes per hour per address: 1,000,000 by default, 0 turns the budget off, negatives refused', () => {
     assert.equal(loadConfig({}).rateLimit.invitesPerHour, 1_000_000);
     assert.equal(loadConfig({ RATE_LIMIT_INVITES_PER_HOUR: '0' }).rateLimit.invitesPerHour, 0);

@@ -32,6 +32,14 @@ export interface BatchMeta {
   traceparent?: string;
 }
 
+/** One counted vote as an export reads it. */
+export interface VoteRecord {
+  voterId: string;
+  optionIds: string[];
+  receiptId: string;
+  at: number;
+}
+
 export interface MinuteCount {
   minute: string;
   votes: number;
@@ -61,6 +69,12 @@ export interface Store extends StoreMaintenance {
   getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null>;
   getVote(pollId: string, voterId: string): Promise<CountedVote | null>;
   countVotes(pollId: string): Promise<number>;
+  /**
+   * A keyset page of a poll's counted votes: up to `limit`, in voter id order (byte order), after
+   * `afterVoterId` (null: from the start). Reads the primary. Paging holds no transaction or lock
+   * between pages, so an export of a live poll never stalls writers; each voter appears at most once.
+   */
+  listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]>;
   getIdempotent(pollId: string, key: string): Promise<StoredResponse | null>;
   /** Flips every poll whose opensAt/closesAt has passed; returns what changed. */
   applyDueTransitions(now: number): Promise<StatusChange[]>;

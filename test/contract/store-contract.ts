@@ -203,6 +203,30 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.ok(res && res.pollId === p.id && res.status === 'open' && !Number.isNaN(Date.parse(res.updatedAt)));
     });
 
+    it('lists the votes of a poll in keyset pages: voter id byte order, each voter once, no other poll', async () => {
+      const p = await newPoll({ kind: 'multiple', maxChoices: 3 });
+      const q = await newPoll();
+      // Upper case sorts before lower case in byte order; a voter id may hold any character.
+      const voters = ['b', 'A', 'c"q,x', 'a', 'Z', 'é', 'a0'];
+      const batch = voters.map((v, i) => vote(p, v, i % 2 ? [0, 2] : [1]));
+      await store.recordVotes([...batch, vote(q, 'a', [0])], recordingRender());
+      const pages: string[][] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await store.listVotes(p.id, after, 3);
+        if (page.length === 0) break;
+        pages.push(page.map((r) => r.voterId));
+        after = page.at(-1)!.voterId;
+      }
+      const sorted = [...voters].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      assert.deepEqual(pages.flat(), sorted);
+      assert.deepEqual(pages.map((pg) => pg.length), [3, 3, 1]);
+      const first = (await store.listVotes(p.id, null, 1))[0]!;
+      const cmd = batch[voters.indexOf('A')]!;
+      assert.deepEqual(first, { voterId: 'A', optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at });
+      assert.deepEqual(await store.listVotes('000000000000', null, 10), []);
+    });
+
     it('keeps one row per voter: duplicates in the same batch and across batches', async () => {
       const p = await newPoll();
       const b1 = [vote(p, 'x', [0]), vote(p, 'x', [1]), vote(p, 'y', [1])];

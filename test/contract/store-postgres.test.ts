@@ -165,6 +165,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       lockPoll: [poll.id],
       updatePoll: [poll.id, '{}', 'open', null, null, now, now],
       deletePoll: [poll.id],
+      listVotes: [poll.id, '', 1000],
       deletePollData: [poll.id],
       lockPolls: [P],
       readBatch: [P, ['v'], P, P, ['k']],

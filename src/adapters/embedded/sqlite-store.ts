@@ -12,7 +12,7 @@ import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 interface PollRow {
@@ -92,6 +92,7 @@ export class SqliteStore implements Store {
       getVotes: p('SELECT v.voter_id, v.option_ids, v.receipt_id, v.cast_at FROM json_each(?) j CROSS JOIN votes v ON v.poll_id = ? AND v.voter_id = j.value'),
       changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + ? WHERE poll_id = ? AND voter_id = ? AND receipt_id = ?'),
       countVotes: p('SELECT count(*) FROM votes WHERE poll_id = ?').pluck(),
+      listVotes: p('SELECT voter_id, option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id > ? ORDER BY voter_id LIMIT ?'),
       addTally: p('INSERT INTO tallies (poll_id, option_id, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = votes + excluded.votes'),
       bumpPoll: p('UPDATE polls SET version = ?, total = total + ?, results_at = ? WHERE id = ? AND version = ?'),
       tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
@@ -242,6 +243,11 @@ export class SqliteStore implements Store {
 
   async countVotes(pollId: string): Promise<number> {
     return this.#s.countVotes!.get(pollId) as number;
+  }
+
+  async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
+    const rows = this.#s.listVotes!.all(pollId, afterVoterId ?? '', limit) as Array<VoteRow & { voter_id: string }>;
+    return rows.map((r) => ({ voterId: r.voter_id, optionIds: r.option_ids.split(','), receiptId: r.receipt_id, at: r.cast_at }));
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {

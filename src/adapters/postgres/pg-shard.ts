@@ -9,7 +9,7 @@ import { effectiveStatus, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { isPollcastError } from '../../errors.js';
-import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange } from '../../ports/store.js';
+import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, VoteRecord } from '../../ports/store.js';
 import type { OpenTx, PgLink, Row, Stmt } from './pg-link.js';
 import { migrate } from './pg-migrations.js';
 import { recordVotesTx } from './pg-record-votes.js';
@@ -106,6 +106,11 @@ export class PgShard {
   async countVotes(pollId: string): Promise<number> {
     const [row] = await this.primary.query<{ n: number }>(this.sql.countVotes, [pollId]);
     return row!.n;
+  }
+
+  async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
+    const rows = await this.primary.query<{ voter_id: string; option_ids: string; receipt_id: string; cast_at: number }>(this.sql.listVotes, [pollId, afterVoterId ?? '', limit]);
+    return rows.map((r) => ({ voterId: r.voter_id, optionIds: r.option_ids.split(','), receiptId: r.receipt_id, at: r.cast_at }));
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {

@@ -112,6 +112,7 @@ export function buildSql(schema: string) {
 
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),
     countVotes: stmt(`SELECT count(*) AS n FROM ${s}.votes WHERE poll_id = $1`),
+    listVotes: stmt(`SELECT voter_id, option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id > $2 ORDER BY voter_id LIMIT $3`),
     getIdempotency: stmt(`SELECT status, body, request_hash FROM ${s}.idempotency WHERE poll_id = $1 AND key = $2`),
     pruneIdempotency: stmt(`WITH d AS (DELETE FROM ${s}.idempotency WHERE created_at < $1 RETURNING 1) SELECT count(*) AS n FROM d`),
 

@@ -10,7 +10,7 @@ import { MAX_SHARDS, shardOf } from '../../domain/ids.js';
 import type { Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
 import type { OpenTx } from './pg-link.js';
 import type { PgLeases } from './pg-lease.js';
 import type { PgShard } from './pg-shard.js';
@@ -115,6 +115,10 @@ export class PostgresStore implements Store {
 
   async countVotes(pollId: string): Promise<number> {
     return (await this.#shard(pollId)?.countVotes(pollId)) ?? 0;
+  }
+
+  async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
+    return (await this.#shard(pollId)?.listVotes(pollId, afterVoterId, limit)) ?? [];
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {

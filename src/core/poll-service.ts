@@ -112,6 +112,11 @@ export class PollService {
     return { polls, next: entries.length === page.limit && last ? last.createdAt : null };
   }
 
+  /** Reads that reveal individual answers (exports): managers only, as `require(…, 'write')` throws. */
+  readForExport(id: string, caller: Caller): Promise<Poll> {
+    return this.#managed(id, caller, 'write');
+  }
+
   async edit(id: string, caller: Caller, patch: PollPatch): Promise<Poll> {
     const poll = await this.#managed(id, caller);
     if (effectiveStatus(poll, this.clock.now()) !== 'draft') throw new PollcastError('poll_not_draft');

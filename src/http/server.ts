@@ -10,6 +10,7 @@ import { httpServerOptions, registerHardening } from './hardening.js';
 import { HEALTH_PATHS, inHealthReserve, limitConnections } from './address-limits.js';
 import { OverloadGuard } from './overload-guard.js';
 import { healthRoutes } from './routes/health.js';
+import { exportRoutes } from './routes/exports.js';
 import { pollRoutes } from './routes/polls.js';
 import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -101,6 +102,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   await healthRoutes(app, deps);
   if (serveApi) {
     await pollRoutes(app, deps);
+    await exportRoutes(app, deps);
     await voteRoutes(app, deps);
     await accountRoutes(app, deps);
     await workspaceRoutes(app, deps);

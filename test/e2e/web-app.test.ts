@@ -187,7 +187,15 @@ describe('web app in Chromium', { skip }, () => {
     await shoot(fresh, 'vote-closed', 360);
     assert.equal((await total(pollId)).total, 4, 'no vote after close');
 
-    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('button', { name: 'Export CSV' }).click()]);
+    // Export CSV: every counted answer, streamed by GET /v1/polls/{id}/export (no voter identity: device mode).
+    const [answers] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('button', { name: 'Export CSV' }).click()]);
+    assert.equal(answers.suggestedFilename(), `pollcast-${pollId}-answers.csv`);
+    const rows = (await streamText(await answers.createReadStream())).trimEnd().split('\r\n');
+    assert.equal(rows[0], '"receipt_id","option_ids","options","cast_at"');
+    assert.equal(rows.length, 5, 'a header and the 4 counted answers');
+    assert.equal(rows.filter((r) => r.includes('"Tea"')).length, 2);
+
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('button', { name: 'Results CSV' }).click()]);
     assert.equal(download.suggestedFilename(), `pollcast-${pollId}-results.csv`);
     const csv = await streamText(await download.createReadStream());
     assert.match(csv, /"Tea or coffee\?","Tea","2","50"/);

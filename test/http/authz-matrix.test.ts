@@ -224,6 +224,17 @@ describe('authorization matrix', () => {
       expect: { anonymous: 401, voter: 403, viewer: 200, editor: 200, owner: 200, other: 403, keyRead: 200, keyWrite: 200, keyVotes: 403, otherKey: 403 },
     },
     {
+      // Individual answers: managers only (a viewer sees the per-minute counts, not who chose what).
+      name: 'GET /v1/polls/{p}/export',
+      request: async () => ({ method: 'GET', path: `/v1/polls/${linkPoll.id}/export?format=ndjson` }),
+      expect: { anonymous: 401, voter: 403, viewer: 403, editor: 200, owner: 200, other: 403, keyRead: 403, keyWrite: 200, keyVotes: 403, otherKey: 403 },
+    },
+    {
+      name: 'GET /v1/polls/{workspace-only poll}/export',
+      request: async () => ({ method: 'GET', path: `/v1/polls/${privatePoll.id}/export` }),
+      expect: { anonymous: 404, voter: 404, viewer: 403, editor: 200, owner: 200, other: 404, keyRead: 403, keyWrite: 200, keyVotes: 404, otherKey: 404 },
+    },
+    {
       name: 'POST /v1/polls/{invite poll}/invites',
       request: async () => ({ method: 'POST', path: `/v1/polls/${invitePoll.id}/invites`, body: { count: 3 } }),
       expect: { anonymous: 401, voter: 403, viewer: 403, editor: 201, owner: 201, other: 403, keyRead: 403, keyWrite: 201, keyVotes: 403, otherKey: 403 },

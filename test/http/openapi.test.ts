@@ -54,6 +54,7 @@ describe('HTTP: health and OpenAPI', () => {
       'GET /v1/polls/{pollId}/votes/me',
       'GET /v1/polls/{pollId}/results',
       'GET /v1/polls/{pollId}/results/stream',
+      'GET /v1/polls/{pollId}/export',
     ];
     for (const op of expected) assert.ok(ops.includes(op), `${op} is documented (have: ${ops.join(', ')})`);
     for (const op of ops) assert.match(op, /^[A-Z]+ \/v1\//);

@@ -19,7 +19,8 @@ import { isPollOwner } from '../access.js';
 import type { ResolvedPrincipal } from '../authenticator.js';
 
 export const DEVICE = 'd:';
-const NAMED = 'o:';
+/** Prefix of an `open`-mode voter's stored id: the caller's voterId follows it. */
+export const NAMED = 'o:';
 const ACCOUNT = 'a:';
 const INVITE = 'i:';
 const FAILURE_WINDOW_MS = 60_000;

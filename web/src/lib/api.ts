@@ -63,6 +63,25 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
   throw new ApiError(res.status, code, { ...body, status: res.status, code }, Number.isFinite(ra) && ra >= 0 ? ra : null);
 }
 
+/** A GET whose answer is a file (an export): the body as a Blob, or the problem as an ApiError. */
+export async function apiBlob(path: string, headers: Record<string, string> = {}): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', { status: 0, code: 'network' }, null);
+  }
+  if (res.ok) return res.blob();
+  let body: Partial<Problem> = {};
+  try {
+    body = (await res.json()) as Partial<Problem>;
+  } catch {
+    body = {};
+  }
+  const code = typeof body.code === 'string' ? body.code : res.status >= 500 ? 'internal_error' : 'unexpected';
+  throw new ApiError(res.status, code, { ...body, status: res.status, code }, null);
+}
+
 export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError(0, 'unexpected', { status: 0, code: 'unexpected' }, null);

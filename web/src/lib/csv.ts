@@ -27,7 +27,11 @@ export function invitesCsv(poll: Poll, codes: string[], origin: string): string 
 }
 
 export function download(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob(['\ufeff' + text], { type }));
+  downloadBlob(filename, new Blob(['\ufeff' + text], { type }));
+}
+
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

@@ -9,8 +9,8 @@ import { copyText } from '../components/copy-field.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { InvitesPanel, type ManageCall } from '../components/invites-panel.js';
 import { Layout, Loading } from '../components/layout.js';
-import { api, ApiError, asApiError } from '../lib/api.js';
-import { download, resultsCsv } from '../lib/csv.js';
+import { api, apiBlob, ApiError, asApiError } from '../lib/api.js';
+import { download, downloadBlob, resultsCsv } from '../lib/csv.js';
 import { formatTime, setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { navigate, pollPath, workspacePath } from '../lib/router.js';
@@ -74,6 +74,12 @@ export default function ManagePage({ pollId }: { pollId: string }) {
       await call('DELETE', `/v1/polls/${poll.id}`);
       saveOwnerToken(poll.id, null);
       navigate(poll.workspaceId ? workspacePath(poll.workspaceId) : '/', true);
+    });
+  /** Every counted answer, streamed by the server (GET /v1/polls/{id}/export). */
+  const exportAnswers = () =>
+    act(async () => {
+      downloadBlob(`pollcast-${poll.id}-answers.csv`, await apiBlob(`/v1/polls/${poll.id}/export?format=csv`, inWorkspace ? {} : { ...auth }));
+      setSaid('Answers downloaded as CSV.');
     });
   const exportCsv = () =>
     act(async () => {
@@ -189,8 +195,11 @@ export default function ManagePage({ pollId }: { pollId: string }) {
           <button class="btn secondary" onClick={copyLink}>
             Copy link
           </button>
-          <button class="btn secondary" disabled={busy} onClick={exportCsv}>
+          <button class="btn secondary" disabled={busy} onClick={exportAnswers}>
             Export CSV
+          </button>
+          <button class="btn secondary" disabled={busy} onClick={exportCsv}>
+            Results CSV
           </button>
           <a class="btn secondary" href={pollPath(poll.id, 'present')}>
             Presenter mode

@@ -34,7 +34,9 @@ import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
 import { CONSUMER_GROUPS } from './worker/consumer-groups.js';
-import { httpVoteAnswers } from './http/vote-answers.js';
+import { httpVoteAnswersWith } from './http/vote-answers.js';
+import { ReceiptKeys } from './domain/receipt-key.js';
+import { ReceiptService } from './core/receipt-service.js';
 
 export interface RunningApp {
   readonly config: Readonly<Config>;
@@ -92,6 +94,8 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const access = new PollAccess((w, u) => auth.role(w, u));
     const invites = new InviteCodes(secret);
     const pow = new ProofOfWork(secret);
+    const receiptKeys = new ReceiptKeys(secret);
+    const receipts = new ReceiptService(store, receiptKeys);
     const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount), access, { service: accounts, store: accountStore }, invites);
 
     let votes: VoteService | null = null;
@@ -99,7 +103,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       votes = new VoteService(store, polls, limiter, notifier, new VoterTokens(secret), {
         groupCommit: config.groupCommit,
         rateLimit: config.rateLimit,
-        answers: httpVoteAnswers,
+        answers: httpVoteAnswersWith(receiptKeys),
         invites,
         pow,
         access,
@@ -164,7 +168,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter },
+      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter, receipts },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

@@ -1,4 +1,4 @@
-/** The `pollcast` command line: serve, migrate, status. The benchmarks are not shipped: `npm run bench` (bench/). */
+/** The `pollcast` command line: serve, migrate, status, verify. The benchmarks are not shipped: `npm run bench` (bench/). */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -112,6 +112,16 @@ export async function main(argv: string[]): Promise<void> {
       // The processes' METRICS_TOKEN, when they have one, from this command's environment.
       const token = process.env.METRICS_TOKEN;
       process.exitCode = await runStatus({ targets, intervalMs, json: o.json === true, write: (s) => process.stdout.write(s), ...(token ? { token } : {}) });
+    });
+
+  program
+    .command('verify')
+    .description('Check, offline, that a vote is included in a closed poll\'s commitment (the file is the answer of GET /v1/receipts/{receiptId}).')
+    .argument('<receipt.json>', 'the receipt check answer, saved to a file')
+    .option('--root <hex>', 'the commitment root published when the poll closed (GET /v1/polls/{id}/commitment)')
+    .action(async (file: string, o: { root?: string }) => {
+      const { runVerify } = await import('./verify-command.js');
+      process.exitCode = runVerify(file, o.root, (s) => process.stdout.write(s));
     });
 
   try {

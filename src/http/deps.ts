@@ -10,6 +10,7 @@ import type { VoteService } from '../core/vote-service.js';
 import type { ResultsHub } from '../realtime/results-hub.js';
 import type { ScrapableMetrics } from '../ports/metrics.js';
 import type { Tracing } from '../ports/tracing.js';
+import type { ReceiptService } from '../core/receipt-service.js';
 import type { InFlightRequests } from './in-flight.js';
 
 export interface Readiness {
@@ -38,6 +39,8 @@ export interface HttpDeps {
   accounts?: AccountService | null;
   pow?: ProofOfWork | null;
   limiter?: RateLimiter | null;
+  /** Absent: receipts cannot be checked and commitments are not served. */
+  receipts?: ReceiptService | null;
   /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */
   metrics?: ScrapableMetrics;
   tracing?: Tracing;

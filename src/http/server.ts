@@ -12,6 +12,7 @@ import { OverloadGuard } from './overload-guard.js';
 import { healthRoutes } from './routes/health.js';
 import { exportRoutes } from './routes/exports.js';
 import { pollRoutes } from './routes/polls.js';
+import { receiptRoutes } from './routes/receipts.js';
 import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
@@ -103,6 +104,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   if (serveApi) {
     await pollRoutes(app, deps);
     await exportRoutes(app, deps);
+    await receiptRoutes(app, deps);
     await voteRoutes(app, deps);
     await accountRoutes(app, deps);
     await workspaceRoutes(app, deps);

@@ -8,20 +8,33 @@ import type { StoredResponse } from '../domain/vote.js';
 import { ERRORS, problemBody } from '../errors.js';
 import type { FreshOutcome, VoteAnswers } from '../core/vote/vote-answers.js';
 import type { CountedVote, VoteCommand } from '../domain/vote.js';
+import type { ReceiptKeys } from '../domain/receipt-key.js';
 
 const CREATED = 201;
 
 const receipt = (v: CountedVote) => ({ receiptId: v.receiptId, optionIds: v.optionIds, countedAt: new Date(v.at).toISOString() });
 
-export const httpVoteAnswers: VoteAnswers = {
-  render(cmd: VoteCommand, outcome: FreshOutcome): StoredResponse {
+/**
+ * `keys`: when given, a counted vote's answer carries `receiptKey`, the voter's secret for checking
+ * the receipt later (GET /v1/receipts/{receiptId}). Only the 201 carries it, never a 409.
+ */
+export function httpVoteAnswersWith(keys: ReceiptKeys | null): VoteAnswers {
+  return { render: (cmd, outcome) => render(cmd, outcome, keys), withToken };
+}
+
+function render(cmd: VoteCommand, outcome: FreshOutcome, keys: ReceiptKeys | null): StoredResponse {
     const requestHash = cmd.idempotency?.requestHash ?? '';
     switch (outcome.kind) {
       case 'counted':
         return {
           status: CREATED,
           requestHash,
-          body: JSON.stringify({ pollId: cmd.pollId, ...receipt(outcome.vote), changed: outcome.changed }),
+          body: JSON.stringify({
+            pollId: cmd.pollId,
+            ...receipt(outcome.vote),
+            changed: outcome.changed,
+            ...(keys ? { receiptKey: keys.issue(cmd.pollId, cmd.voterId, outcome.vote.receiptId) } : {}),
+          }),
         };
       case 'duplicate':
         return { status: ERRORS.already_voted.status, requestHash, body: problemBody('already_voted', undefined, { counted: receipt(outcome.counted) }) };
@@ -30,10 +43,12 @@ export const httpVoteAnswers: VoteAnswers = {
       case 'key_reused':
         return { status: ERRORS.idempotency_key_reused.status, requestHash, body: problemBody('idempotency_key_reused') };
     }
-  },
+}
 
-  withToken(answer: StoredResponse, voterToken: string): StoredResponse {
-    // Every answer body is a JSON object: the token goes in as its last member (tokens are base64url).
-    return { ...answer, body: `${answer.body.slice(0, -1)},"voterToken":${JSON.stringify(voterToken)}}` };
-  },
-};
+function withToken(answer: StoredResponse, voterToken: string): StoredResponse {
+  // Every answer body is a JSON object: the token goes in as its last member (tokens are base64url).
+  return { ...answer, body: `${answer.body.slice(0, -1)},"voterToken":${JSON.stringify(voterToken)}}` };
+}
+
+/** Answers without receipt keys (tools and tests that build a bare vote path). */
+export const httpVoteAnswers: VoteAnswers = httpVoteAnswersWith(null);

@@ -235,6 +235,12 @@ describe('authorization matrix', () => {
       expect: { anonymous: 404, voter: 404, viewer: 403, editor: 200, owner: 200, other: 404, keyRead: 403, keyWrite: 200, keyVotes: 404, otherKey: 404 },
     },
     {
+      // Those who may see the poll learn it is not closed yet; everyone else learns nothing.
+      name: 'GET /v1/polls/{workspace-only poll}/commitment',
+      request: async () => ({ method: 'GET', path: `/v1/polls/${privatePoll.id}/commitment` }),
+      expect: { anonymous: 404, voter: 404, viewer: 409, editor: 409, owner: 409, other: 404, keyRead: 409, keyWrite: 409, keyVotes: 404, otherKey: 404 },
+    },
+    {
       name: 'POST /v1/polls/{invite poll}/invites',
       request: async () => ({ method: 'POST', path: `/v1/polls/${invitePoll.id}/invites`, body: { count: 3 } }),
       expect: { anonymous: 401, voter: 403, viewer: 403, editor: 201, owner: 201, other: 403, keyRead: 403, keyWrite: 201, keyVotes: 403, otherKey: 403 },

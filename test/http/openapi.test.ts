@@ -55,6 +55,8 @@ describe('HTTP: health and OpenAPI', () => {
       'GET /v1/polls/{pollId}/results',
       'GET /v1/polls/{pollId}/results/stream',
       'GET /v1/polls/{pollId}/export',
+      'GET /v1/polls/{pollId}/commitment',
+      'GET /v1/receipts/{receiptId}',
     ];
     for (const op of expected) assert.ok(ops.includes(op), `${op} is documented (have: ${ops.join(', ')})`);
     for (const op of ops) assert.match(op, /^[A-Z]+ \/v1\//);

@@ -324,6 +324,28 @@ describe('web app in Chromium', { skip }, () => {
     await shoot(page, 'embed', 800);
   });
 
+  it('the receipt page: a voter checks a vote (counted, which choice) and, after the close, its inclusion proof in the browser', async () => {
+    const { poll, ownerToken } = await createPoll(u);
+    const cast = await call(u, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[1]!.id] });
+    assert.equal(cast.status, 201, cast.text);
+    const page = await device(360, 740);
+    const link = `${u}/receipt#id=${encodeURIComponent(cast.json.receiptId)}&key=${encodeURIComponent(cast.json.receiptKey)}`;
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByTestId('receipt-result').getByText(`Counted: ${poll.options[1]!.text}`).waitFor();
+    assert.equal((await call(u, 'POST', `/v1/polls/${poll.id}/close`, undefined, { authorization: `Bearer ${ownerToken}` })).status, 200);
+    const root = (await call(u, 'GET', `/v1/polls/${poll.id}/commitment`)).json.root as string;
+    await page.getByLabel('Published root (optional)').fill(root);
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByTestId('proof-result').getByText(`Included: one of the 1 votes under root ${root}.`).waitFor();
+    await page.getByLabel('Published root (optional)').fill('0'.repeat(64));
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByTestId('proof-result').getByText(/^NOT included/).waitFor();
+    await page.getByLabel('Receipt key').fill('rk1.bm9wZQ.AAAA');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.locator('[role=alert][data-code=receipt_not_found]').waitFor();
+  });
+
   it('API errors show as sentences, never JSON: unknown poll, rate limited', async () => {
     const page = await device(360, 740);
     for (const path of ['/p/222222222222', '/p/not-a-poll', '/p/222222222222/results']) {

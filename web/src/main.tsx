@@ -17,6 +17,7 @@ const AuthPage = lazyPage(() => import('./pages/auth-page.js'));
 const AccountPage = lazyPage(() => import('./pages/account-page.js'));
 const WorkspacePage = lazyPage(() => import('./pages/workspace-page.js'));
 const KeysPage = lazyPage(() => import('./pages/keys-page.js'));
+const ReceiptPage = lazyPage(() => import('./pages/receipt-page.js'));
 
 function App() {
   const route = parseRoute(useLocation());
@@ -42,6 +43,8 @@ function App() {
       return <AuthPage mode={route.name} />;
     case 'account':
       return <AccountPage />;
+    case 'receipt':
+      return <ReceiptPage />;
     case 'workspace':
       return <WorkspacePage key={route.workspaceId} workspaceId={route.workspaceId} />;
     case 'keys':

@@ -52,7 +52,7 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
     if (!wantsHtml(req)) return sendProblem(reply, new PollcastError('not_found', `${req.url.split('?')[0]} is a page of the web app; ask for text/html`));
     return reply.sendFile('index.html', WEB_DIST);
   };
-  for (const path of ['/', '/p/*', '/j', '/login', '/signup', '/account', '/w/*']) app.get(path, hidden, page);
+  for (const path of ['/', '/p/*', '/j', '/login', '/signup', '/account', '/receipt', '/w/*']) app.get(path, hidden, page);
   app.get('/embed/*', { ...hidden, config: { securityHeaders: EMBED_PAGE_HEADERS } }, page);
   // Any other address: a browser gets the app's "nothing here" page (status 404), not JSON.
   app.get('/*', hidden, (req, reply) => {

@@ -37,7 +37,19 @@ export function VoteOutcome({ poll, phase, headingRef, actions }: Props) {
           <p>
             You chose <strong>{textOf(phase.counted.optionIds)}</strong>.
           </p>
-          {phase.counted.receiptId && <p class="muted small">Receipt {phase.counted.receiptId}</p>}
+          {phase.counted.receiptId && (
+            <p class="muted small">
+              Receipt {phase.counted.receiptId}
+              {phase.counted.receiptKey && (
+                <>
+                  {' · '}
+                  <a href={`/receipt#id=${encodeURIComponent(phase.counted.receiptId)}&key=${encodeURIComponent(phase.counted.receiptKey)}`} target="_blank" rel="noopener">
+                    check it later (keep this link: only it can show your vote)
+                  </a>
+                </>
+              )}
+            </p>
+          )}
           <div class="actions">{actions}</div>
         </section>
       );

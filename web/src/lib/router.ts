@@ -5,7 +5,7 @@ export type Route =
   | { name: 'create' }
   | { name: 'join'; code: string }
   | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed'; pollId: string }
-  | { name: 'signup' | 'login' | 'account' }
+  | { name: 'signup' | 'login' | 'account' | 'receipt' }
   | { name: 'workspace' | 'keys'; workspaceId: string }
   | { name: 'notFound' };
 
@@ -14,7 +14,7 @@ const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'create' };
-  if (path === '/signup' || path === '/login' || path === '/account') return { name: path.slice(1) as 'signup' | 'login' | 'account' };
+  if (path === '/signup' || path === '/login' || path === '/account' || path === '/receipt') return { name: path.slice(1) as 'signup' | 'login' | 'account' | 'receipt' };
   let m = /^\/j(?:\/([^/]+))?$/.exec(path);
   if (m) return { name: 'join', code: decodeSafe(m[1] ?? '') };
   m = /^\/embed\/([^/]+)$/.exec(path);

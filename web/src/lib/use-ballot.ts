@@ -14,6 +14,8 @@ import type { Poll, VoteReceipt } from './types.js';
 export interface Counted {
   optionIds: string[];
   receiptId?: string;
+  /** Only in the answer that counted the vote: the voter's secret for checking the receipt. */
+  receiptKey?: string;
   countedAt?: string;
 }
 

@@ -37,6 +37,8 @@ import { CONSUMER_GROUPS } from './worker/consumer-groups.js';
 import { httpVoteAnswersWith } from './http/vote-answers.js';
 import { ReceiptKeys } from './domain/receipt-key.js';
 import { ReceiptService } from './core/receipt-service.js';
+import { WebhookService } from './core/webhook-service.js';
+import { allowList } from './domain/network-address.js';
 
 export interface RunningApp {
   readonly config: Readonly<Config>;
@@ -96,6 +98,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const pow = new ProofOfWork(secret);
     const receiptKeys = new ReceiptKeys(secret);
     const receipts = new ReceiptService(store, receiptKeys);
+    const webhooks = new WebhookService(accounts, accountStore, config.webhooks.allowedNetworks.length > 0 ? allowList(config.webhooks.allowedNetworks) : null);
     const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount), access, { service: accounts, store: accountStore }, invites);
 
     let votes: VoteService | null = null;
@@ -168,7 +171,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter, receipts },
+      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter, receipts, webhooks },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

@@ -60,6 +60,8 @@ export interface Config {
     /** Invite codes issued per hour per IP, counted in blocks of 1,000 codes (routes/polls.ts); 0 = no budget. */
     invitesPerHour: number;
   };
+  /** Networks webhooks may reach although they are not public (CIDRs); empty: public addresses only. */
+  webhooks: { allowedNetworks: string[] };
   auth: {
     sessionTtlMs: number;
     /** How long a process trusts a session or API key it looked up; revocation elsewhere takes effect within it. */
@@ -183,6 +185,11 @@ const schema = z.object({
   NATS_STREAM_REPLICAS: int(1, 5).default(1),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   AMQP_DELIVERY_LIMIT: int(1, 1_000_000_000).optional(),
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((l) => l.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c) && (isIP(c.split('/')[0]!) !== 0)), 'a comma-separated list of CIDRs, like 10.0.0.0/8,127.0.0.1/32'),
   GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
   GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   GROUP_COMMIT_MAX_IN_FLIGHT: int(1, 64).default(2),
@@ -393,6 +400,7 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       failuresPerMinute: e.RATE_LIMIT_FAILURES_PER_MIN,
       invitesPerHour: e.RATE_LIMIT_INVITES_PER_HOUR,
     },
+    webhooks: { allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS },
     auth: {
       sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
       cacheTtlMs: e.AUTH_CACHE_TTL_MS,

@@ -11,6 +11,7 @@ import type { ResultsHub } from '../realtime/results-hub.js';
 import type { ScrapableMetrics } from '../ports/metrics.js';
 import type { Tracing } from '../ports/tracing.js';
 import type { ReceiptService } from '../core/receipt-service.js';
+import type { WebhookService } from '../core/webhook-service.js';
 import type { InFlightRequests } from './in-flight.js';
 
 export interface Readiness {
@@ -41,6 +42,8 @@ export interface HttpDeps {
   limiter?: RateLimiter | null;
   /** Absent: receipts cannot be checked and commitments are not served. */
   receipts?: ReceiptService | null;
+  /** Absent: webhook endpoints are not served. */
+  webhooks?: WebhookService | null;
   /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */
   metrics?: ScrapableMetrics;
   tracing?: Tracing;

@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { exportRoutes } from './routes/exports.js';
 import { pollRoutes } from './routes/polls.js';
 import { receiptRoutes } from './routes/receipts.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
@@ -108,6 +109,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await voteRoutes(app, deps);
     await accountRoutes(app, deps);
     await workspaceRoutes(app, deps);
+    await webhookRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
   if (serveApi) await webRoutes(app, deps);

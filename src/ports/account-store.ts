@@ -6,7 +6,8 @@
  *
  * Contract:
  * - Secrets never reach the store in the clear: sessions and API keys are looked up by a hash the
- *   caller computes; passwords arrive as argon2id hashes.
+ *   caller computes; passwords arrive as argon2id hashes. Webhook signing secrets are the
+ *   exception: signing needs the key itself.
  * - Emails are stored and compared lower-cased (the caller lower-cases); one user per email.
  * - A workspace always has at least one owner: `setRole`/`removeMember` refuse to leave it without
  *   one (they return 'last_owner').
@@ -15,6 +16,7 @@
  *   pending per workspace and email. Membership comes only from accepting one (or creating the
  *   workspace): nobody is added to a workspace without their consent.
  */
+import type { WebhookEvent } from '../domain/webhook-events.js';
 
 import type {
   AcceptedInvitation,
@@ -30,6 +32,23 @@ import type {
 
 // The entities are domain data; they are re-exported so the port reads as one contract.
 export * from '../domain/account.js';
+
+/** A signing secret of a webhook endpoint; a rotated-out one signs until `expiresAt`. */
+export interface WebhookSecret {
+  secret: string;
+  expiresAt: number | null;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  workspaceId: string;
+  url: string;
+  events: WebhookEvent[];
+  /** Newest first. Kept in clear: signing needs them (like any HMAC key). */
+  secrets: WebhookSecret[];
+  createdBy: string;
+  createdAt: number;
+}
 
 export interface AccountStore {
   readonly kind: string;
@@ -90,6 +109,13 @@ export interface AccountStore {
   /** Newest first; `before` (createdAt) pages backwards. */
   listWorkspacePolls(workspaceId: string, opts: { limit: number; before?: number }): Promise<WorkspacePoll[]>;
   removeWorkspacePoll(pollId: string): Promise<void>;
+
+  /** Adds the endpoint unless the workspace already has `max`; false when it has. */
+  createWebhook(endpoint: WebhookEndpoint, max: number): Promise<boolean>;
+  listWebhooks(workspaceId: string): Promise<WebhookEndpoint[]>;
+  getWebhook(workspaceId: string, id: string): Promise<WebhookEndpoint | null>;
+  setWebhookSecrets(workspaceId: string, id: string, secrets: WebhookSecret[]): Promise<boolean>;
+  deleteWebhook(workspaceId: string, id: string): Promise<boolean>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -89,6 +89,36 @@ export function runAccountStoreContract(name: string, makeStore: () => Promise<A
       return { ws, owner: o };
     };
 
+    // --- webhooks ------------------------------------------------------------------------------
+
+    it('webhook endpoints: create up to the cap, list in order, read, replace secrets, delete; per workspace', async () => {
+      const { ws, owner } = await newWorkspace();
+      const { ws: other } = await newWorkspace();
+      const hook = (id: string, at: number) => ({
+        id,
+        workspaceId: ws.id,
+        url: `https://h.example.com/${id}`,
+        events: ['poll.closed' as const, 'results.final' as const],
+        secrets: [{ secret: 'whsec_AAAA', expiresAt: null }],
+        createdBy: owner.id,
+        createdAt: at,
+      });
+      assert.equal(await store.createWebhook(hook('wh_a', 1_000), 2), true);
+      assert.equal(await store.createWebhook(hook('wh_b', 2_000), 2), true);
+      assert.equal(await store.createWebhook(hook('wh_c', 3_000), 2), false, 'over the cap: refused');
+      assert.deepEqual((await store.listWebhooks(ws.id)).map((w) => w.id), ['wh_a', 'wh_b']);
+      assert.deepEqual(await store.getWebhook(ws.id, 'wh_a'), hook('wh_a', 1_000));
+      assert.equal(await store.getWebhook(other.id, 'wh_a'), null, 'not through another workspace');
+      const secrets = [{ secret: 'whsec_BBBB', expiresAt: null }, { secret: 'whsec_AAAA', expiresAt: 5_000 }];
+      assert.equal(await store.setWebhookSecrets(ws.id, 'wh_a', secrets), true);
+      assert.deepEqual((await store.getWebhook(ws.id, 'wh_a'))!.secrets, secrets);
+      assert.equal(await store.setWebhookSecrets(other.id, 'wh_a', []), false);
+      assert.equal(await store.deleteWebhook(other.id, 'wh_a'), false);
+      assert.equal(await store.deleteWebhook(ws.id, 'wh_a'), true);
+      assert.equal(await store.deleteWebhook(ws.id, 'wh_a'), false);
+      assert.deepEqual((await store.listWebhooks(ws.id)).map((w) => w.id), ['wh_b']);
+    });
+
     // --- users ---------------------------------------------------------------------------------
 
     it('creates a user and reads it back by id and by email; unknown ones read as null', async () => {

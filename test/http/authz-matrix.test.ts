@@ -148,6 +148,25 @@ describe('authorization matrix', () => {
       expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 200, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
     },
     {
+      name: 'GET /v1/workspaces/{w}/webhooks',
+      request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/webhooks` }),
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 200, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
+      name: 'POST /v1/workspaces/{w}/webhooks',
+      request: async () => ({ method: 'POST', path: `/v1/workspaces/${ws}/webhooks`, body: { url: 'https://hooks.example.com/m', events: ['poll.closed'] } }),
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 201, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
+      name: 'POST /v1/workspaces/{w}/webhooks/{h}/rotate-secret, DELETE /v1/workspaces/{w}/webhooks/{h}',
+      request: async (who) => {
+        const r = await call(t.url, 'POST', `/v1/workspaces/${ws}/webhooks`, { url: 'https://hooks.example.com/d', events: ['poll.opened'] }, actors.owner.headers);
+        const id = r.json.webhook.id as string;
+        return who === 'editor' ? { method: 'POST', path: `/v1/workspaces/${ws}/webhooks/${id}/rotate-secret` } : { method: 'DELETE', path: `/v1/workspaces/${ws}/webhooks/${id}` };
+      },
+      expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 204, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },
+    },
+    {
       name: 'POST /v1/workspaces/{w}/api-keys',
       request: async () => ({ method: 'POST', path: `/v1/workspaces/${ws}/api-keys`, body: { name: 'k', scopes: ['polls:read'] } }),
       expect: { anonymous: 401, voter: 404, viewer: 403, editor: 403, owner: 201, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },

@@ -57,6 +57,10 @@ describe('HTTP: health and OpenAPI', () => {
       'GET /v1/polls/{pollId}/export',
       'GET /v1/polls/{pollId}/commitment',
       'GET /v1/receipts/{receiptId}',
+      'GET /v1/workspaces/{workspaceId}/webhooks',
+      'POST /v1/workspaces/{workspaceId}/webhooks',
+      'DELETE /v1/workspaces/{workspaceId}/webhooks/{webhookId}',
+      'POST /v1/workspaces/{workspaceId}/webhooks/{webhookId}/rotate-secret',
     ];
     for (const op of expected) assert.ok(ops.includes(op), `${op} is documented (have: ${ops.join(', ')})`);
     for (const op of ops) assert.match(op, /^[A-Z]+ \/v1\//);

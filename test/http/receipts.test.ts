@@ -62,7 +62,7 @@ describe('HTTP: verifiable receipts', () => {
 
   it('on close: a commitment over every vote, a proof per receipt that verifies (here and with `pollcast verify`), and a tampered one that does not', async () => {
     const { poll, ownerToken } = await createPoll(t.url);
-    const votes = [];
+    const votes: Array<{ receiptId: string; receiptKey: string; voterToken: string; optionId: string }> = [];
     for (let i = 0; i < 5; i++) votes.push({ ...(await vote(poll.id, poll.options[i % 3]!.id)), optionId: poll.options[i % 3]!.id });
     assertProblem(await call(t.url, 'GET', `/v1/polls/${poll.id}/commitment`), 'poll_not_closed');
     assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/close`, undefined, { authorization: `Bearer ${ownerToken}` })).status, 200);

@@ -20,7 +20,10 @@ import type {
   Workspace,
   WorkspacePoll,
   WorkspaceRole,
+  WebhookEndpoint,
+  WebhookSecret,
 } from '../../ports/account-store.js';
+import type { WebhookEvent } from '../../domain/webhook-events.js';
 import {
   toApiKey,
   toInvitation,
@@ -107,6 +110,21 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_email ON invitations (email);
 `,
   },
+  {
+    version: 3,
+    sql: `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secrets TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
+`,
+  },
 ];
 
 
@@ -191,6 +209,13 @@ export class SqliteAccountStore implements AccountStore {
         'INSERT INTO api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       getApiKeyByHash: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?`),
+      insertWebhook: p(
+        'INSERT INTO webhooks (id, workspace_id, url, events, secrets, created_by, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhooks WHERE workspace_id = ?) < ?',
+      ),
+      listWebhooks: p('SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_at, id'),
+      getWebhook: p('SELECT * FROM webhooks WHERE workspace_id = ? AND id = ?'),
+      setWebhookSecrets: p('UPDATE webhooks SET secrets = ? WHERE workspace_id = ? AND id = ?'),
+      deleteWebhook: p('DELETE FROM webhooks WHERE workspace_id = ? AND id = ?'),
       listApiKeys: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY created_at, id`),
       revokeApiKey: p('UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL'),
       // Concurrent requests may touch out of order: last_used_at never moves back.
@@ -356,6 +381,29 @@ export class SqliteAccountStore implements AccountStore {
     this.#s.touchApiKey!.run(now, now, keyId);
   }
 
+  // --- webhooks ---
+
+  async createWebhook(w: WebhookEndpoint, max: number): Promise<boolean> {
+    return this.#s.insertWebhook!.run(w.id, w.workspaceId, w.url, JSON.stringify(w.events), JSON.stringify(w.secrets), w.createdBy, w.createdAt, w.workspaceId, max).changes === 1;
+  }
+
+  async listWebhooks(workspaceId: string): Promise<WebhookEndpoint[]> {
+    return (this.#s.listWebhooks!.all(workspaceId) as WebhookRow[]).map(toWebhook);
+  }
+
+  async getWebhook(workspaceId: string, id: string): Promise<WebhookEndpoint | null> {
+    const row = this.#s.getWebhook!.get(workspaceId, id) as WebhookRow | undefined;
+    return row ? toWebhook(row) : null;
+  }
+
+  async setWebhookSecrets(workspaceId: string, id: string, secrets: WebhookSecret[]): Promise<boolean> {
+    return this.#s.setWebhookSecrets!.run(JSON.stringify(secrets), workspaceId, id).changes === 1;
+  }
+
+  async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
+    return this.#s.deleteWebhook!.run(workspaceId, id).changes === 1;
+  }
+
   // --- workspace polls ---
 
   async addWorkspacePoll(entry: WorkspacePoll): Promise<void> {
@@ -386,4 +434,18 @@ export class SqliteAccountStore implements AccountStore {
     this.#closed = true;
     this.#db.close();
   }
+}
+
+interface WebhookRow {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string;
+  secrets: string;
+  created_by: string;
+  created_at: number;
+}
+
+function toWebhook(r: WebhookRow): WebhookEndpoint {
+  return { id: r.id, workspaceId: r.workspace_id, url: r.url, events: JSON.parse(r.events) as WebhookEvent[], secrets: JSON.parse(r.secrets) as WebhookSecret[], createdBy: r.created_by, createdAt: r.created_at };
 }

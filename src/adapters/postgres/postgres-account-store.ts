@@ -25,7 +25,10 @@ import type {
   Workspace,
   WorkspacePoll,
   WorkspaceRole,
+  WebhookEndpoint,
+  WebhookSecret,
 } from '../../ports/account-store.js';
+import type { WebhookEvent } from '../../domain/webhook-events.js';
 import {
   toApiKey,
   toInvitation,
@@ -126,6 +129,21 @@ CREATE TABLE ${s}.invitations (
   UNIQUE (workspace_id, email)
 );
 CREATE INDEX invitations_email ON ${s}.invitations (email);
+`,
+  },
+  {
+    version: 3,
+    sql: (s) => `
+CREATE TABLE ${s}.webhooks (
+  id text COLLATE "C" PRIMARY KEY,
+  workspace_id text COLLATE "C" NOT NULL REFERENCES ${s}.workspaces (id) ON DELETE CASCADE,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  secrets jsonb NOT NULL,
+  created_by text COLLATE "C" NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX webhooks_workspace ON ${s}.webhooks (workspace_id, created_at);
 `,
   },
 ];
@@ -450,6 +468,40 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   /** Oldest first, revoked keys included. */
+  // --- webhooks ---
+
+  async createWebhook(w: WebhookEndpoint, max: number): Promise<boolean> {
+    // Serialized per workspace by locking its row, so concurrent creates cannot pass the cap together.
+    const r = await this.#one(
+      `WITH ws AS (SELECT id FROM ${this.#s}.workspaces WHERE id = $2 FOR UPDATE)
+       INSERT INTO ${this.#s}.webhooks (id, workspace_id, url, events, secrets, created_by, created_at)
+       SELECT $1, $2, $3, $4::text[], $5::jsonb, $6, $7 FROM ws
+        WHERE (SELECT count(*) FROM ${this.#s}.webhooks WHERE workspace_id = $2) < $8`,
+      [w.id, w.workspaceId, w.url, w.events, JSON.stringify(w.secrets), w.createdBy, w.createdAt, max],
+    );
+    return r.rowCount === 1;
+  }
+
+  async listWebhooks(workspaceId: string): Promise<WebhookEndpoint[]> {
+    const r = await this.#one<PgWebhookRow>(`SELECT * FROM ${this.#s}.webhooks WHERE workspace_id = $1 ORDER BY created_at, id`, [workspaceId]);
+    return r.rows.map(toPgWebhook);
+  }
+
+  async getWebhook(workspaceId: string, id: string): Promise<WebhookEndpoint | null> {
+    const r = await this.#one<PgWebhookRow>(`SELECT * FROM ${this.#s}.webhooks WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+    return r.rows[0] ? toPgWebhook(r.rows[0]) : null;
+  }
+
+  async setWebhookSecrets(workspaceId: string, id: string, secrets: WebhookSecret[]): Promise<boolean> {
+    const r = await this.#one(`UPDATE ${this.#s}.webhooks SET secrets = $3::jsonb WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, JSON.stringify(secrets)]);
+    return r.rowCount === 1;
+  }
+
+  async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
+    const r = await this.#one(`DELETE FROM ${this.#s}.webhooks WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+    return r.rowCount === 1;
+  }
+
   async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
     const r = await this.#one<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM ${this.#s}.api_keys WHERE workspace_id = $1 ORDER BY created_at, id`, [workspaceId]);
     return r.rows.map(toApiKey);
@@ -511,4 +563,18 @@ export class PostgresAccountStore implements AccountStore {
     this.#closed = true;
     await this.#pool.end();
   }
+}
+
+interface PgWebhookRow {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string[];
+  secrets: WebhookSecret[];
+  created_by: string;
+  created_at: string | number;
+}
+
+function toPgWebhook(r: PgWebhookRow): WebhookEndpoint {
+  return { id: r.id, workspaceId: r.workspace_id, url: r.url, events: r.events as WebhookEvent[], secrets: r.secrets, createdBy: r.created_by, createdAt: Number(r.created_at) };
 }

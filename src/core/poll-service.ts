@@ -1,4 +1,5 @@
 /** Poll lifecycle: create (quick or in a workspace), edit (draft only), open, close, delete, invites. */
+import { exportAnswers, type ExportedAnswer } from './vote-export.js';
 import { newOwnerToken, newPollId } from '../domain/ids.js';
 import { InviteCodes } from '../domain/invite-codes.js';
 import { createPoll, editPoll, effectiveStatus, LIMITS, transition, type Poll, type PollDraft, type PollPatch } from '../domain/poll.js';
@@ -112,9 +113,10 @@ export class PollService {
     return { polls, next: entries.length === page.limit && last ? last.createdAt : null };
   }
 
-  /** Reads that reveal individual answers (exports): managers only, as `require(…, 'write')` throws. */
-  readForExport(id: string, caller: Caller): Promise<Poll> {
-    return this.#managed(id, caller, 'write');
+  /** Every counted answer, page by page (core/vote-export.ts): individual answers, so managers only (`require(…, 'write')`). */
+  async exportAnswers(id: string, caller: Caller): Promise<{ poll: Poll; pages: AsyncGenerator<ExportedAnswer[]> }> {
+    const poll = await this.#managed(id, caller, 'write');
+    return { poll, pages: exportAnswers(this.store, poll) };
   }
 
   async edit(id: string, caller: Caller, patch: PollPatch): Promise<Poll> {

@@ -1,7 +1,7 @@
 /** Answer exports: every counted answer of a poll as CSV or NDJSON, streamed (managers). */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { exportAnswers, exportsVoterIds, type ExportedAnswer } from '../../core/vote-export.js';
+import { exportsVoterIds, type ExportedAnswer } from '../../core/vote-export.js';
 import { callerOf } from '../caller.js';
 import type { HttpDeps } from '../deps.js';
 import { EXPORT_FORMATS, exportStream, type ExportFormat } from '../export-formats.js';
@@ -40,9 +40,8 @@ export async function exportRoutes(app: FastifyInstance, deps: HttpDeps): Promis
     async (req, reply) => {
       checkPollId(req.params.pollId);
       const format: ExportFormat = req.query.format ?? 'csv';
-      const poll = await deps.polls.readForExport(req.params.pollId, await callerOf(req, auth));
+      const { poll, pages } = await deps.polls.exportAnswers(req.params.pollId, await callerOf(req, auth));
       // The first page is read before answering, so a store that is down gets a problem answer, not a cut-off 200.
-      const pages = exportAnswers(deps.store, poll);
       const first = await pages.next();
       async function* all(): AsyncGenerator<ExportedAnswer[]> {
         if (first.done) return;

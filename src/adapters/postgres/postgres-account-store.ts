@@ -6,9 +6,8 @@
  * (no `SET search_path`), statements are unnamed (plain parameterized queries), and the only
  * settings and locks are transaction-scoped (`SET LOCAL`, `pg_advisory_xact_lock`).
  *
- * Errors are pg's own, never wrapped, so `isStoreOutage()` (src/http/problem.ts) recognises a
- * database that is down by their `code`. The one exception is pg's client-side query timeout,
- * which has no code: it is given `ETIMEDOUT` (a server that does not answer in time is an outage).
+ * A database that cannot serve (down, unreachable, too slow: pg-errors.ts isUnavailable) is reported
+ * as `store_unavailable` (503, retry), as the vote store reports it; other errors are pg's own.
  *
  * Foreign keys: a membership, session or API key names an existing user and workspace (an unknown
  * one throws 23503 and writes nothing).
@@ -40,7 +39,7 @@ import {
   type WorkspacePollRow,
   type WorkspaceRow,
 } from '../account-rows.js';
-import { isConnectionFailure } from './pg-errors.js';
+import { isConnectionFailure, toStoreError } from './pg-errors.js';
 import { boundedBegin } from './pg-link.js';
 import { checkSchemaName, splitPgUrl } from './pg-sql.js';
 
@@ -147,14 +146,6 @@ const types = {
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 const INVITATION_COLUMNS = 'id, workspace_id, email, role, invited_by, created_at, expires_at';
 
-/** pg's query timeout has no code; give it one isStoreOutage() knows. The error itself is kept. */
-function withOutageCode(err: unknown): unknown {
-  if (err instanceof Error && (err as { code?: unknown }).code === undefined && err.message === 'Query read timeout') {
-    Object.assign(err, { code: 'ETIMEDOUT' });
-  }
-  return err;
-}
-
 type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 export class PostgresAccountStore implements AccountStore {
@@ -196,7 +187,7 @@ export class PostgresAccountStore implements AccountStore {
     try {
       return await this.#pool.connect();
     } catch (err) {
-      throw withOutageCode(err);
+      throw toStoreError(err);
     }
   }
 
@@ -208,7 +199,7 @@ export class PostgresAccountStore implements AccountStore {
       return await this.#query(client, this.#queryTimeoutMs)<R>(text, values);
     } catch (err) {
       broken = isConnectionFailure(err);
-      throw withOutageCode(err);
+      throw toStoreError(err);
     } finally {
       // A broken or timed-out connection is destroyed, never handed out again.
       client.release(broken);
@@ -229,7 +220,7 @@ export class PostgresAccountStore implements AccountStore {
     } catch (err) {
       if (isConnectionFailure(err)) broken = true;
       else await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(() => (broken = true));
-      throw withOutageCode(err);
+      throw toStoreError(err);
     } finally {
       client.release(broken);
     }

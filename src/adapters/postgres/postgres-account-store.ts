@@ -6,13 +6,13 @@
  * (no `SET search_path`), statements are unnamed (plain parameterized queries), and the only
  * settings and locks are transaction-scoped (`SET LOCAL`, `pg_advisory_xact_lock`).
  *
- * A database that cannot serve (down, unreachable, too slow: pg-errors.ts isUnavailable) is reported
- * as `store_unavailable` (503, retry), as the vote store reports it; other errors are pg's own.
+ * It runs on the vote store's foundation (pg-link.ts PgLink: pool, bounded transactions, retries of
+ * deadlocks): a database that cannot serve is reported as `store_unavailable` (503, retry), as the
+ * vote store reports it; other errors are pg's own.
  *
  * Foreign keys: a membership, session or API key names an existing user and workspace (an unknown
  * one throws 23503 and writes nothing).
  */
-import pg from 'pg';
 import type {
   AcceptedInvitation,
   AccountStore,
@@ -39,8 +39,7 @@ import {
   type WorkspacePollRow,
   type WorkspaceRow,
 } from '../account-rows.js';
-import { isConnectionFailure, toStoreError } from './pg-errors.js';
-import { boundedBegin } from './pg-link.js';
+import { PgLink, stmt, type Row } from './pg-link.js';
 import { checkSchemaName, splitPgUrl } from './pg-sql.js';
 
 export interface PostgresAccountStoreOptions {
@@ -136,94 +135,46 @@ CREATE INDEX invitations_email ON ${s}.invitations (email);
 const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 const MIGRATE_TIMEOUT_MS = 300_000;
 
-/** int8 (epoch ms, counts) as numbers: every value stored is below 2^53. */
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 const INVITATION_COLUMNS = 'id, workspace_id, email, role, invited_by, created_at, expires_at';
 
-type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+/** One statement; `rows` as the vote store's link returns them. */
+type Query = <R extends Row = Row>(text: string, values?: unknown[]) => Promise<{ rows: R[] }>;
 
 export class PostgresAccountStore implements AccountStore {
   readonly kind = 'postgres';
   readonly schema: string;
   /** The quoted schema, for the statement texts. */
   readonly #s: string;
-  readonly #pool: pg.Pool;
-  readonly #queryTimeoutMs: number;
-  #closed = false;
+  /** The vote store's foundation: pool, bounded transactions, outages as store_unavailable. */
+  readonly #link: PgLink;
 
   constructor(o: PostgresAccountStoreOptions) {
     const { url, schema } = splitPgUrl(o.url);
     this.schema = checkSchemaName(o.schema ?? schema ?? 'public');
     this.#s = `"${this.schema}"`;
-    this.#queryTimeoutMs = o.queryTimeoutMs ?? 8_000;
-    this.#pool = new pg.Pool({
-      connectionString: url,
-      max: o.poolSize ?? 4,
-      connectionTimeoutMillis: o.connectTimeoutMs ?? 3_000,
-      idleTimeoutMillis: 10_000,
-      keepAlive: true,
-      allowExitOnIdle: true,
-      application_name: 'pollcast-accounts',
-      types,
+    this.#link = new PgLink({
+      url,
+      poolSize: o.poolSize ?? 4,
+      connectTimeoutMs: o.connectTimeoutMs ?? 3_000,
+      queryTimeoutMs: o.queryTimeoutMs ?? 8_000,
+      // Unnamed statements: account traffic is light, and a transaction pooler needs no setup.
+      preparedStatements: false,
+      applicationName: 'pollcast-accounts',
     });
-    // A broken idle connection is dropped by the pool; without listeners its error would crash
-    // the process. A checked-out client's failure reaches the caller through its pending query.
-    this.#pool.on('error', () => {});
-    this.#pool.on('connect', (client) => client.on('error', () => {}));
-  }
-
-  #query(client: pg.PoolClient, timeoutMs: number): Query {
-    return <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
-      client.query<R>({ text, values, query_timeout: timeoutMs } as pg.QueryConfig);
-  }
-
-  async #connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.#pool.connect();
-    } catch (err) {
-      throw toStoreError(err);
-    }
   }
 
   /** One statement in its own implicit transaction. */
-  async #one<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    const client = await this.#connect();
-    let broken = false;
-    try {
-      return await this.#query(client, this.#queryTimeoutMs)<R>(text, values);
-    } catch (err) {
-      broken = isConnectionFailure(err);
-      throw toStoreError(err);
-    } finally {
-      // A broken or timed-out connection is destroyed, never handed out again.
-      client.release(broken);
-    }
+  #one<R extends Row = Row>(text: string, values: unknown[] = []): Promise<{ rows: R[] }> {
+    return this.#link.query<R>(stmt(text), values).then((rows) => ({ rows }));
   }
 
   /** Runs `fn` in one transaction: commits what it did, or rolls back and rethrows. */
-  async #tx<T>(fn: (q: Query) => Promise<T>, timeoutMs = this.#queryTimeoutMs): Promise<T> {
-    const client = await this.#connect();
-    let broken = false;
-    try {
-      // A client that gives up does not release the server's locks: bound lock waits and idling
-      // inside the transaction on the server too (SET LOCAL: gone at commit, pooler-safe).
-      await client.query(boundedBegin(timeoutMs) as pg.QueryConfig);
-      const out = await fn(this.#query(client, timeoutMs));
-      await client.query({ text: 'COMMIT', query_timeout: timeoutMs } as pg.QueryConfig);
-      return out;
-    } catch (err) {
-      if (isConnectionFailure(err)) broken = true;
-      else await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(() => (broken = true));
-      throw toStoreError(err);
-    } finally {
-      client.release(broken);
-    }
+  #tx<T>(fn: (q: Query) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.#link.tx(
+      (exec) => fn(<R extends Row = Row>(text: string, values: unknown[] = []) => exec<R>(stmt(text), values, { simple: values.length === 0 }).then((rows) => ({ rows }))),
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
   }
 
   async migrate(): Promise<void> {
@@ -246,10 +197,10 @@ export class PostgresAccountStore implements AccountStore {
 
   async createUser(user: User): Promise<boolean> {
     const r = await this.#one(
-      `INSERT INTO ${this.#s}.users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING`,
+      `INSERT INTO ${this.#s}.users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id`,
       [user.id, user.email, user.name, user.passwordHash, user.createdAt],
     );
-    return r.rowCount === 1;
+    return r.rows.length === 1;
   }
 
   async getUser(id: string): Promise<User | null> {
@@ -288,8 +239,8 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async deleteUserSessions(userId: string, keepIdHash?: string): Promise<number> {
-    const r = await this.#one(`DELETE FROM ${this.#s}.sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text`, [userId, keepIdHash ?? null]);
-    return r.rowCount ?? 0;
+    const r = await this.#one(`DELETE FROM ${this.#s}.sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text RETURNING id_hash`, [userId, keepIdHash ?? null]);
+    return r.rows.length;
   }
 
   // --- workspaces and members ---
@@ -345,8 +296,8 @@ export class PostgresAccountStore implements AccountStore {
   async removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'> {
     return this.#tx(async (q): Promise<'ok' | 'not_member' | 'last_owner'> => {
       if (await this.#isLastOwner(q, workspaceId, userId)) return 'last_owner';
-      const r = await q(`DELETE FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2`, [workspaceId, userId]);
-      return r.rowCount === 1 ? 'ok' : 'not_member';
+      const r = await q(`DELETE FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`, [workspaceId, userId]);
+      return r.rows.length === 1 ? 'ok' : 'not_member';
     });
   }
 
@@ -401,8 +352,8 @@ export class PostgresAccountStore implements AccountStore {
 
   async deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean> {
     const [column, value] = 'workspaceId' in of ? ['workspace_id', of.workspaceId] : ['email', of.email];
-    const r = await this.#one(`DELETE FROM ${this.#s}.invitations WHERE id = $1 AND ${column} = $2 AND expires_at > $3`, [id, value, now]);
-    return r.rowCount === 1;
+    const r = await this.#one(`DELETE FROM ${this.#s}.invitations WHERE id = $1 AND ${column} = $2 AND expires_at > $3 RETURNING id`, [id, value, now]);
+    return r.rows.length === 1;
   }
 
   async acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> {
@@ -448,10 +399,10 @@ export class PostgresAccountStore implements AccountStore {
 
   async revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean> {
     const r = await this.#one(
-      `UPDATE ${this.#s}.api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL`,
+      `UPDATE ${this.#s}.api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`,
       [workspaceId, keyId, now],
     );
-    return r.rowCount === 1;
+    return r.rows.length === 1;
   }
 
   /** Concurrent requests may touch out of order: last_used_at never moves back (greatest ignores NULL). */
@@ -498,8 +449,6 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#pool.end();
+    await this.#link.close();
   }
 }

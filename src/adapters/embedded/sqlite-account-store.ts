@@ -35,9 +35,10 @@ import {
   type WorkspacePollRow,
   type WorkspaceRow,
 } from '../account-rows.js';
+import { runSqliteMigrations, type SqliteMigration } from './sqlite-schema.js';
 
 /** Versioned migrations, applied in order, one transaction each. Never edit one that shipped. */
-export const SQLITE_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: string }> = [
+export const SQLITE_ACCOUNT_MIGRATIONS: SqliteMigration[] = [
   {
     version: 1,
     sql: `
@@ -129,16 +130,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async migrate(): Promise<void> {
-    const db = this.#db;
-    db.exec('CREATE TABLE IF NOT EXISTS account_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(db.prepare('SELECT version FROM account_migrations').pluck().all() as number[]);
-    for (const m of SQLITE_ACCOUNT_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO account_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-      }).immediate();
-    }
+    runSqliteMigrations(this.#db, 'account_migrations', SQLITE_ACCOUNT_MIGRATIONS);
     this.#prepare();
   }
 

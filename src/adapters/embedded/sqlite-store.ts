@@ -13,7 +13,7 @@ import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import type { BatchMeta, MinuteCount, OutboxEvent, OutboxEventType, OutboxPayloads, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { runSqliteMigrations, SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
 
 interface PollRow {
@@ -58,16 +58,7 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const db = this.#db;
-    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-    for (const m of SQLITE_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-      }).immediate();
-    }
+    runSqliteMigrations(this.#db, 'schema_migrations', SQLITE_MIGRATIONS);
     this.#prepare();
   }
 

@@ -40,6 +40,7 @@ import {
   type WorkspaceRow,
 } from '../account-rows.js';
 import { PgLink, stmt, type Row } from './pg-link.js';
+import { runPgMigrations, type PgMigration } from './pg-migrations.js';
 import { checkSchemaName, splitPgUrl } from './pg-sql.js';
 
 export interface PostgresAccountStoreOptions {
@@ -56,7 +57,7 @@ export interface PostgresAccountStoreOptions {
 }
 
 /** `s` is the quoted schema name. Ids and hashes collate as "C" (byte order). Never edit one that shipped. */
-export const PG_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: (s: string) => string }> = [
+export const PG_ACCOUNT_MIGRATIONS: PgMigration[] = [
   {
     version: 1,
     sql: (s) => `
@@ -128,13 +129,6 @@ CREATE INDEX invitations_email ON ${s}.invitations (email);
   },
 ];
 
-/**
- * The same key as the vote store's migrations (pg-migrations.ts): both run `CREATE SCHEMA IF NOT
- * EXISTS`, which races (unique violation) when two transactions create one schema at once.
- */
-const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
-const MIGRATE_TIMEOUT_MS = 300_000;
-
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 const INVITATION_COLUMNS = 'id, workspace_id, email, role, invited_by, created_at, expires_at';
 
@@ -178,19 +172,7 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async migrate(): Promise<void> {
-    const s = this.#s;
-    await this.#tx(async (q) => {
-      await q(MIGRATE_LOCK, [`pollcast:migrate:${this.schema}`]);
-      await q(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await q(`CREATE TABLE IF NOT EXISTS ${s}.account_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = new Set((await q<{ version: number }>(`SELECT version FROM ${s}.account_migrations`)).rows.map((r) => r.version));
-      for (const m of PG_ACCOUNT_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        // No parameters: sent as a simple query, so the text may hold several statements.
-        await q(m.sql(s));
-        await q(`INSERT INTO ${s}.account_migrations (version) VALUES ($1)`, [m.version]);
-      }
-    }, MIGRATE_TIMEOUT_MS);
+    await runPgMigrations(this.#link, this.schema, 'account_migrations', PG_ACCOUNT_MIGRATIONS);
   }
 
   // --- users ---

@@ -86,7 +86,7 @@ export const STAGE_RULES: readonly StageRule[] = [
   // identity: who is voting
   { stage: 'identity', url: ours('core/vote/voter-identity|core/access|core/authenticator|http/caller|core/secrets') },
   // limits: admission and rate limits, and the Redis client they use
-  { stage: 'limits', url: ours('core/vote/admission|adapters/[^/\\\\]*/[^/\\\\]*rate-limiter|adapters/embedded/sliding-window|http/rate-guard|http/address-limits|http/rate-limit-header') },
+  { stage: 'limits', url: ours('core/vote/admission|adapters/[^/\\\\]*/[^/\\\\]*rate-limiter|adapters/sliding-window|core/request-limits|http/rate-guard|http/address-limits|http/rate-limit-header') },
   { stage: 'limits', url: nm('ioredis|redis-parser|redis-errors|denque|cluster-key-slot|standard-as-callback') },
   // group commit: batching votes into one statement per tick
   { stage: 'group commit', url: ours('core/group-commit|core/vote/vote-committer|core/vote/idempotency|adapters/postgres/pg-record-votes|adapters/postgres/pg-sql|adapters/postgres/pg-link|adapters/postgres/postgres-store|adapters/embedded/sqlite-store') },
@@ -94,7 +94,9 @@ export const STAGE_RULES: readonly StageRule[] = [
   { stage: 'driver', url: nm('pg|pg-protocol|pg-pool|pg-types|pg-connection-string|pgpass|postgres-array|postgres-bytea|postgres-date|postgres-interval|better-sqlite3') },
   // logging, then metrics (a frame under observability/ that is not the logger is metrics)
   { stage: 'logging', url: nm('pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|atomic-sleep|on-exit-leak-free|fast-safe-stringify') },
-  { stage: 'logging', url: ours('observability/request-logger|observability/logger') },
+  { stage: 'logging', url: ours('http/request-logger|observability/logger') },
+  // the facades and HTTP hooks that lived under observability/ until the layer rules moved them
+  { stage: 'metrics', url: ours('http/http-observability|http/request-id|ports/metrics|ports/tracing') },
   { stage: 'metrics', url: /[\\/]observability[\\/]/ },
   // performance observers (GC and event-loop timings feed metrics)
   { stage: 'metrics', url: /^node:internal\/perf\// },

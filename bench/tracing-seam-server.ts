@@ -30,7 +30,7 @@ const load = <T>(module: string): Promise<T> => import(pathToFileURL(join(root, 
 const { loadConfig } = await load<typeof ConfigModule>('config');
 const { startApp } = await load<typeof AppModule>('app');
 const { createObservability } = await load<typeof ObservabilityModule>('observability/create-observability');
-const { noopTracing, NOOP_SPAN } = await load<typeof TracingModule>('observability/tracing');
+const { noopTracing, NOOP_SPAN } = await load<typeof TracingModule>('ports/tracing');
 
 const counts = { enabled: 0, start: 0, run: 0, active: 0 };
 /** Behaves as `noopTracing` and counts: `enabled` reads, and calls that would do tracing work. */

@@ -14,6 +14,7 @@ import { ProofOfWork } from './domain/proof-of-work.js';
 import type { Config } from './config.js';
 import { PollDirectory } from './core/poll-directory.js';
 import { PollService } from './core/poll-service.js';
+import { RequestLimits } from './core/request-limits.js';
 import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
 import { VoterTokens } from './domain/voter-token.js';
@@ -171,7 +172,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter, receipts, webhooks },
+      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

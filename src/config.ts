@@ -31,44 +31,10 @@ export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string; com
  */
 export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string; deliveryLimit?: number };
 
-export interface Config {
-  role: Role;
-  host: string;
-  port: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  secret: string | undefined;
-  /** Namespace of every Redis key and channel and of the NATS stream: installations sharing those servers must differ. */
-  prefix: string;
+export interface Config extends PlainConfig {
   store: StoreConfig;
   cache: CacheConfig;
   bus: BusConfig;
-  groupCommit: { maxBatch: number; maxWaitMs: number; maxInFlight: number; maxQueue: number };
-  realtime: { pushIntervalMs: number; heartbeatMs: number; reconnectHintMs: number; maxBufferedBytes: number; stallTimeoutMs: number; maxLifetimeMs: number };
-  rateLimit: {
-    ipPerMinute: number;
-    voterPerMinute: number;
-    /** Votes per minute per API key (open mode, server-side voting). */
-    apiKeyPerMinute: number;
-    /** Votes per minute into one poll, across every voter: a ceiling that protects the others. */
-    pollPerMinute: number;
-    /** Non-vote writes (create a poll, sign up, issue invites …) per minute per IP. */
-    writesPerMinute: number;
-    /** Login attempts per minute per email (and 5 × this per IP). */
-    loginPerMinute: number;
-    /** Wrong invite codes and forged voter tokens per minute per IP; past it, every vote from the address is 429 until the window slides. */
-    failuresPerMinute: number;
-    /** Invite codes issued per hour per IP, counted in blocks of 1,000 codes (routes/polls.ts); 0 = no budget. */
-    invitesPerHour: number;
-  };
-  /** Networks webhooks may reach although they are not public (CIDRs); empty: public addresses only. */
-  webhooks: { allowedNetworks: string[] };
-  auth: {
-    sessionTtlMs: number;
-    /** How long a process trusts a session or API key it looked up; revocation elsewhere takes effect within it. */
-    cacheTtlMs: number;
-    /** How long a proof-of-work challenge stays valid. */
-    powChallengeTtlMs: number;
-  };
   /**
    * Addresses/CIDRs (or proxy-addr names: loopback, linklocal, uniquelocal) of the proxies whose
    * X-Forwarded-For is believed; empty: the socket's peer is the client.
@@ -76,16 +42,6 @@ export interface Config {
   http: { bodyLimitBytes: number; requestTimeoutMs: number; cookieSecure: boolean | 'auto'; trustProxy: string[] } & HttpLimits;
   /** Thresholds past which new requests get 503 `overloaded` (src/http/overload-guard.ts); 0 turns one off. */
   overload: OverloadConfig;
-  schedulerIntervalMs: number;
-  /**
-   * Fault injection for tests only: after this many events the analytics consumer applied, the
-   * process kills itself (SIGKILL) before acknowledging the last one — a worker crash between
-   * apply and ack. 0 (default): off.
-   */
-  faultCrashAfterApply: number;
-  shutdownTimeoutMs: number;
-  /** Between /readyz failing and new requests being refused, so load balancers stop routing first. */
-  shutdownDelayMs: number;
   /** Processes of this role on this machine (node:cluster when > 1; needs the distributed backends). */
   processes: number;
   observability: ObservabilityConfig;
@@ -166,13 +122,103 @@ const urlList = (protocols: string[]) =>
     .pipe(z.array(url(protocols)));
 const pgUrl = ['postgres:', 'postgresql:'];
 
-const schema = z.object({
-  POLLCAST_ROLE: z.enum(ROLES).default('all'),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: int(0, 65535).default(8080),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  POLLCAST_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  POLLCAST_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -').default('pollcast'),
+/** One setting: the environment variable it is read from and its rule. */
+function env<N extends string, R extends z.ZodType>(name: N, rule: R): { name: N; rule: R } {
+  return { name, rule };
+}
+
+/**
+ * The settings that land in Config as parsed, one entry each: where it goes, the variable it is
+ * read from, and its rule (with its default). Config's type for them is derived from this table,
+ * so a new setting of this kind is one line here. Settings with derived defaults or several
+ * variables behind them (store, cache, bus, http, overload, observability) are built in loadConfig.
+ */
+const PLAIN = {
+  top: {
+    role: env('POLLCAST_ROLE', z.enum(ROLES).default('all')),
+    host: env('HOST', z.string().min(1).default('0.0.0.0')),
+    port: env('PORT', int(0, 65535).default(8080)),
+    logLevel: env('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+    secret: env('POLLCAST_SECRET', z.string().min(32, 'must be at least 32 characters').optional()),
+    /** Namespace of every Redis key and channel and of the NATS stream: installations sharing those servers must differ. */
+    prefix: env('POLLCAST_PREFIX', z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -').default('pollcast')),
+    schedulerIntervalMs: env('SCHEDULER_INTERVAL_MS', int(50, 60_000).default(1_000)),
+    /**
+     * Fault injection for tests only (test/faults/worker-crash.test.ts): after this many events the
+     * analytics consumer applied, the process kills itself (SIGKILL) before acknowledging the last
+     * one — a worker crash between apply and ack. 0 (default): off.
+     */
+    faultCrashAfterApply: env('POLLCAST_FAULT_CRASH_AFTER_APPLY', int(0, 1_000_000).default(0)),
+    shutdownTimeoutMs: env('SHUTDOWN_TIMEOUT_MS', int(100, 600_000).default(10_000)),
+    /** Between /readyz failing and new requests being refused, so load balancers stop routing first. */
+    shutdownDelayMs: env('SHUTDOWN_DELAY_MS', int(0, 600_000).default(0)),
+  },
+  groupCommit: {
+    maxBatch: env('GROUP_COMMIT_MAX_BATCH', int(1, 10_000).default(500)),
+    maxWaitMs: env('GROUP_COMMIT_MAX_WAIT_MS', z.coerce.number().min(0).max(1000).default(2)),
+    maxInFlight: env('GROUP_COMMIT_MAX_IN_FLIGHT', int(1, 64).default(2)),
+    maxQueue: env('GROUP_COMMIT_MAX_QUEUE', int(1, 1_000_000).default(20_000)),
+  },
+  realtime: {
+    pushIntervalMs: env('RESULTS_PUSH_INTERVAL_MS', int(10, 60_000).default(100)),
+    heartbeatMs: env('SSE_HEARTBEAT_MS', int(100, 600_000).default(15_000)),
+    reconnectHintMs: env('SSE_RECONNECT_MS', int(100, 600_000).default(2_000)),
+    maxBufferedBytes: env('SSE_MAX_BUFFERED_BYTES', int(1_024, 16_777_216).default(65_536)),
+    stallTimeoutMs: env('SSE_STALL_TIMEOUT_MS', int(1_000, 3_600_000).default(60_000)),
+    maxLifetimeMs: env('SSE_MAX_LIFETIME_MS', int(0, 86_400_000).default(1_800_000)),
+  },
+  rateLimit: {
+    ipPerMinute: env('RATE_LIMIT_IP_PER_MIN', int(0, 100_000_000).default(600_000)),
+    voterPerMinute: env('RATE_LIMIT_VOTER_PER_MIN', int(0, 1_000_000).default(120)),
+    /** Votes per minute per API key (open mode, server-side voting). */
+    apiKeyPerMinute: env('RATE_LIMIT_API_KEY_PER_MIN', int(0, 100_000_000).default(600_000)),
+    /** Votes per minute into one poll, across every voter: a ceiling that protects the others. */
+    pollPerMinute: env('RATE_LIMIT_POLL_PER_MIN', int(0, 1_000_000_000).default(6_000_000)),
+    /** Non-vote writes (create a poll, sign up, issue invites …) per minute per IP. */
+    writesPerMinute: env('RATE_LIMIT_WRITES_PER_MIN', int(0, 1_000_000).default(600)),
+    /** Login attempts per minute per email (and 5 × this per IP). */
+    loginPerMinute: env('RATE_LIMIT_LOGIN_PER_MIN', int(0, 10_000).default(10)),
+    /** Wrong invite codes and forged voter tokens per minute per IP; past it, every vote from the address is 429 until the window slides. */
+    failuresPerMinute: env('RATE_LIMIT_FAILURES_PER_MIN', int(0, 1_000_000).default(100)),
+    /** Invite codes issued per hour per IP, counted in blocks of 1,000 codes (routes/polls.ts); 0 = no budget. */
+    invitesPerHour: env('RATE_LIMIT_INVITES_PER_HOUR', int(0, 1_000_000_000).default(1_000_000)),
+  },
+  webhooks: {
+    /** Networks webhooks may reach although they are not public (CIDRs); empty: public addresses only. */
+    allowedNetworks: env(
+      'WEBHOOK_ALLOWED_NETWORKS',
+      z
+        .string()
+        .optional()
+        .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+        .refine((l) => l.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c) && isIP(c.split('/')[0]!) !== 0), 'a comma-separated list of CIDRs, like 10.0.0.0/8,127.0.0.1/32'),
+    ),
+  },
+  auth: {
+    /** SESSION_TTL_HOURS, in milliseconds. */
+    sessionTtlMs: env('SESSION_TTL_HOURS', z.coerce.number().min(0.01).max(24 * 365).default(24 * 14).transform((h) => Math.round(h * 3_600_000))),
+    /** How long a process trusts a session or API key it looked up; revocation elsewhere takes effect within it. */
+    cacheTtlMs: env('AUTH_CACHE_TTL_MS', int(0, 600_000).default(5_000)),
+    /** How long a proof-of-work challenge stays valid (POW_CHALLENGE_TTL_SEC, in milliseconds). */
+    powChallengeTtlMs: env('POW_CHALLENGE_TTL_SEC', int(10, 86_400).default(300).transform((s) => s * 1000)),
+  },
+};
+
+type Plain = typeof PLAIN;
+/** Config's plain settings, typed from their rules. */
+type PlainConfig = { [K in keyof Plain['top']]: ValueOf<Plain['top'][K]> } & {
+  [S in Exclude<keyof Plain, 'top'>]: { [K in keyof Plain[S]]: ValueOf<Plain[S][K]> };
+};
+type ValueOf<T> = T extends { rule: infer R extends z.ZodType } ? z.output<R> : never;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** The plain settings' variables and rules, as the environment schema's shape. */
+type PlainShape = UnionToIntersection<{ [S in keyof Plain]: { [K in keyof Plain[S]]: ShapeOf<Plain[S][K]> }[keyof Plain[S]] }[keyof Plain]>;
+type ShapeOf<T> = T extends { name: infer N extends string; rule: infer R } ? Record<N, R> : never;
+
+
+/** The other variables, read by loadConfig below. */
+const OTHER = {
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_SYNC: z.enum(['full', 'normal']).default('full'),
   DATABASE_URL: url(pgUrl).optional(),
@@ -185,34 +231,8 @@ const schema = z.object({
   NATS_STREAM_REPLICAS: int(1, 5).default(1),
   AMQP_URL: url(['amqp:', 'amqps:']).optional(),
   AMQP_DELIVERY_LIMIT: int(1, 1_000_000_000).optional(),
-  WEBHOOK_ALLOWED_NETWORKS: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-    .refine((l) => l.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c) && (isIP(c.split('/')[0]!) !== 0)), 'a comma-separated list of CIDRs, like 10.0.0.0/8,127.0.0.1/32'),
-  GROUP_COMMIT_MAX_BATCH: int(1, 10_000).default(500),
-  GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
-  GROUP_COMMIT_MAX_IN_FLIGHT: int(1, 64).default(2),
-  GROUP_COMMIT_MAX_QUEUE: int(1, 1_000_000).default(20_000),
-  RESULTS_PUSH_INTERVAL_MS: int(10, 60_000).default(100),
-  SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
-  SSE_RECONNECT_MS: int(100, 600_000).default(2_000),
-  SSE_MAX_BUFFERED_BYTES: int(1_024, 16_777_216).default(65_536),
-  SSE_STALL_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
-  SSE_MAX_LIFETIME_MS: int(0, 86_400_000).default(1_800_000),
-  RATE_LIMIT_IP_PER_MIN: int(0, 100_000_000).default(600_000),
-  RATE_LIMIT_VOTER_PER_MIN: int(0, 1_000_000).default(120),
   BODY_LIMIT_BYTES: int(256, 10_000_000).default(65_536),
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  RATE_LIMIT_API_KEY_PER_MIN: int(0, 100_000_000).default(600_000),
-  RATE_LIMIT_POLL_PER_MIN: int(0, 1_000_000_000).default(6_000_000),
-  RATE_LIMIT_WRITES_PER_MIN: int(0, 1_000_000).default(600),
-  RATE_LIMIT_LOGIN_PER_MIN: int(0, 10_000).default(10),
-  RATE_LIMIT_FAILURES_PER_MIN: int(0, 1_000_000).default(100),
-  RATE_LIMIT_INVITES_PER_HOUR: int(0, 1_000_000_000).default(1_000_000),
-  SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(24 * 14),
-  AUTH_CACHE_TTL_MS: int(0, 600_000).default(5_000),
-  POW_CHALLENGE_TTL_SEC: int(10, 86_400).default(300),
   COOKIE_SECURE: z.union([z.literal('auto'), bool]).default('auto'),
   TRUST_PROXY: z
     .string()
@@ -229,11 +249,6 @@ const schema = z.object({
       }),
     )
     .default([]),
-  SCHEDULER_INTERVAL_MS: int(50, 60_000).default(1_000),
-  // Test-only fault hook (test/faults/worker-crash.test.ts); 0, the default, leaves it out.
-  POLLCAST_FAULT_CRASH_AFTER_APPLY: int(0, 1_000_000).default(0),
-  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  SHUTDOWN_DELAY_MS: int(0, 600_000).default(0),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).optional(),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(72_000),
   HTTP_MAX_CONNECTIONS: int(0, 10_000_000).optional(),
@@ -267,7 +282,9 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   OTEL_SERVICE_NAME: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').default('pollcast'),
   OTEL_TRACES_SAMPLER_RATIO: z.coerce.number().min(0).max(1).default(1),
-});
+};
+
+const schema = z.object({ ...OTHER, ...(Object.fromEntries(Object.values(PLAIN).flatMap((section) => Object.values(section).map((s) => [s.name, s.rule]))) as PlainShape) });
 
 export type Env = Record<string, string | undefined>;
 
@@ -367,45 +384,10 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       : { kind: 'memory' };
 
   const config: Config = {
-    role: e.POLLCAST_ROLE,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    secret: e.POLLCAST_SECRET,
-    prefix: e.POLLCAST_PREFIX,
+    ...plainConfig(e),
     store,
     cache,
     bus,
-    groupCommit: {
-      maxBatch: e.GROUP_COMMIT_MAX_BATCH,
-      maxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
-      maxInFlight: e.GROUP_COMMIT_MAX_IN_FLIGHT,
-      maxQueue: e.GROUP_COMMIT_MAX_QUEUE,
-    },
-    realtime: {
-      pushIntervalMs: e.RESULTS_PUSH_INTERVAL_MS,
-      heartbeatMs: e.SSE_HEARTBEAT_MS,
-      reconnectHintMs: e.SSE_RECONNECT_MS,
-      maxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
-      stallTimeoutMs: e.SSE_STALL_TIMEOUT_MS,
-      maxLifetimeMs: e.SSE_MAX_LIFETIME_MS,
-    },
-    rateLimit: {
-      ipPerMinute: e.RATE_LIMIT_IP_PER_MIN,
-      voterPerMinute: e.RATE_LIMIT_VOTER_PER_MIN,
-      apiKeyPerMinute: e.RATE_LIMIT_API_KEY_PER_MIN,
-      pollPerMinute: e.RATE_LIMIT_POLL_PER_MIN,
-      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MIN,
-      loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MIN,
-      failuresPerMinute: e.RATE_LIMIT_FAILURES_PER_MIN,
-      invitesPerHour: e.RATE_LIMIT_INVITES_PER_HOUR,
-    },
-    webhooks: { allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS },
-    auth: {
-      sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
-      cacheTtlMs: e.AUTH_CACHE_TTL_MS,
-      powChallengeTtlMs: e.POW_CHALLENGE_TTL_SEC * 1000,
-    },
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
@@ -427,10 +409,6 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       // Default: twice what the committing batches can hold (2,000 with the defaults), so batches still fill.
       maxQueue: e.OVERLOAD_MAX_QUEUE ?? 2 * e.GROUP_COMMIT_MAX_BATCH * e.GROUP_COMMIT_MAX_IN_FLIGHT,
     },
-    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
-    faultCrashAfterApply: e.POLLCAST_FAULT_CRASH_AFTER_APPLY,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     // Default: one per core where processes can share state, else one.
     processes: e.POLLCAST_PROCESSES ?? (shared ? availableParallelism() : 1),
     observability: {
@@ -442,6 +420,17 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
     },
   };
   return deepFreeze(config);
+}
+
+/** Config's plain settings, copied from the parsed environment as PLAIN places them. */
+function plainConfig(e: Record<string, unknown>): PlainConfig {
+  const out: Record<string, unknown> = {};
+  for (const [section, settings] of Object.entries(PLAIN)) {
+    const values = Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, e[s.name]]));
+    if (section === 'top') Object.assign(out, values);
+    else out[section] = values;
+  }
+  return out as PlainConfig;
 }
 
 /** The variables pollcast reads, for `--help` and the README's table. */

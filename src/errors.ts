@@ -93,16 +93,3 @@ export class PollcastError extends Error {
 export function isPollcastError(err: unknown): err is PollcastError {
   return err instanceof PollcastError;
 }
-
-/** The application/problem+json body for a code (RFC 9457). Extra members sit beside the standard ones. */
-export function problemBody(code: ErrorCode, detail?: string, extra?: Record<string, unknown>): string {
-  const def = ERRORS[code];
-  return JSON.stringify({
-    type: `https://pollcast.dev/errors/${code}`,
-    title: def.title,
-    status: def.status,
-    code,
-    detail: detail ?? def.title,
-    ...extra,
-  });
-}

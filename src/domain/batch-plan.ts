@@ -20,6 +20,7 @@
  *
  * Writes come sorted by their conflict key, so concurrent batches lock rows in one order.
  */
+import type { OutboxEvent } from './events.js';
 import type { Poll } from './poll.js';
 import { effectiveStatus } from './poll.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from './vote.js';
@@ -89,14 +90,7 @@ export interface AnswerWrite {
   response: StoredResponse;
 }
 
-/** Structurally the store port's OutboxEvent. */
-export interface RecordedEvent {
-  eventId: string;
-  type: 'votes.recorded';
-  pollId: string;
-  at: number;
-  payload: Record<string, unknown>;
-}
+export type RecordedEvent = OutboxEvent<'votes.recorded'>;
 
 export interface BatchPlan {
   /** `ctx.now`: the polls' `results_at` and the idempotency keys' creation time. */
@@ -313,7 +307,7 @@ function tallyWrites(tallies: Map<string, PollTally>, ctx: PlanContext): Pick<Ba
     const t = tallies.get(pollId)!;
     for (const [optionId, delta] of t.options) if (delta !== 0) deltas.push({ pollId, optionId, delta });
     bumps.push({ pollId, version: t.version, total: t.total });
-    const payload: Record<string, unknown> = { votes: t.total, ballots: t.ballots, minute, version: t.version };
+    const payload: RecordedEvent['payload'] = { votes: t.total, ballots: t.ballots, minute, version: t.version };
     if (ctx.traceparent !== undefined) payload.traceparent = ctx.traceparent;
     events.push({ eventId: ctx.newEventId(), type: 'votes.recorded', pollId, at: ctx.now, payload });
   }

@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import type { AccountService } from '../core/account-service.js';
 import type { Authenticator } from '../core/authenticator.js';
 import type { ProofOfWork } from '../domain/proof-of-work.js';
-import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { PollService } from '../core/poll-service.js';
+import type { RequestLimits } from '../core/request-limits.js';
 import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
 import type { ResultsHub } from '../realtime/results-hub.js';
@@ -39,7 +39,8 @@ export interface HttpDeps {
   auth?: Authenticator | null;
   accounts?: AccountService | null;
   pow?: ProofOfWork | null;
-  limiter?: RateLimiter | null;
+  /** Rate limits of requests other than votes. */
+  limiter?: RequestLimits | null;
   /** Absent: receipts cannot be checked and commitments are not served. */
   receipts?: ReceiptService | null;
   /** Absent: webhook endpoints are not served. */

@@ -20,7 +20,8 @@ import cors from '@fastify/cors';
 import type { HelmetOptions } from 'helmet';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
-import { problemBody, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { problemBody } from './problem-body.js';
 import { PROBLEM_TYPE } from './problem.js';
 import { registerSecurityHeaders, securityHeaders } from './security-headers.js';
 

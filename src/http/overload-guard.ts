@@ -28,7 +28,7 @@ import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { problemBody } from '../errors.js';
+import { problemBody } from './problem-body.js';
 import type { Metrics, ShedReason } from '../ports/metrics.js';
 import { CORS_EXPOSED_HEADERS } from './hardening.js';
 import { lingerOnClose } from './lingering-close.js';

@@ -1,7 +1,8 @@
 /** Turns every failure into application/problem+json with a registered code. Never leaks a stack. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { lingerOnClose } from './lingering-close.js';
-import { ERRORS, isPollcastError, PollcastError, problemBody, type ErrorCode } from '../errors.js';
+import { ERRORS, isPollcastError, PollcastError, type ErrorCode } from '../errors.js';
+import { problemBody } from './problem-body.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 

@@ -1,5 +1,5 @@
 /** Builds the Fastify server for the roles that serve HTTP. */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import { PollcastError } from '../errors.js';
@@ -30,8 +30,10 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   const { config } = deps;
   // Refuses new requests with 503 while overloaded, in the server's request listener, before Fastify.
   const overload = new OverloadGuard(config, deps.metrics ?? noopMetrics, logger);
+  // Fastify's own logger type, so the instance is a plain FastifyInstance (no cast): pino's Logger is one.
+  const fastifyLogger: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: fastifyLogger,
     // No log line per request: at surge rates that would be a line per vote.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdGenerator(),
@@ -52,7 +54,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     frameworkErrors: (err, _req, reply) => {
       void sendProblem(reply, toPollcastError(err));
     },
-  }) as unknown as FastifyInstance;
+  });
 
   // JSON only: a text/plain (or any other) body is 415, not a string handed to the schema.
   app.removeAllContentTypeParsers();

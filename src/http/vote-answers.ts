@@ -5,7 +5,8 @@
  * so a replay can never hand a token to someone who did not present it.
  */
 import type { StoredResponse } from '../domain/vote.js';
-import { ERRORS, problemBody } from '../errors.js';
+import { ERRORS } from '../errors.js';
+import { problemBody } from './problem-body.js';
 import type { FreshOutcome, VoteAnswers } from '../core/vote/vote-answers.js';
 import type { CountedVote, VoteCommand } from '../domain/vote.js';
 import type { ReceiptKeys } from '../domain/receipt-key.js';

@@ -17,14 +17,9 @@ import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../d
 /** Renders the HTTP answer for one outcome so the store can keep it with an idempotency key. */
 export type RenderAnswer = (cmd: VoteCommand, outcome: VoteOutcome) => StoredResponse;
 
-export interface OutboxEvent {
-  /** Unique, stable across redelivery: consumers dedupe on it. */
-  eventId: string;
-  type: 'votes.recorded' | 'poll.status';
-  pollId: string;
-  at: number;
-  payload: Record<string, unknown>;
-}
+import type { OutboxEvent } from '../domain/events.js';
+
+export type { OutboxEvent, OutboxEventType, OutboxPayloads } from '../domain/events.js';
 
 /** About a vote batch, not any one vote. */
 export interface BatchMeta {

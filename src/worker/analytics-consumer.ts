@@ -8,9 +8,7 @@ export const ANALYTICS_GROUP = 'analytics';
 export async function startAnalyticsConsumer(store: Store, bus: EventBus, afterApply?: () => void): Promise<() => Promise<void>> {
   return bus.consume(ANALYTICS_GROUP, async (event: OutboxEvent) => {
     if (event.type !== 'votes.recorded') return;
-    const minute = typeof event.payload.minute === 'string' ? event.payload.minute : new Date(event.at).toISOString();
-    const ballots = typeof event.payload.ballots === 'number' ? event.payload.ballots : 0;
-    await store.applyMinuteCounts(ANALYTICS_GROUP, event.eventId, event.pollId, [{ minute, votes: ballots }]);
+    await store.applyMinuteCounts(ANALYTICS_GROUP, event.eventId, event.pollId, [{ minute: event.payload.minute, votes: event.payload.ballots }]);
     afterApply?.();
   });
 }

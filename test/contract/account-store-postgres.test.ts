@@ -1,14 +1,17 @@
 /**
  * The account store contract on PostgreSQL: directly and through PgBouncer in transaction pooling
  * mode, each run in a scratch schema dropped after. Plus what only PostgreSQL has: processes
- * migrating a fresh schema at once, the schema in the URL, and outages that `isStoreOutage()`
- * recognises (so the HTTP layer answers 503).
+ * migrating a fresh schema at once, the schema in the URL, and outages reported as
+ * `store_unavailable` (so the HTTP layer answers 503).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { buildPostgresStore } from '../../src/adapters/postgres/create-postgres-store.js';
 import { PG_ACCOUNT_MIGRATIONS, PostgresAccountStore } from '../../src/adapters/postgres/postgres-account-store.js';
-import { isStoreOutage } from '../../src/http/problem.js';
+import { PollcastError } from '../../src/errors.js';
+
+/** How both PostgreSQL stores report a database that cannot serve. */
+const isStoreOutage = (err: unknown): boolean => err instanceof PollcastError && err.code === 'store_unavailable';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { needServices, SERVICES } from '../support/services.js';
 import { adminQuery, dropSchema, freePort, PG_URL, pgbouncerBinary, scratchName, startPgBouncer, type PgBouncer } from '../support/postgres.js';
@@ -130,7 +133,7 @@ describe('PostgreSQL account store migrations', { skip }, () => {
 });
 
 // --- outages ------------------------------------------------------------------------------------------
-describe('PostgreSQL account store outages are errors isStoreOutage() recognises; the store recovers', { skip }, () => {
+describe('PostgreSQL account store outages are store_unavailable errors; the store recovers', { skip }, () => {
   it('nothing listening: fails fast', async () => {
     const u = new URL(PG_URL);
     u.port = String(await freePort());

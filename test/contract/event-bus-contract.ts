@@ -27,7 +27,7 @@ export function makeEvents(n: number, pollId = 'p' + randomUUID().slice(0, 8)): 
     type: 'votes.recorded' as const,
     pollId,
     at: Date.now(),
-    payload: { ballots: 1, seq: i },
+    payload: { votes: i + 1, ballots: 1, minute: new Date().toISOString().slice(0, 16), version: i + 1 },
   }));
 }
 

@@ -31,7 +31,7 @@ const tree: Record<number, [string, string, number[]]> = {
   25: ['voterKey', `${APP}/core/vote/voter-identity.js`, [26]],
   26: ['digest', '', []],
   27: ['validate12', '', []],
-  28: ['info', `${APP}/observability/request-logger.js`, [29]],
+  28: ['info', `${APP}/http/request-logger.js`, [29]],
   29: ['write', `${NM}/pino/lib/proto.js`, []],
   // ioredis under our rate limiter, then a metric under observability/
   30: ['tick', `${APP}/adapters/redis/redis-rate-limiter.js`, [31, 32]],
@@ -60,7 +60,7 @@ describe('profile-stages attribution', () => {
   it('names each frame by the first rule in the table that matches it', () => {
     assert.equal(frameStage({ functionName: 'routeHandler', url: `${NM}/fastify/lib/route.js` }), 'routing and validation');
     assert.equal(frameStage({ functionName: 'send', url: `${NM}/fastify/lib/reply.js` }), 'answer');
-    assert.equal(frameStage({ functionName: 'info', url: `${APP}/observability/request-logger.js` }), 'logging');
+    assert.equal(frameStage({ functionName: 'info', url: `${APP}/http/request-logger.js` }), 'logging');
     assert.equal(frameStage({ functionName: 'observe', url: `${APP}/observability/fast-metrics.js` }), 'metrics');
     assert.equal(frameStage({ functionName: 'writeHead', url: 'node:_http_server' }), 'answer');
     assert.equal(frameStage({ functionName: 'parserOnIncoming', url: 'node:_http_server' }), 'HTTP parse');

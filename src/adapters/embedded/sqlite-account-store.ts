@@ -38,9 +38,10 @@ import {
   type WorkspacePollRow,
   type WorkspaceRow,
 } from '../account-rows.js';
+import { runSqliteMigrations, type SqliteMigration } from './sqlite-schema.js';
 
 /** Versioned migrations, applied in order, one transaction each. Never edit one that shipped. */
-export const SQLITE_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: string }> = [
+export const SQLITE_ACCOUNT_MIGRATIONS: SqliteMigration[] = [
   {
     version: 1,
     sql: `
@@ -130,12 +131,11 @@ CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
 
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 
-type Stmt = Database.Statement;
 
 export class SqliteAccountStore implements AccountStore {
   readonly kind = 'embedded';
   readonly #db: Database.Database;
-  #s!: Record<string, Stmt>;
+  #s!: Statements;
   #closed = false;
 
   constructor(opts: { dataDir: string; sync: 'full' | 'normal'; fileName?: string }) {
@@ -148,153 +148,79 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async migrate(): Promise<void> {
-    const db = this.#db;
-    db.exec('CREATE TABLE IF NOT EXISTS account_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(db.prepare('SELECT version FROM account_migrations').pluck().all() as number[]);
-    for (const m of SQLITE_ACCOUNT_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO account_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-      }).immediate();
-    }
+    runSqliteMigrations(this.#db, 'account_migrations', SQLITE_ACCOUNT_MIGRATIONS);
     this.#prepare();
   }
 
   #prepare(): void {
-    const p = (sql: string) => this.#db.prepare(sql);
-    this.#s = {
-      insertUser: p('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING'),
-      getUser: p('SELECT * FROM users WHERE id = ?'),
-      getUserByEmail: p('SELECT * FROM users WHERE email = ?'),
-      setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
-
-      insertSession: p('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
-      getSession: p('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),
-      deleteSession: p('DELETE FROM sessions WHERE id_hash = ?'),
-      deleteUserSessions: p('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?'),
-
-      insertWorkspace: p('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)'),
-      getWorkspace: p('SELECT * FROM workspaces WHERE id = ?'),
-      listWorkspaces: p(
-        'SELECT w.id, w.name, w.created_at, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id',
-      ),
-      getRole: p('SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?').pluck(),
-      listMembers: p(
-        'SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email',
-      ),
-      countOwners: p("SELECT count(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'").pluck(),
-      upsertMember: p(
-        'INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role',
-      ),
-      deleteMember: p('DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?'),
-
-      dropExpiredInvitations: p('DELETE FROM invitations WHERE workspace_id = ? AND expires_at <= ?'),
-      putInvitation: p(
-        `INSERT INTO invitations (id, workspace_id, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (workspace_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at
-         RETURNING *`,
-      ),
-      listWorkspaceInvitations: p('SELECT * FROM invitations WHERE workspace_id = ? AND expires_at > ? ORDER BY created_at DESC, id'),
-      listInvitationsFor: p(
-        `SELECT i.*, w.name AS workspace_name, w.created_at AS workspace_created_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
-          WHERE i.email = ? AND i.expires_at > ? ORDER BY i.created_at DESC, i.id`,
-      ),
-      pendingInvitationFor: p('SELECT * FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
-      revokeInvitation: p('DELETE FROM invitations WHERE id = ? AND workspace_id = ? AND expires_at > ?'),
-      declineInvitation: p('DELETE FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
-      deleteInvitation: p('DELETE FROM invitations WHERE id = ?'),
-
-      insertApiKey: p(
-        'INSERT INTO api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      getApiKeyByHash: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?`),
-      insertWebhook: p(
-        'INSERT INTO webhooks (id, workspace_id, url, events, secrets, created_by, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhooks WHERE workspace_id = ?) < ?',
-      ),
-      listWebhooks: p('SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_at, id'),
-      getWebhook: p('SELECT * FROM webhooks WHERE workspace_id = ? AND id = ?'),
-      setWebhookSecrets: p('UPDATE webhooks SET secrets = ? WHERE workspace_id = ? AND id = ?'),
-      deleteWebhook: p('DELETE FROM webhooks WHERE workspace_id = ? AND id = ?'),
-      listApiKeys: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY created_at, id`),
-      revokeApiKey: p('UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL'),
-      // Concurrent requests may touch out of order: last_used_at never moves back.
-      touchApiKey: p('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?'),
-
-      insertWorkspacePoll: p('INSERT INTO workspace_polls (poll_id, workspace_id, created_by, created_at) VALUES (?, ?, ?, ?)'),
-      getWorkspacePoll: p('SELECT * FROM workspace_polls WHERE poll_id = ?'),
-      listWorkspacePolls: p(
-        'SELECT * FROM workspace_polls WHERE workspace_id = ? AND (? IS NULL OR created_at < ?) ORDER BY created_at DESC, poll_id DESC LIMIT ?',
-      ),
-      deleteWorkspacePoll: p('DELETE FROM workspace_polls WHERE poll_id = ?'),
-    };
+    this.#s = prepareStatements(this.#db);
   }
 
   // --- users ---
 
   async createUser(user: User): Promise<boolean> {
-    return this.#s.insertUser!.run(user.id, user.email, user.name, user.passwordHash, user.createdAt).changes === 1;
+    return this.#s.insertUser.run(user.id, user.email, user.name, user.passwordHash, user.createdAt).changes === 1;
   }
 
   async getUser(id: string): Promise<User | null> {
-    const row = this.#s.getUser!.get(id) as UserRow | undefined;
+    const row = this.#s.getUser.get(id) as UserRow | undefined;
     return row ? toUser(row) : null;
   }
 
   async getUserByEmail(email: string): Promise<User | null> {
-    const row = this.#s.getUserByEmail!.get(email) as UserRow | undefined;
+    const row = this.#s.getUserByEmail.get(email) as UserRow | undefined;
     return row ? toUser(row) : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    this.#s.setPasswordHash!.run(passwordHash, userId);
+    this.#s.setPasswordHash.run(passwordHash, userId);
   }
 
   // --- sessions ---
 
   async createSession(session: Session): Promise<void> {
-    this.#s.insertSession!.run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt);
+    this.#s.insertSession.run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt);
   }
 
   async getSession(idHash: string, now: number): Promise<Session | null> {
-    const row = this.#s.getSession!.get(idHash, now) as SessionRow | undefined;
+    const row = this.#s.getSession.get(idHash, now) as SessionRow | undefined;
     return row ? toSession(row) : null;
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    this.#s.deleteSession!.run(idHash);
+    this.#s.deleteSession.run(idHash);
   }
 
   async deleteUserSessions(userId: string, keepIdHash?: string): Promise<number> {
-    return this.#s.deleteUserSessions!.run(userId, keepIdHash ?? null).changes;
+    return this.#s.deleteUserSessions.run(userId, keepIdHash ?? null).changes;
   }
 
   // --- workspaces and members ---
 
   async createWorkspace(workspace: Workspace, ownerId: string): Promise<void> {
     this.#db.transaction(() => {
-      this.#s.insertWorkspace!.run(workspace.id, workspace.name, workspace.createdAt);
-      this.#s.upsertMember!.run(workspace.id, ownerId, 'owner');
+      this.#s.insertWorkspace.run(workspace.id, workspace.name, workspace.createdAt);
+      this.#s.upsertMember.run(workspace.id, ownerId, 'owner');
     }).immediate();
   }
 
   async getWorkspace(id: string): Promise<Workspace | null> {
-    const row = this.#s.getWorkspace!.get(id) as WorkspaceRow | undefined;
+    const row = this.#s.getWorkspace.get(id) as WorkspaceRow | undefined;
     return row ? toWorkspace(row) : null;
   }
 
   async listWorkspaces(userId: string): Promise<Array<{ workspace: Workspace; role: WorkspaceRole }>> {
-    const rows = this.#s.listWorkspaces!.all(userId) as Array<WorkspaceRow & { role: WorkspaceRole }>;
+    const rows = this.#s.listWorkspaces.all(userId) as Array<WorkspaceRow & { role: WorkspaceRole }>;
     return rows.map((r) => ({ workspace: toWorkspace(r), role: r.role }));
   }
 
   async getRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
-    return (this.#s.getRole!.get(workspaceId, userId) as WorkspaceRole | undefined) ?? null;
+    return (this.#s.getRole.get(workspaceId, userId) as WorkspaceRole | undefined) ?? null;
   }
 
   /** Ordered by email. */
   async listMembers(workspaceId: string): Promise<Member[]> {
-    const rows = this.#s.listMembers!.all(workspaceId) as Array<{ id: string; email: string; name: string; role: WorkspaceRole }>;
+    const rows = this.#s.listMembers.all(workspaceId) as Array<{ id: string; email: string; name: string; role: WorkspaceRole }>;
     return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role }));
   }
 
@@ -302,55 +228,55 @@ export class SqliteAccountStore implements AccountStore {
   async setRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<'ok' | 'last_owner'> {
     return this.#db.transaction((): 'ok' | 'last_owner' => {
       if (role !== 'owner' && this.#isLastOwner(workspaceId, userId)) return 'last_owner';
-      this.#s.upsertMember!.run(workspaceId, userId, role);
+      this.#s.upsertMember.run(workspaceId, userId, role);
       return 'ok';
     }).immediate();
   }
 
   async removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'> {
     return this.#db.transaction((): 'ok' | 'not_member' | 'last_owner' => {
-      if (this.#s.getRole!.get(workspaceId, userId) === undefined) return 'not_member';
+      if (this.#s.getRole.get(workspaceId, userId) === undefined) return 'not_member';
       if (this.#isLastOwner(workspaceId, userId)) return 'last_owner';
-      this.#s.deleteMember!.run(workspaceId, userId);
+      this.#s.deleteMember.run(workspaceId, userId);
       return 'ok';
     }).immediate();
   }
 
   /** Inside a transaction: the user is an owner and no other owner exists. */
   #isLastOwner(workspaceId: string, userId: string): boolean {
-    return this.#s.getRole!.get(workspaceId, userId) === 'owner' && (this.#s.countOwners!.get(workspaceId) as number) <= 1;
+    return this.#s.getRole.get(workspaceId, userId) === 'owner' && (this.#s.countOwners.get(workspaceId) as number) <= 1;
   }
 
   // --- invitations ---
 
   async putInvitation(inv: Invitation): Promise<Invitation> {
     return this.#db.transaction((): Invitation => {
-      this.#s.dropExpiredInvitations!.run(inv.workspaceId, inv.createdAt);
-      return toInvitation(this.#s.putInvitation!.get(inv.id, inv.workspaceId, inv.email, inv.role, inv.invitedBy, inv.createdAt, inv.expiresAt) as InvitationRow);
+      this.#s.dropExpiredInvitations.run(inv.workspaceId, inv.createdAt);
+      return toInvitation(this.#s.putInvitation.get(inv.id, inv.workspaceId, inv.email, inv.role, inv.invitedBy, inv.createdAt, inv.expiresAt) as InvitationRow);
     }).immediate();
   }
 
   async listWorkspaceInvitations(workspaceId: string, now: number): Promise<Invitation[]> {
-    return (this.#s.listWorkspaceInvitations!.all(workspaceId, now) as InvitationRow[]).map(toInvitation);
+    return (this.#s.listWorkspaceInvitations.all(workspaceId, now) as InvitationRow[]).map(toInvitation);
   }
 
   async listInvitationsFor(email: string, now: number): Promise<Array<{ invitation: Invitation; workspace: Workspace }>> {
-    const rows = this.#s.listInvitationsFor!.all(email, now) as Array<InvitationRow & { workspace_name: string; workspace_created_at: number }>;
+    const rows = this.#s.listInvitationsFor.all(email, now) as Array<InvitationRow & { workspace_name: string; workspace_created_at: number }>;
     return rows.map((r) => ({ invitation: toInvitation(r), workspace: { id: r.workspace_id, name: r.workspace_name, createdAt: r.workspace_created_at } }));
   }
 
   async deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean> {
-    const r = 'workspaceId' in of ? this.#s.revokeInvitation!.run(id, of.workspaceId, now) : this.#s.declineInvitation!.run(id, of.email, now);
+    const r = 'workspaceId' in of ? this.#s.revokeInvitation.run(id, of.workspaceId, now) : this.#s.declineInvitation.run(id, of.email, now);
     return r.changes === 1;
   }
 
   async acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> {
     return this.#db.transaction((): AcceptedInvitation | 'not_found' | 'last_owner' => {
-      const row = this.#s.pendingInvitationFor!.get(id, user.email, now) as InvitationRow | undefined;
+      const row = this.#s.pendingInvitationFor.get(id, user.email, now) as InvitationRow | undefined;
       if (!row) return 'not_found';
       if (row.role !== 'owner' && this.#isLastOwner(row.workspace_id, user.id)) return 'last_owner';
-      this.#s.upsertMember!.run(row.workspace_id, user.id, row.role);
-      this.#s.deleteInvitation!.run(id);
+      this.#s.upsertMember.run(row.workspace_id, user.id, row.role);
+      this.#s.deleteInvitation.run(id);
       return { workspaceId: row.workspace_id, role: row.role };
     }).immediate();
   }
@@ -358,71 +284,71 @@ export class SqliteAccountStore implements AccountStore {
   // --- API keys ---
 
   async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
-    this.#s.insertApiKey!.run(
+    this.#s.insertApiKey.run(
       key.id, key.workspaceId, keyHash, key.name, key.prefix, JSON.stringify(key.scopes), key.createdBy, key.createdAt, key.revokedAt, key.lastUsedAt,
     );
   }
 
   async getApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
-    const row = this.#s.getApiKeyByHash!.get(keyHash) as ApiKeyRow | undefined;
+    const row = this.#s.getApiKeyByHash.get(keyHash) as ApiKeyRow | undefined;
     return row ? toApiKey(row) : null;
   }
 
   /** Oldest first, revoked keys included. */
   async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
-    return (this.#s.listApiKeys!.all(workspaceId) as ApiKeyRow[]).map(toApiKey);
+    return (this.#s.listApiKeys.all(workspaceId) as ApiKeyRow[]).map(toApiKey);
   }
 
   async revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean> {
-    return this.#s.revokeApiKey!.run(now, workspaceId, keyId).changes === 1;
+    return this.#s.revokeApiKey.run(now, workspaceId, keyId).changes === 1;
   }
 
   async touchApiKey(keyId: string, now: number): Promise<void> {
-    this.#s.touchApiKey!.run(now, now, keyId);
+    this.#s.touchApiKey.run(now, now, keyId);
   }
 
   // --- webhooks ---
 
   async createWebhook(w: WebhookEndpoint, max: number): Promise<boolean> {
-    return this.#s.insertWebhook!.run(w.id, w.workspaceId, w.url, JSON.stringify(w.events), JSON.stringify(w.secrets), w.createdBy, w.createdAt, w.workspaceId, max).changes === 1;
+    return this.#s.insertWebhook.run(w.id, w.workspaceId, w.url, JSON.stringify(w.events), JSON.stringify(w.secrets), w.createdBy, w.createdAt, w.workspaceId, max).changes === 1;
   }
 
   async listWebhooks(workspaceId: string): Promise<WebhookEndpoint[]> {
-    return (this.#s.listWebhooks!.all(workspaceId) as WebhookRow[]).map(toWebhook);
+    return (this.#s.listWebhooks.all(workspaceId) as WebhookRow[]).map(toWebhook);
   }
 
   async getWebhook(workspaceId: string, id: string): Promise<WebhookEndpoint | null> {
-    const row = this.#s.getWebhook!.get(workspaceId, id) as WebhookRow | undefined;
+    const row = this.#s.getWebhook.get(workspaceId, id) as WebhookRow | undefined;
     return row ? toWebhook(row) : null;
   }
 
   async setWebhookSecrets(workspaceId: string, id: string, secrets: WebhookSecret[]): Promise<boolean> {
-    return this.#s.setWebhookSecrets!.run(JSON.stringify(secrets), workspaceId, id).changes === 1;
+    return this.#s.setWebhookSecrets.run(JSON.stringify(secrets), workspaceId, id).changes === 1;
   }
 
   async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
-    return this.#s.deleteWebhook!.run(workspaceId, id).changes === 1;
+    return this.#s.deleteWebhook.run(workspaceId, id).changes === 1;
   }
 
   // --- workspace polls ---
 
   async addWorkspacePoll(entry: WorkspacePoll): Promise<void> {
-    this.#s.insertWorkspacePoll!.run(entry.pollId, entry.workspaceId, entry.createdBy, entry.createdAt);
+    this.#s.insertWorkspacePoll.run(entry.pollId, entry.workspaceId, entry.createdBy, entry.createdAt);
   }
 
   async getWorkspacePoll(pollId: string): Promise<WorkspacePoll | null> {
-    const row = this.#s.getWorkspacePoll!.get(pollId) as WorkspacePollRow | undefined;
+    const row = this.#s.getWorkspacePoll.get(pollId) as WorkspacePollRow | undefined;
     return row ? toWorkspacePoll(row) : null;
   }
 
   /** Ties on createdAt are ordered by poll id (descending); a page boundary inside a tie skips the rest of it. */
   async listWorkspacePolls(workspaceId: string, opts: { limit: number; before?: number }): Promise<WorkspacePoll[]> {
     const before = opts.before ?? null;
-    return (this.#s.listWorkspacePolls!.all(workspaceId, before, before, opts.limit) as WorkspacePollRow[]).map(toWorkspacePoll);
+    return (this.#s.listWorkspacePolls.all(workspaceId, before, before, opts.limit) as WorkspacePollRow[]).map(toWorkspacePoll);
   }
 
   async removeWorkspacePoll(pollId: string): Promise<void> {
-    this.#s.deleteWorkspacePoll!.run(pollId);
+    this.#s.deleteWorkspacePoll.run(pollId);
   }
 
   async ping(): Promise<void> {
@@ -435,6 +361,78 @@ export class SqliteAccountStore implements AccountStore {
     this.#db.close();
   }
 }
+
+/** Every statement, prepared once after migrating; the names are typed, so no lookup can miss. */
+function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    insertUser: p('INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING'),
+    getUser: p('SELECT * FROM users WHERE id = ?'),
+    getUserByEmail: p('SELECT * FROM users WHERE email = ?'),
+    setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
+
+    insertSession: p('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
+    getSession: p('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),
+    deleteSession: p('DELETE FROM sessions WHERE id_hash = ?'),
+    deleteUserSessions: p('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?'),
+
+    insertWorkspace: p('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)'),
+    getWorkspace: p('SELECT * FROM workspaces WHERE id = ?'),
+    listWorkspaces: p(
+      'SELECT w.id, w.name, w.created_at, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.created_at, w.id',
+    ),
+    getRole: p('SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?').pluck(),
+    listMembers: p(
+      'SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email',
+    ),
+    countOwners: p("SELECT count(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'").pluck(),
+    upsertMember: p(
+      'INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role',
+    ),
+    deleteMember: p('DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?'),
+
+    dropExpiredInvitations: p('DELETE FROM invitations WHERE workspace_id = ? AND expires_at <= ?'),
+    putInvitation: p(
+      `INSERT INTO invitations (id, workspace_id, email, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (workspace_id, email) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at
+       RETURNING *`,
+    ),
+    listWorkspaceInvitations: p('SELECT * FROM invitations WHERE workspace_id = ? AND expires_at > ? ORDER BY created_at DESC, id'),
+    listInvitationsFor: p(
+      `SELECT i.*, w.name AS workspace_name, w.created_at AS workspace_created_at FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
+        WHERE i.email = ? AND i.expires_at > ? ORDER BY i.created_at DESC, i.id`,
+    ),
+    pendingInvitationFor: p('SELECT * FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
+    revokeInvitation: p('DELETE FROM invitations WHERE id = ? AND workspace_id = ? AND expires_at > ?'),
+    declineInvitation: p('DELETE FROM invitations WHERE id = ? AND email = ? AND expires_at > ?'),
+    deleteInvitation: p('DELETE FROM invitations WHERE id = ?'),
+
+    insertApiKey: p(
+      'INSERT INTO api_keys (id, workspace_id, key_hash, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    getApiKeyByHash: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?`),
+    insertWebhook: p(
+      'INSERT INTO webhooks (id, workspace_id, url, events, secrets, created_by, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM webhooks WHERE workspace_id = ?) < ?',
+    ),
+    listWebhooks: p('SELECT * FROM webhooks WHERE workspace_id = ? ORDER BY created_at, id'),
+    getWebhook: p('SELECT * FROM webhooks WHERE workspace_id = ? AND id = ?'),
+    setWebhookSecrets: p('UPDATE webhooks SET secrets = ? WHERE workspace_id = ? AND id = ?'),
+    deleteWebhook: p('DELETE FROM webhooks WHERE workspace_id = ? AND id = ?'),
+    listApiKeys: p(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY created_at, id`),
+    revokeApiKey: p('UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL'),
+    // Concurrent requests may touch out of order: last_used_at never moves back.
+    touchApiKey: p('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ?), ?) WHERE id = ?'),
+
+    insertWorkspacePoll: p('INSERT INTO workspace_polls (poll_id, workspace_id, created_by, created_at) VALUES (?, ?, ?, ?)'),
+    getWorkspacePoll: p('SELECT * FROM workspace_polls WHERE poll_id = ?'),
+    listWorkspacePolls: p(
+      'SELECT * FROM workspace_polls WHERE workspace_id = ? AND (? IS NULL OR created_at < ?) ORDER BY created_at DESC, poll_id DESC LIMIT ?',
+    ),
+    deleteWorkspacePoll: p('DELETE FROM workspace_polls WHERE poll_id = ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
 
 interface WebhookRow {
   id: string;

@@ -16,8 +16,13 @@ import Database from 'better-sqlite3';
 import { bucketMsOf, WINDOW_BUCKETS, type Admission, type RateCheck, type RateDecision, type RateLimiter } from '../../ports/rate-limiter.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { resetMsOf } from '../sliding-window.js';
+import { runSqliteMigrations, type SqliteMigration } from './sqlite-schema.js';
 
-const SCHEMA = `
+/** `IF NOT EXISTS`: version 1 also adopts a limits.db made before it was versioned. */
+const MIGRATIONS: SqliteMigration[] = [
+  {
+    version: 1,
+    sql: `
 CREATE TABLE IF NOT EXISTS rate_counts (
   key TEXT NOT NULL,
   window_ms INTEGER NOT NULL,
@@ -29,7 +34,9 @@ CREATE TABLE IF NOT EXISTS rate_counts (
 CREATE INDEX IF NOT EXISTS rate_counts_expires ON rate_counts (expires_at);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS claims_until ON claims (until);
-`;
+`,
+  },
+];
 
 export interface SqliteRateLimiterOptions {
   dataDir: string;
@@ -72,7 +79,7 @@ export class SqliteRateLimiter implements RateLimiter {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
+    runSqliteMigrations(this.#db, 'limit_migrations', MIGRATIONS);
     this.#s = {
       count: this.#db.prepare('SELECT coalesce(sum(count), 0) AS n, min(bucket) AS oldest FROM rate_counts WHERE key = ? AND window_ms = ? AND bucket >= ?'),
       add: this.#db.prepare(

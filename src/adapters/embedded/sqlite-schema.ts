@@ -1,5 +1,7 @@
+import type Database from 'better-sqlite3';
+
 /** Versioned migrations for the embedded store. Applied in order inside one transaction each. */
-export const SQLITE_MIGRATIONS: Array<{ version: number; sql: string }> = [
+export const SQLITE_MIGRATIONS: SqliteMigration[] = [
   {
     version: 1,
     sql: `
@@ -65,3 +67,25 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
 ];
+
+export interface SqliteMigration {
+  version: number;
+  /** May hold several statements. Never edit one that shipped. */
+  sql: string;
+}
+
+/**
+ * The one SQLite migration runner: applies `migrations` not yet recorded in `table`, each in its
+ * own IMMEDIATE transaction (a second process waits on the write lock, then finds it recorded).
+ */
+export function runSqliteMigrations(db: Database.Database, table: string, migrations: readonly SqliteMigration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+  const applied = new Set(db.prepare(`SELECT version FROM ${table}`).pluck().all() as number[]);
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare(`INSERT INTO ${table} (version, applied_at) VALUES (?, ?)`).run(m.version, Date.now());
+    }).immediate();
+  }
+}

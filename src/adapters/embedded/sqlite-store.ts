@@ -12,8 +12,9 @@ import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
-import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import type { BatchMeta, MinuteCount, OutboxEvent, OutboxEventType, OutboxPayloads, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
+import { runSqliteMigrations, SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
 
 interface PollRow {
   id: string;
@@ -32,7 +33,6 @@ interface VoteRow {
   cast_at: number;
 }
 
-type Stmt = Database.Statement;
 
 export class SqliteStore implements Store {
   readonly kind = 'embedded';
@@ -43,7 +43,7 @@ export class SqliteStore implements Store {
    * write only means an event is re-sent (consumers dedupe) — never a lost or doubled vote.
    */
   readonly #derived: Database.Database;
-  #s!: Record<string, Stmt>;
+  #s!: Statements;
 
   constructor(opts: { dataDir: string; sync: 'full' | 'normal'; fileName?: string }) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -58,63 +58,12 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const db = this.#db;
-    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-    for (const m of SQLITE_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-      }).immediate();
-    }
+    runSqliteMigrations(this.#db, 'schema_migrations', SQLITE_MIGRATIONS);
     this.#prepare();
   }
 
   #prepare(): void {
-    const p = (sql: string) => this.#db.prepare(sql);
-    const d = (sql: string) => this.#derived.prepare(sql);
-    this.#s = {
-      insertPoll: p('INSERT INTO polls (id, def, status, opens_at, closes_at, updated_at, version, total, results_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)'),
-      getPoll: p('SELECT * FROM polls WHERE id = ?'),
-      getPolls: p('SELECT polls.* FROM json_each(?) AS ids JOIN polls ON polls.id = ids.value ORDER BY ids.key'),
-      updatePoll: p(
-        'UPDATE polls SET def = ?, status = ?, opens_at = ?, closes_at = ?, updated_at = ?, version = version + ?, results_at = ? WHERE id = ? AND updated_at = ? RETURNING version',
-      ),
-      deletePoll: p('DELETE FROM polls WHERE id = ?'),
-      deleteTallies: p('DELETE FROM tallies WHERE poll_id = ?'),
-      deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
-      deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
-      deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
-      insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes) VALUES (?, ?, ?, ?, ?, ?)'),
-      getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
-      /** CROSS JOIN keeps the id list outside: one primary-key probe per voter, never a scan of the poll. */
-      getVotes: p('SELECT v.voter_id, v.option_ids, v.receipt_id, v.cast_at FROM json_each(?) j CROSS JOIN votes v ON v.poll_id = ? AND v.voter_id = j.value'),
-      changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + ? WHERE poll_id = ? AND voter_id = ? AND receipt_id = ?'),
-      countVotes: p('SELECT count(*) FROM votes WHERE poll_id = ?').pluck(),
-      listVotes: p('SELECT voter_id, option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id > ? ORDER BY voter_id LIMIT ?'),
-      addTally: p('INSERT INTO tallies (poll_id, option_id, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = votes + excluded.votes'),
-      bumpPoll: p('UPDATE polls SET version = ?, total = total + ?, results_at = ? WHERE id = ? AND version = ?'),
-      tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
-      getIdem: p('SELECT status, body, request_hash FROM idempotency WHERE poll_id = ? AND key = ?'),
-      insertIdem: p('INSERT INTO idempotency (poll_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      pruneIdem: d('DELETE FROM idempotency WHERE created_at < ?'),
-      insertOutbox: p('INSERT INTO outbox (event_id, type, poll_id, at, payload) VALUES (?, ?, ?, ?, ?)'),
-      readOutbox: p('SELECT seq, event_id, type, poll_id, at, payload FROM outbox ORDER BY seq LIMIT ?'),
-      deleteOutbox: d('DELETE FROM outbox WHERE seq = ?'),
-      outboxCount: p('SELECT count(*) FROM outbox').pluck(),
-      due: p(
-        "SELECT * FROM polls WHERE (status = 'draft' AND opens_at IS NOT NULL AND opens_at <= ?) OR (status <> 'closed' AND closes_at IS NOT NULL AND closes_at <= ?)",
-      ),
-      setStatus: p('UPDATE polls SET status = ?, updated_at = ?, version = version + 1, results_at = ? WHERE id = ? AND status = ? RETURNING version'),
-      nextOpen: p("SELECT min(opens_at) FROM polls WHERE status = 'draft' AND opens_at IS NOT NULL AND opens_at > ?").pluck(),
-      nextClose: p("SELECT min(closes_at) FROM polls WHERE status <> 'closed' AND closes_at IS NOT NULL AND closes_at > ?").pluck(),
-      markEvent: d('INSERT INTO processed_events (consumer, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      addMinute: d('INSERT INTO minute_counts (poll_id, minute, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, minute) DO UPDATE SET votes = votes + excluded.votes'),
-      minutes: p('SELECT minute, votes FROM minute_counts WHERE poll_id = ? ORDER BY minute'),
-      insertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
-      getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
-    };
+    this.#s = prepareStatements(this.#db, this.#derived);
   }
 
   #toPoll(row: PollRow): Poll {
@@ -123,24 +72,24 @@ export class SqliteStore implements Store {
   }
 
   async createPoll(poll: Poll): Promise<void> {
-    this.#s.insertPoll!.run(poll.id, JSON.stringify(poll), poll.status, poll.opensAt, poll.closesAt, poll.updatedAt, poll.createdAt);
+    this.#s.insertPoll.run(poll.id, JSON.stringify(poll), poll.status, poll.opensAt, poll.closesAt, poll.updatedAt, poll.createdAt);
   }
 
   async getPoll(id: string): Promise<Poll | null> {
-    const row = this.#s.getPoll!.get(id) as PollRow | undefined;
+    const row = this.#s.getPoll.get(id) as PollRow | undefined;
     return row ? this.#toPoll(row) : null;
   }
 
   async getPolls(ids: readonly string[]): Promise<Poll[]> {
-    return (this.#s.getPolls!.all(JSON.stringify(ids)) as PollRow[]).map((row) => this.#toPoll(row));
+    return (this.#s.getPolls.all(JSON.stringify(ids)) as PollRow[]).map((row) => this.#toPoll(row));
   }
 
   async updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null> {
     return this.#db.transaction(() => {
-      const before = this.#s.getPoll!.get(next.id) as PollRow | undefined;
+      const before = this.#s.getPoll.get(next.id) as PollRow | undefined;
       if (!before || before.updated_at !== expectedUpdatedAt) return null;
       const statusChanged = before.status !== next.status;
-      const row = this.#s.updatePoll!.get(
+      const row = this.#s.updatePoll.get(
         JSON.stringify(next), next.status, next.opensAt, next.closesAt, next.updatedAt, 1, next.updatedAt, next.id, expectedUpdatedAt,
       ) as { version: number } | undefined;
       if (!row) return null;
@@ -151,14 +100,14 @@ export class SqliteStore implements Store {
 
   async deletePoll(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
-      const n = this.#s.deletePoll!.run(id).changes;
-      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes']) this.#s[s]!.run(id);
+      const n = this.#s.deletePoll.run(id).changes;
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes'] as const) this.#s[s].run(id);
       return n > 0;
     }).immediate();
   }
 
-  #outbox(type: OutboxEvent['type'], pollId: string, at: number, payload: Record<string, unknown>): void {
-    this.#s.insertOutbox!.run(newEventId(), type, pollId, at, JSON.stringify(payload));
+  #outbox<T extends OutboxEventType>(type: T, pollId: string, at: number, payload: OutboxPayloads[T]): void {
+    this.#s.insertOutbox.run(newEventId(), type, pollId, at, JSON.stringify(payload));
   }
 
   async recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]> {
@@ -186,18 +135,18 @@ export class SqliteStore implements Store {
     }
     const votes = new Map<string, CountedVote>();
     for (const [pollId, ids] of voters) {
-      for (const r of s.getVotes!.all(JSON.stringify([...ids]), pollId) as Array<VoteRow & { voter_id: string }>) {
+      for (const r of s.getVotes.all(JSON.stringify([...ids]), pollId) as Array<VoteRow & { voter_id: string }>) {
         votes.set(pairKey(pollId, r.voter_id), { optionIds: r.option_ids.split(','), receiptId: r.receipt_id, at: r.cast_at });
       }
     }
     return {
       poll: (pollId) => {
-        const row = s.getPoll!.get(pollId) as PollRow | undefined;
+        const row = s.getPoll.get(pollId) as PollRow | undefined;
         return row ? { ...this.#toPoll(row), version: row.version } : undefined;
       },
       vote: (pollId, voterId) => votes.get(pairKey(pollId, voterId)),
       answer: (pollId, key) => {
-        const row = s.getIdem!.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
+        const row = s.getIdem.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
         return row ? { status: row.status, body: row.body, requestHash: row.request_hash } : undefined;
       },
     };
@@ -207,25 +156,25 @@ export class SqliteStore implements Store {
   #apply(plan: BatchPlan): void {
     const s = this.#s;
     const at = plan.now;
-    for (const a of plan.answers) s.insertIdem!.run(a.pollId, a.key, a.response.requestHash, a.response.status, a.response.body, at);
-    for (const v of plan.inserts) s.insertVote!.run(v.pollId, v.voterId, v.joined, v.receiptId, v.at, v.changes);
+    for (const a of plan.answers) s.insertIdem.run(a.pollId, a.key, a.response.requestHash, a.response.status, a.response.body, at);
+    for (const v of plan.inserts) s.insertVote.run(v.pollId, v.voterId, v.joined, v.receiptId, v.at, v.changes);
     for (const c of plan.changes) {
-      if (s.changeVote!.run(c.joined, c.receiptId, c.at, c.changes, c.pollId, c.voterId, c.readReceiptId).changes !== 1) {
+      if (s.changeVote.run(c.joined, c.receiptId, c.at, c.changes, c.pollId, c.voterId, c.readReceiptId).changes !== 1) {
         throw new Error(`vote of ${c.voterId} in poll ${c.pollId} changed under the batch`);
       }
     }
-    for (const t of plan.tallies) s.addTally!.run(t.pollId, t.optionId, t.delta);
+    for (const t of plan.tallies) s.addTally.run(t.pollId, t.optionId, t.delta);
     for (const b of plan.bumps) {
-      if (s.bumpPoll!.run(b.version, b.total, at, b.pollId, b.version - 1).changes !== 1) throw new Error(`poll ${b.pollId} changed under the batch`);
+      if (s.bumpPoll.run(b.version, b.total, at, b.pollId, b.version - 1).changes !== 1) throw new Error(`poll ${b.pollId} changed under the batch`);
     }
-    for (const e of plan.events) s.insertOutbox!.run(e.eventId, e.type, e.pollId, e.at, JSON.stringify(e.payload));
+    for (const e of plan.events) s.insertOutbox.run(e.eventId, e.type, e.pollId, e.at, JSON.stringify(e.payload));
   }
 
   async getResults(pollId: string): Promise<Results | null> {
-    const row = this.#s.getPoll!.get(pollId) as PollRow | undefined;
+    const row = this.#s.getPoll.get(pollId) as PollRow | undefined;
     if (!row) return null;
     const poll = this.#toPoll(row);
-    const counts = new Map((this.#s.tallies!.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
+    const counts = new Map((this.#s.tallies.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
     return {
       pollId,
       version: row.version,
@@ -237,36 +186,36 @@ export class SqliteStore implements Store {
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {
-    const row = this.#s.getVote!.get(pollId, voterId) as VoteRow | undefined;
+    const row = this.#s.getVote.get(pollId, voterId) as VoteRow | undefined;
     return row ? { optionIds: row.option_ids.split(','), receiptId: row.receipt_id, at: row.cast_at } : null;
   }
 
   async countVotes(pollId: string): Promise<number> {
-    return this.#s.countVotes!.get(pollId) as number;
+    return this.#s.countVotes.get(pollId) as number;
   }
 
   async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
-    const rows = this.#s.listVotes!.all(pollId, afterVoterId ?? '', limit) as Array<VoteRow & { voter_id: string }>;
+    const rows = this.#s.listVotes.all(pollId, afterVoterId ?? '', limit) as Array<VoteRow & { voter_id: string }>;
     return rows.map((r) => ({ voterId: r.voter_id, optionIds: r.option_ids.split(','), receiptId: r.receipt_id, at: r.cast_at }));
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {
-    const row = this.#s.getIdem!.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
+    const row = this.#s.getIdem.get(pollId, key) as { status: number; body: string; request_hash: string } | undefined;
     return row ? { status: row.status, body: row.body, requestHash: row.request_hash } : null;
   }
 
   async pruneIdempotency(before: number): Promise<number> {
-    return this.#s.pruneIdem!.run(before).changes;
+    return this.#s.pruneIdem.run(before).changes;
   }
 
   async applyDueTransitions(now: number): Promise<StatusChange[]> {
     return this.#db.transaction(() => {
       const changes: StatusChange[] = [];
-      for (const row of this.#s.due!.all(now, now) as PollRow[]) {
+      for (const row of this.#s.due.all(now, now) as PollRow[]) {
         const poll = this.#toPoll(row);
         const to = effectiveStatus(poll, now);
         if (to === row.status) continue;
-        const r = this.#s.setStatus!.get(to, now, now, row.id, row.status) as { version: number } | undefined;
+        const r = this.#s.setStatus.get(to, now, now, row.id, row.status) as { version: number } | undefined;
         if (!r) continue;
         this.#outbox('poll.status', row.id, now, { status: to, version: r.version });
         changes.push({ pollId: row.id, status: to, version: r.version });
@@ -276,43 +225,42 @@ export class SqliteStore implements Store {
   }
 
   async nextDueAt(now: number): Promise<number | null> {
-    const a = this.#s.nextOpen!.get(now) as number | null;
-    const b = this.#s.nextClose!.get(now) as number | null;
+    const a = this.#s.nextOpen.get(now) as number | null;
+    const b = this.#s.nextClose.get(now) as number | null;
     if (a === null) return b;
     if (b === null) return a;
     return Math.min(a, b);
   }
 
   async readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>> {
-    const rows = this.#s.readOutbox!.all(limit) as Array<{ seq: number; event_id: string; type: OutboxEvent['type']; poll_id: string; at: number; payload: string }>;
-    return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, type: r.type, pollId: r.poll_id, at: r.at, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+    return (this.#s.readOutbox.all(limit) as OutboxRow[]).map(outboxEventOf);
   }
 
   async markOutboxPublished(seqs: number[]): Promise<void> {
     this.#derived.transaction(() => {
-      for (const seq of seqs) this.#s.deleteOutbox!.run(seq);
+      for (const seq of seqs) this.#s.deleteOutbox.run(seq);
     })();
   }
 
   async outboxBacklog(): Promise<number> {
-    return this.#s.outboxCount!.get() as number;
+    return this.#s.outboxCount.get() as number;
   }
 
   async applyMinuteCounts(consumer: string, eventId: string, pollId: string, counts: MinuteCount[]): Promise<boolean> {
     return this.#derived.transaction(() => {
-      if (this.#s.markEvent!.run(consumer, eventId, Date.now()).changes === 0) return false;
-      for (const c of counts) this.#s.addMinute!.run(pollId, c.minute, c.votes);
+      if (this.#s.markEvent.run(consumer, eventId, Date.now()).changes === 0) return false;
+      for (const c of counts) this.#s.addMinute.run(pollId, c.minute, c.votes);
       return true;
     }).immediate();
   }
 
   async getMinuteCounts(pollId: string): Promise<MinuteCount[]> {
-    return this.#s.minutes!.all(pollId) as MinuteCount[];
+    return this.#s.minutes.all(pollId) as MinuteCount[];
   }
 
   async ensureSecret(candidate: string): Promise<string> {
-    this.#s.insertMeta!.run('voter_secret', candidate);
-    return this.#s.getMeta!.get('voter_secret') as string;
+    this.#s.insertMeta.run('voter_secret', candidate);
+    return this.#s.getMeta.get('voter_secret') as string;
   }
 
   /** One process owns the data directory, so it always leads. */
@@ -329,3 +277,52 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#db.close();
   }
 }
+
+/** Every statement, prepared once after migrating; the names are typed, so no lookup can miss. */
+function prepareStatements(db: Database.Database, derived: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  const d = (sql: string) => derived.prepare(sql);
+  return {
+    insertPoll: p('INSERT INTO polls (id, def, status, opens_at, closes_at, updated_at, version, total, results_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)'),
+    getPoll: p('SELECT * FROM polls WHERE id = ?'),
+    getPolls: p('SELECT polls.* FROM json_each(?) AS ids JOIN polls ON polls.id = ids.value ORDER BY ids.key'),
+    updatePoll: p(
+      'UPDATE polls SET def = ?, status = ?, opens_at = ?, closes_at = ?, updated_at = ?, version = version + ?, results_at = ? WHERE id = ? AND updated_at = ? RETURNING version',
+    ),
+    deletePoll: p('DELETE FROM polls WHERE id = ?'),
+    deleteTallies: p('DELETE FROM tallies WHERE poll_id = ?'),
+    deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
+    deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
+    deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
+    insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes) VALUES (?, ?, ?, ?, ?, ?)'),
+    getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
+    /** CROSS JOIN keeps the id list outside: one primary-key probe per voter, never a scan of the poll. */
+    getVotes: p('SELECT v.voter_id, v.option_ids, v.receipt_id, v.cast_at FROM json_each(?) j CROSS JOIN votes v ON v.poll_id = ? AND v.voter_id = j.value'),
+    changeVote: p('UPDATE votes SET option_ids = ?, receipt_id = ?, cast_at = ?, changes = changes + ? WHERE poll_id = ? AND voter_id = ? AND receipt_id = ?'),
+    countVotes: p('SELECT count(*) FROM votes WHERE poll_id = ?').pluck(),
+    listVotes: p('SELECT voter_id, option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id > ? ORDER BY voter_id LIMIT ?'),
+    addTally: p('INSERT INTO tallies (poll_id, option_id, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = votes + excluded.votes'),
+    bumpPoll: p('UPDATE polls SET version = ?, total = total + ?, results_at = ? WHERE id = ? AND version = ?'),
+    tallies: p('SELECT option_id, votes FROM tallies WHERE poll_id = ?'),
+    getIdem: p('SELECT status, body, request_hash FROM idempotency WHERE poll_id = ? AND key = ?'),
+    insertIdem: p('INSERT INTO idempotency (poll_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    pruneIdem: d('DELETE FROM idempotency WHERE created_at < ?'),
+    insertOutbox: p('INSERT INTO outbox (event_id, type, poll_id, at, payload) VALUES (?, ?, ?, ?, ?)'),
+    readOutbox: p('SELECT seq, event_id, type, poll_id, at, payload FROM outbox ORDER BY seq LIMIT ?'),
+    deleteOutbox: d('DELETE FROM outbox WHERE seq = ?'),
+    outboxCount: p('SELECT count(*) FROM outbox').pluck(),
+    due: p(
+      "SELECT * FROM polls WHERE (status = 'draft' AND opens_at IS NOT NULL AND opens_at <= ?) OR (status <> 'closed' AND closes_at IS NOT NULL AND closes_at <= ?)",
+    ),
+    setStatus: p('UPDATE polls SET status = ?, updated_at = ?, version = version + 1, results_at = ? WHERE id = ? AND status = ? RETURNING version'),
+    nextOpen: p("SELECT min(opens_at) FROM polls WHERE status = 'draft' AND opens_at IS NOT NULL AND opens_at > ?").pluck(),
+    nextClose: p("SELECT min(closes_at) FROM polls WHERE status <> 'closed' AND closes_at IS NOT NULL AND closes_at > ?").pluck(),
+    markEvent: d('INSERT INTO processed_events (consumer, event_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    addMinute: d('INSERT INTO minute_counts (poll_id, minute, votes) VALUES (?, ?, ?) ON CONFLICT (poll_id, minute) DO UPDATE SET votes = votes + excluded.votes'),
+    minutes: p('SELECT minute, votes FROM minute_counts WHERE poll_id = ? ORDER BY minute'),
+    insertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;

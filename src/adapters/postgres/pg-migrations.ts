@@ -17,7 +17,7 @@ const partitions = (s: string) =>
   ).join('\n');
 
 /** `s` is the quoted schema name. Ids and keys collate as "C": byte order, the cheapest compare. */
-export const PG_MIGRATIONS: Array<{ version: number; sql: (s: string) => string }> = [
+export const PG_MIGRATIONS: PgMigration[] = [
   {
     version: 1,
     sql: (s) => `
@@ -102,20 +102,36 @@ CREATE TABLE ${s}.leases (
 const LOCK = stmt('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');
 const MIGRATE_TIMEOUT_MS = 300_000;
 
-/** Applies pending migrations; returns the versions it applied. */
-export async function migrate(link: PgLink, schema: string): Promise<number[]> {
+export interface PgMigration {
+  version: number;
+  /** `s` is the quoted schema name. May hold several statements. Never edit one that shipped. */
+  sql: (s: string) => string;
+}
+
+/** Applies the vote store's pending migrations; returns the versions it applied. */
+export function migrate(link: PgLink, schema: string): Promise<number[]> {
+  return runPgMigrations(link, schema, 'schema_migrations', PG_MIGRATIONS);
+}
+
+/**
+ * The one PostgreSQL migration runner: applies `migrations` not yet recorded in `table`, in one
+ * transaction, under an advisory lock per schema (every store's migrations share it: each runs
+ * `CREATE SCHEMA IF NOT EXISTS`, which races when two transactions create one schema at once).
+ * Returns the versions it applied.
+ */
+export async function runPgMigrations(link: PgLink, schema: string, table: string, migrations: readonly PgMigration[]): Promise<number[]> {
   const s = `"${checkSchemaName(schema)}"`;
   return link.tx(
     async (exec) => {
       await exec(LOCK, [`pollcast:migrate:${schema}`]);
       await exec(stmt(`CREATE SCHEMA IF NOT EXISTS ${s}`), [], { simple: true });
-      await exec(stmt(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`), [], { simple: true });
-      const done = new Set((await exec<{ version: number }>(stmt(`SELECT version FROM ${s}.schema_migrations`), [], { simple: true })).map((r) => r.version));
+      await exec(stmt(`CREATE TABLE IF NOT EXISTS ${s}.${table} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`), [], { simple: true });
+      const done = new Set((await exec<{ version: number }>(stmt(`SELECT version FROM ${s}.${table}`), [], { simple: true })).map((r) => r.version));
       const applied: number[] = [];
-      for (const m of PG_MIGRATIONS) {
+      for (const m of migrations) {
         if (done.has(m.version)) continue;
         await exec(stmt(m.sql(s)), [], { simple: true });
-        await exec(stmt(`INSERT INTO ${s}.schema_migrations (version) VALUES (${m.version})`), [], { simple: true });
+        await exec(stmt(`INSERT INTO ${s}.${table} (version) VALUES (${m.version})`), [], { simple: true });
         applied.push(m.version);
       }
       return applied;

@@ -15,6 +15,7 @@ import { migrate } from './pg-migrations.js';
 import { recordVotesTx } from './pg-record-votes.js';
 import { toPoll, type PollRow, type ResultsRow } from './pg-rows.js';
 import type { Sql } from './pg-sql.js';
+import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
 
 export class PgShard {
   #next = 0;
@@ -149,11 +150,8 @@ export class PgShard {
 
   /** Events with this shard's own sequence numbers. */
   async readOutbox(limit: number): Promise<Array<OutboxEvent & { seq: number }>> {
-    const rows = await this.primary.query<{ seq: number; event_id: string; type: OutboxEvent['type']; poll_id: string; at: number; payload: Record<string, unknown> }>(
-      this.sql.readOutbox,
-      [limit],
-    );
-    return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, type: r.type, pollId: r.poll_id, at: r.at, payload: r.payload }));
+    const rows = await this.primary.query<OutboxRow>(this.sql.readOutbox, [limit]);
+    return rows.map(outboxEventOf);
   }
 
   async markOutboxPublished(seqs: number[]): Promise<void> {

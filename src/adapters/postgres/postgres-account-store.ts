@@ -6,14 +6,13 @@
  * (no `SET search_path`), statements are unnamed (plain parameterized queries), and the only
  * settings and locks are transaction-scoped (`SET LOCAL`, `pg_advisory_xact_lock`).
  *
- * Errors are pg's own, never wrapped, so `isStoreOutage()` (src/http/problem.ts) recognises a
- * database that is down by their `code`. The one exception is pg's client-side query timeout,
- * which has no code: it is given `ETIMEDOUT` (a server that does not answer in time is an outage).
+ * It runs on the vote store's foundation (pg-link.ts PgLink: pool, bounded transactions, retries of
+ * deadlocks): a database that cannot serve is reported as `store_unavailable` (503, retry), as the
+ * vote store reports it; other errors are pg's own.
  *
  * Foreign keys: a membership, session or API key names an existing user and workspace (an unknown
  * one throws 23503 and writes nothing).
  */
-import pg from 'pg';
 import type {
   AcceptedInvitation,
   AccountStore,
@@ -43,8 +42,8 @@ import {
   type WorkspacePollRow,
   type WorkspaceRow,
 } from '../account-rows.js';
-import { isConnectionFailure } from './pg-errors.js';
-import { boundedBegin } from './pg-link.js';
+import { PgLink, stmt, type Row } from './pg-link.js';
+import { runPgMigrations, type PgMigration } from './pg-migrations.js';
 import { checkSchemaName, splitPgUrl } from './pg-sql.js';
 
 export interface PostgresAccountStoreOptions {
@@ -61,7 +60,7 @@ export interface PostgresAccountStoreOptions {
 }
 
 /** `s` is the quoted schema name. Ids and hashes collate as "C" (byte order). Never edit one that shipped. */
-export const PG_ACCOUNT_MIGRATIONS: Array<{ version: number; sql: (s: string) => string }> = [
+export const PG_ACCOUNT_MIGRATIONS: PgMigration[] = [
   {
     version: 1,
     sql: (s) => `
@@ -148,135 +147,60 @@ CREATE INDEX webhooks_workspace ON ${s}.webhooks (workspace_id, created_at);
   },
 ];
 
-/**
- * The same key as the vote store's migrations (pg-migrations.ts): both run `CREATE SCHEMA IF NOT
- * EXISTS`, which races (unique violation) when two transactions create one schema at once.
- */
-const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
-const MIGRATE_TIMEOUT_MS = 300_000;
-
-/** int8 (epoch ms, counts) as numbers: every value stored is below 2^53. */
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
 const INVITATION_COLUMNS = 'id, workspace_id, email, role, invited_by, created_at, expires_at';
 
-/** pg's query timeout has no code; give it one isStoreOutage() knows. The error itself is kept. */
-function withOutageCode(err: unknown): unknown {
-  if (err instanceof Error && (err as { code?: unknown }).code === undefined && err.message === 'Query read timeout') {
-    Object.assign(err, { code: 'ETIMEDOUT' });
-  }
-  return err;
-}
-
-type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+/** One statement; `rows` as the vote store's link returns them. */
+type Query = <R extends Row = Row>(text: string, values?: unknown[]) => Promise<{ rows: R[] }>;
 
 export class PostgresAccountStore implements AccountStore {
   readonly kind = 'postgres';
   readonly schema: string;
   /** The quoted schema, for the statement texts. */
   readonly #s: string;
-  readonly #pool: pg.Pool;
-  readonly #queryTimeoutMs: number;
-  #closed = false;
+  /** The vote store's foundation: pool, bounded transactions, outages as store_unavailable. */
+  readonly #link: PgLink;
 
   constructor(o: PostgresAccountStoreOptions) {
     const { url, schema } = splitPgUrl(o.url);
     this.schema = checkSchemaName(o.schema ?? schema ?? 'public');
     this.#s = `"${this.schema}"`;
-    this.#queryTimeoutMs = o.queryTimeoutMs ?? 8_000;
-    this.#pool = new pg.Pool({
-      connectionString: url,
-      max: o.poolSize ?? 4,
-      connectionTimeoutMillis: o.connectTimeoutMs ?? 3_000,
-      idleTimeoutMillis: 10_000,
-      keepAlive: true,
-      allowExitOnIdle: true,
-      application_name: 'pollcast-accounts',
-      types,
+    this.#link = new PgLink({
+      url,
+      poolSize: o.poolSize ?? 4,
+      connectTimeoutMs: o.connectTimeoutMs ?? 3_000,
+      queryTimeoutMs: o.queryTimeoutMs ?? 8_000,
+      // Unnamed statements: account traffic is light, and a transaction pooler needs no setup.
+      preparedStatements: false,
+      applicationName: 'pollcast-accounts',
     });
-    // A broken idle connection is dropped by the pool; without listeners its error would crash
-    // the process. A checked-out client's failure reaches the caller through its pending query.
-    this.#pool.on('error', () => {});
-    this.#pool.on('connect', (client) => client.on('error', () => {}));
-  }
-
-  #query(client: pg.PoolClient, timeoutMs: number): Query {
-    return <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
-      client.query<R>({ text, values, query_timeout: timeoutMs } as pg.QueryConfig);
-  }
-
-  async #connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.#pool.connect();
-    } catch (err) {
-      throw withOutageCode(err);
-    }
   }
 
   /** One statement in its own implicit transaction. */
-  async #one<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    const client = await this.#connect();
-    let broken = false;
-    try {
-      return await this.#query(client, this.#queryTimeoutMs)<R>(text, values);
-    } catch (err) {
-      broken = isConnectionFailure(err);
-      throw withOutageCode(err);
-    } finally {
-      // A broken or timed-out connection is destroyed, never handed out again.
-      client.release(broken);
-    }
+  #one<R extends Row = Row>(text: string, values: unknown[] = []): Promise<{ rows: R[] }> {
+    return this.#link.query<R>(stmt(text), values).then((rows) => ({ rows }));
   }
 
   /** Runs `fn` in one transaction: commits what it did, or rolls back and rethrows. */
-  async #tx<T>(fn: (q: Query) => Promise<T>, timeoutMs = this.#queryTimeoutMs): Promise<T> {
-    const client = await this.#connect();
-    let broken = false;
-    try {
-      // A client that gives up does not release the server's locks: bound lock waits and idling
-      // inside the transaction on the server too (SET LOCAL: gone at commit, pooler-safe).
-      await client.query(boundedBegin(timeoutMs) as pg.QueryConfig);
-      const out = await fn(this.#query(client, timeoutMs));
-      await client.query({ text: 'COMMIT', query_timeout: timeoutMs } as pg.QueryConfig);
-      return out;
-    } catch (err) {
-      if (isConnectionFailure(err)) broken = true;
-      else await client.query({ text: 'ROLLBACK', query_timeout: this.#queryTimeoutMs } as pg.QueryConfig).catch(() => (broken = true));
-      throw withOutageCode(err);
-    } finally {
-      client.release(broken);
-    }
+  #tx<T>(fn: (q: Query) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.#link.tx(
+      (exec) => fn(<R extends Row = Row>(text: string, values: unknown[] = []) => exec<R>(stmt(text), values, { simple: values.length === 0 }).then((rows) => ({ rows }))),
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
   }
 
   async migrate(): Promise<void> {
-    const s = this.#s;
-    await this.#tx(async (q) => {
-      await q(MIGRATE_LOCK, [`pollcast:migrate:${this.schema}`]);
-      await q(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await q(`CREATE TABLE IF NOT EXISTS ${s}.account_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = new Set((await q<{ version: number }>(`SELECT version FROM ${s}.account_migrations`)).rows.map((r) => r.version));
-      for (const m of PG_ACCOUNT_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        // No parameters: sent as a simple query, so the text may hold several statements.
-        await q(m.sql(s));
-        await q(`INSERT INTO ${s}.account_migrations (version) VALUES ($1)`, [m.version]);
-      }
-    }, MIGRATE_TIMEOUT_MS);
+    await runPgMigrations(this.#link, this.schema, 'account_migrations', PG_ACCOUNT_MIGRATIONS);
   }
 
   // --- users ---
 
   async createUser(user: User): Promise<boolean> {
     const r = await this.#one(
-      `INSERT INTO ${this.#s}.users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING`,
+      `INSERT INTO ${this.#s}.users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id`,
       [user.id, user.email, user.name, user.passwordHash, user.createdAt],
     );
-    return r.rowCount === 1;
+    return r.rows.length === 1;
   }
 
   async getUser(id: string): Promise<User | null> {
@@ -315,8 +239,8 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async deleteUserSessions(userId: string, keepIdHash?: string): Promise<number> {
-    const r = await this.#one(`DELETE FROM ${this.#s}.sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text`, [userId, keepIdHash ?? null]);
-    return r.rowCount ?? 0;
+    const r = await this.#one(`DELETE FROM ${this.#s}.sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2::text RETURNING id_hash`, [userId, keepIdHash ?? null]);
+    return r.rows.length;
   }
 
   // --- workspaces and members ---
@@ -372,8 +296,8 @@ export class PostgresAccountStore implements AccountStore {
   async removeMember(workspaceId: string, userId: string): Promise<'ok' | 'not_member' | 'last_owner'> {
     return this.#tx(async (q): Promise<'ok' | 'not_member' | 'last_owner'> => {
       if (await this.#isLastOwner(q, workspaceId, userId)) return 'last_owner';
-      const r = await q(`DELETE FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2`, [workspaceId, userId]);
-      return r.rowCount === 1 ? 'ok' : 'not_member';
+      const r = await q(`DELETE FROM ${this.#s}.memberships WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`, [workspaceId, userId]);
+      return r.rows.length === 1 ? 'ok' : 'not_member';
     });
   }
 
@@ -428,8 +352,8 @@ export class PostgresAccountStore implements AccountStore {
 
   async deleteInvitation(id: string, of: { workspaceId: string } | { email: string }, now: number): Promise<boolean> {
     const [column, value] = 'workspaceId' in of ? ['workspace_id', of.workspaceId] : ['email', of.email];
-    const r = await this.#one(`DELETE FROM ${this.#s}.invitations WHERE id = $1 AND ${column} = $2 AND expires_at > $3`, [id, value, now]);
-    return r.rowCount === 1;
+    const r = await this.#one(`DELETE FROM ${this.#s}.invitations WHERE id = $1 AND ${column} = $2 AND expires_at > $3 RETURNING id`, [id, value, now]);
+    return r.rows.length === 1;
   }
 
   async acceptInvitation(id: string, user: { id: string; email: string }, now: number): Promise<AcceptedInvitation | 'not_found' | 'last_owner'> {
@@ -467,7 +391,6 @@ export class PostgresAccountStore implements AccountStore {
     return r.rows[0] ? toApiKey(r.rows[0]) : null;
   }
 
-  /** Oldest first, revoked keys included. */
   // --- webhooks ---
 
   async createWebhook(w: WebhookEndpoint, max: number): Promise<boolean> {
@@ -476,10 +399,11 @@ export class PostgresAccountStore implements AccountStore {
       `WITH ws AS (SELECT id FROM ${this.#s}.workspaces WHERE id = $2 FOR UPDATE)
        INSERT INTO ${this.#s}.webhooks (id, workspace_id, url, events, secrets, created_by, created_at)
        SELECT $1, $2, $3, $4::text[], $5::jsonb, $6, $7 FROM ws
-        WHERE (SELECT count(*) FROM ${this.#s}.webhooks WHERE workspace_id = $2) < $8`,
+        WHERE (SELECT count(*) FROM ${this.#s}.webhooks WHERE workspace_id = $2) < $8
+       RETURNING id`,
       [w.id, w.workspaceId, w.url, w.events, JSON.stringify(w.secrets), w.createdBy, w.createdAt, max],
     );
-    return r.rowCount === 1;
+    return r.rows.length === 1;
   }
 
   async listWebhooks(workspaceId: string): Promise<WebhookEndpoint[]> {
@@ -493,15 +417,16 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async setWebhookSecrets(workspaceId: string, id: string, secrets: WebhookSecret[]): Promise<boolean> {
-    const r = await this.#one(`UPDATE ${this.#s}.webhooks SET secrets = $3::jsonb WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, JSON.stringify(secrets)]);
-    return r.rowCount === 1;
+    const r = await this.#one(`UPDATE ${this.#s}.webhooks SET secrets = $3::jsonb WHERE workspace_id = $1 AND id = $2 RETURNING id`, [workspaceId, id, JSON.stringify(secrets)]);
+    return r.rows.length === 1;
   }
 
   async deleteWebhook(workspaceId: string, id: string): Promise<boolean> {
-    const r = await this.#one(`DELETE FROM ${this.#s}.webhooks WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
-    return r.rowCount === 1;
+    const r = await this.#one(`DELETE FROM ${this.#s}.webhooks WHERE workspace_id = $1 AND id = $2 RETURNING id`, [workspaceId, id]);
+    return r.rows.length === 1;
   }
 
+  /** Oldest first, revoked keys included. */
   async listApiKeys(workspaceId: string): Promise<ApiKey[]> {
     const r = await this.#one<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM ${this.#s}.api_keys WHERE workspace_id = $1 ORDER BY created_at, id`, [workspaceId]);
     return r.rows.map(toApiKey);
@@ -509,10 +434,10 @@ export class PostgresAccountStore implements AccountStore {
 
   async revokeApiKey(workspaceId: string, keyId: string, now: number): Promise<boolean> {
     const r = await this.#one(
-      `UPDATE ${this.#s}.api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL`,
+      `UPDATE ${this.#s}.api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`,
       [workspaceId, keyId, now],
     );
-    return r.rowCount === 1;
+    return r.rows.length === 1;
   }
 
   /** Concurrent requests may touch out of order: last_used_at never moves back (greatest ignores NULL). */
@@ -559,9 +484,7 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#pool.end();
+    await this.#link.close();
   }
 }
 

@@ -5,13 +5,14 @@
  * so a replay can never hand a token to someone who did not present it.
  */
 import type { StoredResponse } from '../domain/vote.js';
+import { ballotView } from '../domain/ballot.js';
 import { ERRORS, problemBody } from '../errors.js';
 import type { FreshOutcome, VoteAnswers } from '../core/vote/vote-answers.js';
 import type { CountedVote, VoteCommand } from '../domain/vote.js';
 
 const CREATED = 201;
 
-const receipt = (v: CountedVote) => ({ receiptId: v.receiptId, optionIds: v.optionIds, countedAt: new Date(v.at).toISOString() });
+const receipt = (v: CountedVote) => ({ receiptId: v.receiptId, ...ballotView(v.optionIds), countedAt: new Date(v.at).toISOString() });
 
 export const httpVoteAnswers: VoteAnswers = {
   render(cmd: VoteCommand, outcome: FreshOutcome): StoredResponse {

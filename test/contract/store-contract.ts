@@ -45,6 +45,7 @@ export function testPoll(shard: number, over: Partial<Poll> = {}): Poll {
     ],
     kind: 'single',
     maxChoices: 1,
+    scale: null,
     status: 'open',
     opensAt: null,
     closesAt: null,

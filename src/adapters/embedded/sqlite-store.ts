@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { pairKey, planBatch, type BatchPlan, type BatchReads } from '../../domain/batch-plan.js';
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
-import type { Results } from '../../domain/results.js';
+import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store } from '../../ports/store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
@@ -225,14 +225,11 @@ export class SqliteStore implements Store {
     if (!row) return null;
     const poll = this.#toPoll(row);
     const counts = new Map((this.#s.tallies!.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
-    return {
-      pollId,
-      version: row.version,
-      status: effectiveStatus(poll, Date.now()),
-      total: row.total,
-      options: poll.options.map((o) => ({ id: o.id, votes: counts.get(o.id) ?? 0 })),
-      updatedAt: new Date(row.results_at).toISOString(),
-    };
+    return resultsFromTallies(
+      poll,
+      { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
+      counts,
+    );
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {

@@ -6,7 +6,7 @@
  */
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, type Poll } from '../../domain/poll.js';
-import type { Results } from '../../domain/results.js';
+import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { isPollcastError } from '../../errors.js';
 import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange } from '../../ports/store.js';
@@ -88,14 +88,12 @@ export class PgShard {
     const [row] = await this.#read<ResultsRow>(this.sql.getResults, [pollId], fresh);
     if (!row) return null;
     const poll = toPoll(row);
-    return {
-      pollId,
-      version: row.version,
-      status: effectiveStatus(poll, Date.now()),
-      total: row.total,
-      options: poll.options.map((o) => ({ id: o.id, votes: Number(row.counts[o.id] ?? 0) })),
-      updatedAt: new Date(row.results_at).toISOString(),
-    };
+    const counts = new Map(Object.entries(row.counts).map(([k, v]) => [k, Number(v)]));
+    return resultsFromTallies(
+      poll,
+      { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
+      counts,
+    );
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {

@@ -369,6 +369,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.deepEqual([n.total, n.promoters, n.passives, n.detractors, n.score], [3, 1, 1, 1, 0]);
     });
 
+    it('resetVotes: votes set aside (kept, not counted), tallies zero, version up; the voters may vote again', async () => {
+      const p = await newPoll({ kind: 'ranked', maxChoices: 3 });
+      await store.recordVotes([vote(p, 'a', [0, 1]), vote(p, 'b', [2]), vote(p, 'c', [1], { key: 'k1', requestHash: 'h' })], recordingRender());
+      const before = (await store.getResults(p.id, { fresh: true }))!;
+      const version = await store.resetVotes(p.id, Date.now());
+      assert.ok(version !== null && version > before.version);
+      const after = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual([after.total, after.version, after.options.map((o) => o.votes), after.irv!.winner], [0, version, [0, 0, 0], null]);
+      assert.equal(await store.countVotes(p.id), 0);
+      assert.equal(await store.countResetVotes(p.id), 3);
+      assert.equal(await store.getVote(p.id, 'a'), null);
+      assert.equal(await store.getIdempotent(p.id, 'k1'), null);
+      assert.deepEqual(kinds(await store.recordVotes([vote(p, 'a', [1])], recordingRender())), ['counted']);
+      assert.deepEqual((await store.getResults(p.id, { fresh: true }))!.options.map((o) => o.votes), [0, 1, 0]);
+      assert.equal(await store.resetVotes('nope' + p.id.slice(4), Date.now()), null);
+      assert.ok(await store.deletePoll(p.id));
+      assert.equal(await store.countResetVotes(p.id), 0);
+    });
+
     it('concurrent overlapping batches count every voter exactly once', async () => {
       const p = await newPoll({ allowChange: false });
       const q = await newPoll();

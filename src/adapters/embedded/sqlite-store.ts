@@ -86,6 +86,10 @@ export class SqliteStore implements Store {
       deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
       deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
       deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
+      deleteReset: p('DELETE FROM votes_reset WHERE poll_id = ?'),
+      archiveVotes: p('INSERT INTO votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, ? FROM votes WHERE poll_id = ?'),
+      resetPoll: p('UPDATE polls SET version = version + 1, total = 0, results_at = ? WHERE id = ? RETURNING version'),
+      countReset: p('SELECT count(*) FROM votes_reset WHERE poll_id = ?').pluck(),
       insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes) VALUES (?, ?, ?, ?, ?, ?)'),
       getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
       /** CROSS JOIN keeps the id list outside: one primary-key probe per voter, never a scan of the poll. */
@@ -151,9 +155,23 @@ export class SqliteStore implements Store {
   async deletePoll(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       const n = this.#s.deletePoll!.run(id).changes;
-      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes']) this.#s[s]!.run(id);
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset']) this.#s[s]!.run(id);
       return n > 0;
     }).immediate();
+  }
+
+  async resetVotes(pollId: string, at: number): Promise<number | null> {
+    return this.#db.transaction(() => {
+      const row = this.#s.resetPoll!.get(at, pollId) as { version: number } | undefined;
+      if (!row) return null;
+      this.#s.archiveVotes!.run(at, pollId);
+      for (const s of ['deleteVotes', 'deleteTallies', 'deleteIdem']) this.#s[s]!.run(pollId);
+      return row.version;
+    }).immediate();
+  }
+
+  async countResetVotes(pollId: string): Promise<number> {
+    return this.#s.countReset!.get(pollId) as number;
   }
 
   #outbox(type: OutboxEvent['type'], pollId: string, at: number, payload: Record<string, unknown>): void {

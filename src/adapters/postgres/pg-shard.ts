@@ -79,6 +79,20 @@ export class PgShard {
     });
   }
 
+  async resetVotes(pollId: string, at: number): Promise<number | null> {
+    return this.primary.tx(async (exec) => {
+      const [locked] = await exec(this.sql.lockPoll, [pollId]);
+      if (!locked) return null;
+      const [row] = await exec<{ version: number }>(this.sql.resetVotes, [pollId, at]);
+      return row?.version ?? null;
+    });
+  }
+
+  async countResetVotes(pollId: string): Promise<number> {
+    const [row] = await this.primary.query<{ n: number }>(this.sql.countResetVotes, [pollId]);
+    return row!.n;
+  }
+
   /** Runs the batch up to, not including, COMMIT. */
   async beginVotes(batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<OpenTx<VoteOutcome[]>> {
     return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render, traceparent));

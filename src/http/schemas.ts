@@ -183,3 +183,36 @@ export const Problem = Type.Object(
   },
   { additionalProperties: true },
 );
+
+// --- events ---
+
+const { workspaceId: _workspaceId, ...questionFields } = CreatePollBody.properties;
+/** A question of an event: a poll body as for POST /v1/polls, without workspaceId (default status: draft). */
+export const QuestionBody = Type.Object(questionFields, strict);
+export type QuestionBody = Static<typeof QuestionBody>;
+
+export const EventId = Type.String({ maxLength: 64 });
+export const EventParams = Type.Object({ eventId: EventId });
+export type EventParams = Static<typeof EventParams>;
+export const EventQuestionParams = Type.Object({ eventId: EventId, questionId: Type.String({ maxLength: 64 }) });
+export type EventQuestionParams = Static<typeof EventQuestionParams>;
+
+export const CreateEventBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    questions: Type.Array(QuestionBody, { maxItems: 100 }),
+  },
+  strict,
+);
+export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const EventView = Type.Object({
+  id: Type.String(),
+  code: Type.String({ description: 'The join code: at most 8 characters, read in any letter case, no look-alike characters' }),
+  title: Type.String(),
+  currentQuestionId: Type.Union([Type.String(), Type.Null()]),
+  resultsShown: Type.Boolean(),
+  questions: Type.Array(PollView),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});

@@ -24,7 +24,7 @@ function listen(n: Notifier): { inbox: Inbox; stop: () => void } {
   return { inbox, stop };
 }
 
-const has = (inbox: Inbox, pollId: string) => inbox.filter((x) => x.pollId === pollId).length;
+const has = (inbox: Inbox, pollId: string) => inbox.filter((x) => 'pollId' in x && x.pollId === pollId).length;
 
 export function runNotifierContract(name: string, make: (ns: string) => Promise<Notifier>, opts: NotifierContractOptions = {}): void {
   describe(`Notifier contract: ${name}`, { skip: opts.skip ?? false }, () => {
@@ -49,8 +49,8 @@ export function runNotifierContract(name: string, make: (ns: string) => Promise<
       assert.equal(one.inbox.length, 0, 'a listener ran inside publish()');
       await eventually(() => one.inbox.length >= 2 && two.inbox.length >= 2, 'both listeners hear both notices');
       for (const { inbox } of [one, two]) {
-        assert.deepEqual(inbox.find((x) => x.pollId === 'p1'), results);
-        assert.deepEqual(inbox.find((x) => x.pollId === 'p2'), poll);
+        assert.deepEqual(inbox.find((x) => 'pollId' in x && x.pollId === 'p1'), results);
+        assert.deepEqual(inbox.find((x) => 'pollId' in x && x.pollId === 'p2'), poll);
       }
     });
 

@@ -5,7 +5,6 @@
  * event's owner token, so the poll routes accept that token too. Each change the audience can see
  * publishes an `event` notice; the event stream (realtime/event-source.ts) pushes it coalesced.
  */
-import { ANONYMOUS } from '../domain/principal.js';
 import {
   addQuestion,
   createLiveEvent,
@@ -97,18 +96,19 @@ export class EventService {
   }
 
   /** The event if `bearer` is its owner token: 404 unknown, 401 no token, 403 another token. */
-  async #owned(id: string, bearer: string | undefined): Promise<LiveEvent> {
+  async #owned(id: string, caller: Caller): Promise<LiveEvent> {
     const ev = await this.find(id);
     if (!ev) throw new PollcastError('event_not_found');
-    if (bearer === undefined) throw new PollcastError('owner_token_required', 'this action needs the event owner token');
-    if (!isPollOwner(ev, bearer)) throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
+    // As for quick polls (core/access.ts): a session or an API key is no owner token.
+    if (caller.bearer === undefined || caller.principal.kind === 'apiKey') throw new PollcastError('owner_token_required', 'this action needs the event owner token');
+    if (!isPollOwner(ev, caller.bearer)) throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
     return ev;
   }
 
   /** Applies `change` to the stored event, retrying when another action got in first. */
-  async #update(id: string, bearer: string | undefined, change: (ev: LiveEvent, now: number) => LiveEvent | Promise<LiveEvent>): Promise<LiveEvent> {
+  async #update(id: string, caller: Caller, change: (ev: LiveEvent, now: number) => LiveEvent | Promise<LiveEvent>): Promise<LiveEvent> {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const ev = await this.#owned(id, bearer);
+      const ev = await this.#owned(id, caller);
       const next = await change(ev, Date.now());
       if (await this.events.update(next, ev.version)) {
         this.notifier.publish({ type: 'event', eventId: id });
@@ -118,80 +118,76 @@ export class EventService {
     throw new PollcastError('invalid_transition', 'the event kept changing meanwhile: retry');
   }
 
-  #caller(bearer: string | undefined): Caller {
-    return { principal: ANONYMOUS, bearer };
-  }
-
-  async #question(id: string, bearer: string | undefined, questionId: string): Promise<LiveEvent> {
-    const ev = await this.#owned(id, bearer);
+  async #question(id: string, caller: Caller, questionId: string): Promise<LiveEvent> {
+    const ev = await this.#owned(id, caller);
     if (!ev.questionIds.includes(questionId)) throw new PollcastError('question_not_in_event', undefined, { questionId });
     return ev;
   }
 
-  setCurrent(id: string, bearer: string | undefined, questionId: string | null): Promise<LiveEvent> {
-    return this.#update(id, bearer, (ev, now) => setCurrent(ev, questionId, now));
+  setCurrent(id: string, caller: Caller, questionId: string | null): Promise<LiveEvent> {
+    return this.#update(id, caller, (ev, now) => setCurrent(ev, questionId, now));
   }
 
-  showResults(id: string, bearer: string | undefined, shown: boolean): Promise<LiveEvent> {
-    return this.#update(id, bearer, (ev, now) => showResults(ev, shown, now));
+  showResults(id: string, caller: Caller, shown: boolean): Promise<LiveEvent> {
+    return this.#update(id, caller, (ev, now) => showResults(ev, shown, now));
   }
 
-  rename(id: string, bearer: string | undefined, title: string): Promise<LiveEvent> {
-    return this.#update(id, bearer, (ev, now) => setTitle(ev, title, now));
+  rename(id: string, caller: Caller, title: string): Promise<LiveEvent> {
+    return this.#update(id, caller, (ev, now) => setTitle(ev, title, now));
   }
 
-  async addQuestion(id: string, bearer: string | undefined, draft: PollDraft, position?: number): Promise<{ event: LiveEvent; question: Poll }> {
-    const before = await this.#owned(id, bearer);
+  async addQuestion(id: string, caller: Caller, draft: PollDraft, position?: number): Promise<{ event: LiveEvent; question: Poll }> {
+    const before = await this.#owned(id, caller);
     const question = await this.polls.createOwned({ status: 'draft', ...draft }, before.ownerTokenHash);
-    const event = await this.#update(id, bearer, (ev, now) => addQuestion(ev, question.id, position, now));
+    const event = await this.#update(id, caller, (ev, now) => addQuestion(ev, question.id, position, now));
     return { event, question };
   }
 
-  async editQuestion(id: string, bearer: string | undefined, questionId: string, patch: PollPatch): Promise<Poll> {
-    await this.#question(id, bearer, questionId);
-    const poll = await this.polls.edit(questionId, this.#caller(bearer), patch);
+  async editQuestion(id: string, caller: Caller, questionId: string, patch: PollPatch): Promise<Poll> {
+    await this.#question(id, caller, questionId);
+    const poll = await this.polls.edit(questionId, caller, patch);
     this.notifier.publish({ type: 'event', eventId: id });
     return poll;
   }
 
-  reorder(id: string, bearer: string | undefined, order: string[]): Promise<LiveEvent> {
-    return this.#update(id, bearer, (ev, now) => reorderQuestions(ev, order, now));
+  reorder(id: string, caller: Caller, order: string[]): Promise<LiveEvent> {
+    return this.#update(id, caller, (ev, now) => reorderQuestions(ev, order, now));
   }
 
   /** Removes the question from the event and deletes it with its votes. */
-  async removeQuestion(id: string, bearer: string | undefined, questionId: string): Promise<LiveEvent> {
-    const event = await this.#update(id, bearer, (ev, now) => removeQuestion(ev, questionId, now));
-    await this.polls.delete(questionId, this.#caller(bearer)).catch((err: unknown) => {
+  async removeQuestion(id: string, caller: Caller, questionId: string): Promise<LiveEvent> {
+    const event = await this.#update(id, caller, (ev, now) => removeQuestion(ev, questionId, now));
+    await this.polls.delete(questionId, caller).catch((err: unknown) => {
       if (!(err instanceof PollcastError && err.code === 'poll_not_found')) throw err;
     });
     return event;
   }
 
-  async setVoting(id: string, bearer: string | undefined, questionId: string, to: 'open' | 'closed'): Promise<Poll> {
-    await this.#question(id, bearer, questionId);
-    const poll = await this.polls.setStatus(questionId, this.#caller(bearer), to);
+  async setVoting(id: string, caller: Caller, questionId: string, to: 'open' | 'closed'): Promise<Poll> {
+    await this.#question(id, caller, questionId);
+    const poll = await this.polls.setStatus(questionId, caller, to);
     this.notifier.publish({ type: 'event', eventId: id });
     return poll;
   }
 
-  async countdown(id: string, bearer: string | undefined, questionId: string, seconds: number): Promise<Poll> {
-    await this.#question(id, bearer, questionId);
-    const poll = await this.polls.countdown(questionId, this.#caller(bearer), seconds);
+  async countdown(id: string, caller: Caller, questionId: string, seconds: number): Promise<Poll> {
+    await this.#question(id, caller, questionId);
+    const poll = await this.polls.countdown(questionId, caller, seconds);
     this.notifier.publish({ type: 'event', eventId: id });
     return poll;
   }
 
-  async reset(id: string, bearer: string | undefined, questionId: string): Promise<void> {
-    await this.#question(id, bearer, questionId);
-    await this.polls.reset(questionId, this.#caller(bearer));
+  async reset(id: string, caller: Caller, questionId: string): Promise<void> {
+    await this.#question(id, caller, questionId);
+    await this.polls.reset(questionId, caller);
     this.notifier.publish({ type: 'event', eventId: id });
   }
 
   /** Deletes the event and its questions; the join code is free again. */
-  async delete(id: string, bearer: string | undefined): Promise<void> {
-    const ev = await this.#owned(id, bearer);
+  async delete(id: string, caller: Caller): Promise<void> {
+    const ev = await this.#owned(id, caller);
     await this.events.delete(id);
-    for (const q of ev.questionIds) await this.polls.delete(q, this.#caller(bearer)).catch(() => {});
+    for (const q of ev.questionIds) await this.polls.delete(q, caller).catch(() => {});
     this.notifier.publish({ type: 'event', eventId: id });
   }
 }

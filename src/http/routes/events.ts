@@ -11,7 +11,7 @@ import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
 import { addressKey, AddressCounter } from '../address-limits.js';
 import { limitOrThrow } from '../rate-guard.js';
-import { bearerToken } from '../request-context.js';
+import { callerOf } from '../caller.js';
 import { CreateEventBody, EditPollBody, EventParams, EventQuestionParams, EventView, PollView, Problem, QuestionBody } from '../schemas.js';
 import { SseViewer } from '../../realtime/sse-viewer.js';
 
@@ -35,6 +35,7 @@ export function eventView(ev: LiveEvent, questions: Poll[], now = Date.now()) {
 export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const events = deps.events;
   if (!events) return;
+  const auth = deps.auth ?? null;
   const writes = deps.config.rateLimit.writesPerMinute;
   const view = async (id: string) => {
     const { event, questions } = await events.get(id);
@@ -98,7 +99,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req) => {
-      await events.rename(req.params.eventId, bearerToken(req), req.body.title);
+      await events.rename(req.params.eventId, await callerOf(req, auth), req.body.title);
       return view(req.params.eventId);
     },
   );
@@ -107,7 +108,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     '/v1/events/:eventId',
     { schema: { summary: 'Delete an event and its questions (owner)', tags: ['events'], params: EventParams, security, response: { 204: Type.Null(), ...problems } } },
     async (req, reply) => {
-      await events.delete(req.params.eventId, bearerToken(req));
+      await events.delete(req.params.eventId, await callerOf(req, auth));
       return reply.code(204).send();
     },
   );
@@ -126,7 +127,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req) => {
-      await events.setCurrent(req.params.eventId, bearerToken(req), req.body.questionId);
+      await events.setCurrent(req.params.eventId, await callerOf(req, auth), req.body.questionId);
       return view(req.params.eventId);
     },
   );
@@ -144,7 +145,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req) => {
-      await events.showResults(req.params.eventId, bearerToken(req), req.body.shown);
+      await events.showResults(req.params.eventId, await callerOf(req, auth), req.body.shown);
       return view(req.params.eventId);
     },
   );
@@ -162,7 +163,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req, reply) => {
-      const { question } = await events.addQuestion(req.params.eventId, bearerToken(req), req.body.question, req.body.position);
+      const { question } = await events.addQuestion(req.params.eventId, await callerOf(req, auth), req.body.question, req.body.position);
       reply.code(201);
       return { ...(await view(req.params.eventId)), question: publicPoll(question, Date.now()) };
     },
@@ -181,7 +182,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req) => {
-      await events.reorder(req.params.eventId, bearerToken(req), req.body.questionIds);
+      await events.reorder(req.params.eventId, await callerOf(req, auth), req.body.questionIds);
       return view(req.params.eventId);
     },
   );
@@ -191,14 +192,14 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     {
       schema: { summary: 'Edit a draft question (owner)', tags: ['events'], params: EventQuestionParams, body: EditPollBody, security, response: { 200: Type.Object({ question: PollView }), ...problems } },
     },
-    async (req) => ({ question: publicPoll(await events.editQuestion(req.params.eventId, bearerToken(req), req.params.questionId, req.body), Date.now()) }),
+    async (req) => ({ question: publicPoll(await events.editQuestion(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body), Date.now()) }),
   );
 
   app.delete<{ Params: EventQuestionParams }>(
     '/v1/events/:eventId/questions/:questionId',
     { schema: { summary: 'Remove a question and its votes (owner)', tags: ['events'], params: EventQuestionParams, security, response: { 200: EventAnswer, ...problems } } },
     async (req) => {
-      await events.removeQuestion(req.params.eventId, bearerToken(req), req.params.questionId);
+      await events.removeQuestion(req.params.eventId, await callerOf(req, auth), req.params.questionId);
       return view(req.params.eventId);
     },
   );
@@ -209,7 +210,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       {
         schema: { summary: `${action === 'open' ? 'Open' : 'Close'} voting on a question (owner)`, tags: ['events'], params: EventQuestionParams, security, response: { 200: Type.Object({ question: PollView }), ...problems } },
       },
-      async (req) => ({ question: publicPoll(await events.setVoting(req.params.eventId, bearerToken(req), req.params.questionId, to), Date.now()) }),
+      async (req) => ({ question: publicPoll(await events.setVoting(req.params.eventId, await callerOf(req, auth), req.params.questionId, to), Date.now()) }),
     );
   }
 
@@ -226,7 +227,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
         response: { 200: Type.Object({ question: PollView }), ...problems },
       },
     },
-    async (req) => ({ question: publicPoll(await events.countdown(req.params.eventId, bearerToken(req), req.params.questionId, req.body.seconds), Date.now()) }),
+    async (req) => ({ question: publicPoll(await events.countdown(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body.seconds), Date.now()) }),
   );
 
   app.post<{ Params: EventQuestionParams }>(
@@ -242,7 +243,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       },
     },
     async (req, reply) => {
-      await events.reset(req.params.eventId, bearerToken(req), req.params.questionId);
+      await events.reset(req.params.eventId, await callerOf(req, auth), req.params.questionId);
       return reply.code(204).send();
     },
   );

@@ -37,7 +37,7 @@ export interface HubSource<T extends { version: number }> {
   read(id: string, opts: { fresh?: boolean }): Promise<T | null>;
   /** Highest version this process has heard of for the channel (or -1). */
   announced(id: string): number;
-  /** The SSE frame text for a snapshot; `viewers` is the channel's viewer count in this process. */
+  /** The SSE frame text for a snapshot; `viewers` is the channel's audience in this process (viewers not marked `uncounted`). */
   frame(snapshot: T, viewers: number): string;
   /** Calls `mark` for every channel the notice concerns, with what it announces when it names a version. */
   route(n: Notice, mark: (id: string, announce?: { version: number; committedAt: number; traceparent?: string | undefined }) => void): void;
@@ -79,7 +79,8 @@ interface Channel {
   pendingSince: number | null;
   /** That change's trace (tracing on only), so the push can be recorded in it. */
   pendingTrace: string | null;
-  /** The viewer count the current frame shows (sources that count viewers). */
+  /** Viewers that are audience (not `uncounted`), and the count the current frame shows. */
+  audience: number;
   framedLive: number;
   /** Push even at the same version: the viewer count changed. */
   forced: boolean;
@@ -168,7 +169,7 @@ export class LiveHub<T extends { version: number }> {
   async join(pollId: string, viewer: SseViewer, lastEventId: number | null): Promise<() => void> {
     let ch = this.#channels.get(pollId);
     if (!ch) {
-      ch = { pollId, viewers: [], live: 0, frame: null, sentVersion: -1, lastPushAt: 0, timer: null, settle: null, busy: false, dirty: false, pendingSince: null, pendingTrace: null, framedLive: 0, forced: false };
+      ch = { pollId, viewers: [], live: 0, frame: null, sentVersion: -1, lastPushAt: 0, timer: null, settle: null, busy: false, dirty: false, pendingSince: null, pendingTrace: null, audience: 0, framedLive: 0, forced: false };
       this.#channels.set(pollId, ch);
     }
     const channel = ch;
@@ -176,6 +177,7 @@ export class LiveHub<T extends { version: number }> {
     if (this.opts.maxLifetimeMs > 0) viewer.expiresAt = Date.now() + this.opts.maxLifetimeMs * (1 - LIFETIME_JITTER * Math.random());
     channel.viewers.push(viewer);
     channel.live++;
+    if (!viewer.uncounted) channel.audience++;
     this.#count++;
     let left = false;
     const leave = () => {
@@ -183,6 +185,7 @@ export class LiveHub<T extends { version: number }> {
       left = true;
       viewer.gone = true;
       this.#count--;
+      if (!viewer.uncounted) channel.audience--;
       if (--channel.live === 0 && this.#channels.get(pollId) === channel) this.#drop(channel);
     };
     viewer.write(this.#retries[Math.floor(Math.random() * this.#retries.length)]!);
@@ -208,7 +211,7 @@ export class LiveHub<T extends { version: number }> {
         }
       } else if (viewer.sent < current.version) {
         viewer.sent = current.version;
-        viewer.write(new SseFrame(this.source.frame(current, channel.live)));
+        viewer.write(new SseFrame(this.source.frame(current, channel.audience)));
       }
     }
     return leave;
@@ -280,8 +283,8 @@ export class LiveHub<T extends { version: number }> {
     const resend = ch.forced && results.version >= ch.sentVersion;
     ch.forced = false;
     if (fresher || resend) {
-      ch.framedLive = ch.live;
-      ch.frame = new SseFrame(this.source.frame(results, ch.live));
+      ch.framedLive = ch.audience;
+      ch.frame = new SseFrame(this.source.frame(results, ch.audience));
     }
     if (fresher) {
       ch.sentVersion = results.version;
@@ -353,7 +356,7 @@ export class LiveHub<T extends { version: number }> {
         else if (now - v.stalledSince >= this.opts.stallTimeoutMs) this.#dropSlow(v, 'stalled');
       }).then(() => {
         ch.busy = false;
-        if (this.source.countsViewers && ch.live !== ch.framedLive) {
+        if (this.source.countsViewers && ch.audience !== ch.framedLive) {
           ch.forced = true;
           ch.dirty = true;
         }

@@ -257,7 +257,7 @@ export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): P
   if (!events || !hub) return;
   const streamLimit = deps.config.http.maxStreamsPerAddress;
   const streams = new AddressCounter(streamLimit);
-  app.get<{ Params: EventParams }>(
+  app.get<{ Params: EventParams; Querystring: { screen?: 'presenter' } }>(
     '/v1/events/:eventId/stream',
     {
       schema: {
@@ -267,6 +267,7 @@ export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): P
           'Coalesced to at most 10 per second per event; the id grows with every change.',
         tags: ['events'],
         params: EventParams,
+        querystring: Type.Object({ screen: Type.Optional(Type.Literal('presenter', { description: "The presenter's own screens: not counted in the audience" })) }, { additionalProperties: false }),
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), 400: Problem, 404: Problem, 429: Problem, 503: Problem },
       },
@@ -302,7 +303,9 @@ export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): P
       const socket = raw.socket;
       if (socket === null || socket.destroyed) return;
       socket.setNoDelay(true);
-      const leave = await hub.join(req.params.eventId, new SseViewer(raw, socket), parsed);
+      const viewer = new SseViewer(raw, socket);
+      viewer.uncounted = req.query.screen === 'presenter';
+      const leave = await hub.join(req.params.eventId, viewer, parsed);
       if (raw.destroyed || raw.writableEnded) leave();
       else raw.on('close', leave);
     },

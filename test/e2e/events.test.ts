@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { call, startTestApp, type TestApp } from '../support/app.js';
 import { ensureWebBuilt, launchBrowser, needBrowser } from '../support/browser.js';
 
 const skip = needBrowser();
@@ -133,5 +133,27 @@ describe('events in Chromium: presenter and two phones', { skip }, () => {
     await phones[1]!.waitForSelector('[data-testid=event-results] [data-testid=irv-winner]');
     await phones[1]!.screenshot({ path: `${SCREENS}phone-ranked.png`, fullPage: true });
     await presenter.screenshot({ path: `${SCREENS}console-ranked-1920x1080.png` });
+  });
+
+  it('review fixes: maxChoices shows while choosing, no receipt jargon, a presenter elsewhere notices the close and offers Reveal', async () => {
+    const r = await call(t.url, 'POST', '/v1/polls', { question: 'Pick two', options: ['A', 'B', 'C', 'D'], kind: 'multiple', maxChoices: 2, resultsVisibility: 'after_close' });
+    const poll = r.json.poll as { id: string };
+    const phone = await device(390, 844);
+    await phone.goto(`${t.url}/p/${poll.id}`);
+    await phone.click('label:has-text("A")');
+    await phone.click('label:has-text("B")');
+    assert.equal(await phone.locator('input[value]:not(:checked)').first().isDisabled(), true, 'a third option cannot be ticked');
+    await phone.waitForSelector('[data-testid=choice-count] >> text=2 of 2 chosen');
+    await phone.getByRole('button', { name: 'Vote', exact: true }).click();
+    await phone.waitForSelector('[data-state=voted]');
+    assert.doesNotMatch(await phone.locator('[data-state=voted]').innerText(), /Receipt r_/);
+    // A presenter in another browser (no owner token) waits with hidden results; the owner closes the poll elsewhere.
+    const screen = await device(1920, 1080);
+    await screen.goto(`${t.url}/p/${poll.id}/present`);
+    await screen.waitForSelector('[data-testid=results-hidden]');
+    assert.equal(await screen.getByRole('button', { name: 'Reveal results' }).count(), 0);
+    assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/close`, undefined, { authorization: `Bearer ${r.json.ownerToken}` })).status, 200);
+    await screen.getByRole('button', { name: 'Reveal results' }).click();
+    await screen.waitForSelector('[data-testid=present-results]');
   });
 });

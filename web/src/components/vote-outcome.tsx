@@ -37,7 +37,14 @@ export function VoteOutcome({ poll, phase, headingRef, actions }: Props) {
           <p>
             You chose <strong>{textOf(phase.counted.optionIds)}</strong>.
           </p>
-          {phase.counted.receiptId && <p class="muted small">Receipt {phase.counted.receiptId}</p>}
+          {phase.counted.receiptId && (
+            <details class="muted small receipt">
+              <summary>Proof of your vote</summary>
+              <p>
+                If the organiser ever asks, this reference shows your vote was counted: <code>{phase.counted.receiptId}</code>
+              </p>
+            </details>
+          )}
           <div class="actions">{actions}</div>
         </section>
       );

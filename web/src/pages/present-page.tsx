@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
+import { api } from '../lib/api.js';
 import { Loading } from '../components/layout.js';
 import { LiveBadge } from '../components/live-badge.js';
 import { QrCode } from '../components/qr-code.js';
@@ -32,7 +33,19 @@ function Stage({ poll, owner }: { poll: Poll; owner: string | null }) {
   const manager = owner !== null || (me?.workspaces.some((w) => w.id === poll.workspaceId) ?? false);
   // The owner's browser can read results before the reveal (to show the vote count); others wait.
   const live = useLiveResults(poll.id, revealed || manager, owner);
-  const status = live.results?.status ?? poll.status;
+  // Without the results stream (hidden results, another browser), the status is asked now and then,
+  // so a close made elsewhere (manage page, schedule) is noticed and Reveal offered.
+  const [polled, setPolled] = useState(poll.status);
+  useEffect(() => {
+    if (revealed || manager || polled === 'closed') return;
+    const id = setInterval(() => {
+      api<{ poll: Poll }>('GET', `/v1/polls/${encodeURIComponent(poll.id)}`)
+        .then((r) => setPolled(r.poll.status))
+        .catch(() => undefined);
+    }, 3_000);
+    return () => clearInterval(id);
+  }, [poll.id, revealed, manager, polled]);
+  const status = live.results?.status ?? polled;
   const canReveal = manager || (poll.resultsVisibility === 'after_close' && status === 'closed');
 
   useEffect(() => {

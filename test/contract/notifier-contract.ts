@@ -94,6 +94,15 @@ export function runNotifierContract(name: string, make: (ns: string) => Promise<
         assert.equal(has(atOther.inbox, 'cross'), 0);
       });
 
+      it('an event notice (keyed by eventId) crosses to another instance intact', async () => {
+        const ns = newNamespace();
+        const [a, b] = await Promise.all([fresh(ns), fresh(ns)]);
+        const atB = listen(b);
+        const notice: Notice = { type: 'event', eventId: 'ev_cross' };
+        await eventually(() => (a.publish(notice), atB.inbox.some((x) => x.type === 'event')), 'b hears the event notice');
+        assert.deepEqual(atB.inbox.find((x) => x.type === 'event'), notice);
+      });
+
       it('a publisher\'s own listeners hear each of its notices once, not once more via the backend', async () => {
         const ns = newNamespace();
         const [a, b] = await Promise.all([fresh(ns), fresh(ns)]);

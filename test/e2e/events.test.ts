@@ -156,4 +156,17 @@ describe('events in Chromium: presenter and two phones', { skip }, () => {
     await screen.getByRole('button', { name: 'Reveal results' }).click();
     await screen.waitForSelector('[data-testid=present-results]');
   });
+
+  it('a standalone rating poll: answered on its vote page, its results page shows the histogram', async () => {
+    const r = await call(t.url, 'POST', '/v1/polls', { question: 'Rate the coffee', kind: 'rating', scale: { min: 1, max: 5, labels: ['awful', 'meh', 'ok', 'good', 'great'] } });
+    const id = r.json.poll.id as string;
+    const phone = await device(390, 844);
+    await phone.goto(`${t.url}/p/${id}`);
+    await phone.click('.scale-value:has-text("great")');
+    await phone.click('text=Send answer');
+    await phone.waitForSelector('[data-state=voted]');
+    await phone.goto(`${t.url}/p/${id}/results`);
+    await phone.waitForSelector('[data-testid=rating-stats] >> text=Average 5');
+    await phone.waitForSelector('[data-testid=histogram]');
+  });
 });

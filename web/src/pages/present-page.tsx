@@ -9,7 +9,7 @@ import { api } from '../lib/api.js';
 import { Loading } from '../components/layout.js';
 import { LiveBadge } from '../components/live-badge.js';
 import { QrCode } from '../components/qr-code.js';
-import { ResultBars } from '../components/result-bars.js';
+import { KindResults } from '../components/kind-results.js';
 import { plural, setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { useMe } from '../lib/session.js';
@@ -82,7 +82,7 @@ function Stage({ poll, owner }: { poll: Poll; owner: string | null }) {
             <ErrorNotice error={live.error} />
           ) : (
             <div data-testid="present-results">
-              <ResultBars poll={poll} results={live.results} />
+              <KindResults poll={poll} results={live.results} />
             </div>
           )
         ) : (

@@ -21,37 +21,55 @@ export async function runSwitchBench(viewers: number, switches: number): Promise
       await fetch(`${base.origin}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title: 'Switch bench', questions: [{ question: 'One?', kind: 'nps' }, { question: 'Two?', kind: 'nps' }] }),
+        body: JSON.stringify({
+          title: 'Switch bench',
+          questions: [
+            { question: 'One?', kind: 'nps' },
+            { question: 'Two?', kind: 'nps' },
+          ],
+        }),
       })
     ).json()) as { event: { id: string; questions: Array<{ id: string }> }; ownerToken: string };
     const ev = created.event;
     const ids = ev.questions.map((q) => q.id);
     /** Per phone: the question id of the latest frame and when it arrived. */
-    const seen: Array<{ current: string | null; at: number }> = Array.from({ length: viewers }, () => ({ current: null, at: 0 }));
+    const seen: Array<{ current: string | null; at: number }> = Array.from({ length: viewers }, () => ({
+      current: null,
+      at: 0,
+    }));
     log(`connecting ${viewers} phones`);
     await Promise.all(
       seen.map(
         (state, i) =>
           new Promise<void>((resolve, reject) => {
-            const req = request({ host: base.hostname, port: base.port, path: `/v1/events/${ev.id}/stream`, localAddress: `127.0.0.${2 + (i % 250)}`, headers: { accept: 'text/event-stream' } }, (res) => {
-              if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
-              res.setEncoding('utf8');
-              let buf = '';
-              res.on('data', (chunk: string) => {
-                buf += chunk;
-                let end: number;
-                while ((end = buf.indexOf('\n\n')) >= 0) {
-                  const block = buf.slice(0, end);
-                  buf = buf.slice(end + 2);
-                  const m = /"currentQuestionId":"([^"]+)"/.exec(block);
-                  if (m && m[1] !== state.current) {
-                    state.current = m[1]!;
-                    state.at = performance.now();
+            const req = request(
+              {
+                host: base.hostname,
+                port: base.port,
+                path: `/v1/events/${ev.id}/stream`,
+                localAddress: `127.0.0.${2 + (i % 250)}`,
+                headers: { accept: 'text/event-stream' },
+              },
+              (res) => {
+                if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
+                res.setEncoding('utf8');
+                let buf = '';
+                res.on('data', (chunk: string) => {
+                  buf += chunk;
+                  let end: number;
+                  while ((end = buf.indexOf('\n\n')) >= 0) {
+                    const block = buf.slice(0, end);
+                    buf = buf.slice(end + 2);
+                    const m = /"currentQuestionId":"([^"]+)"/.exec(block);
+                    if (m && m[1] !== state.current) {
+                      state.current = m[1]!;
+                      state.at = performance.now();
+                    }
                   }
-                }
-                if (state.current !== null) resolve();
-              });
-            });
+                  if (state.current !== null) resolve();
+                });
+              },
+            );
             req.on('error', reject);
             req.end();
             sockets.push(req);
@@ -70,7 +88,8 @@ export async function runSwitchBench(viewers: number, switches: number): Promise
       });
       if (r.status !== 200) throw new Error(`switch answered ${r.status}: ${await r.text()}`);
       const deadline = Date.now() + 10_000;
-      while (seen.some((v) => v.current !== next) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      while (seen.some((v) => v.current !== next) && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 10));
       const got = seen.filter((v) => v.current === next);
       missed += viewers - got.length;
       for (const v of got) latencies.push(v.at - t0);
@@ -78,8 +97,13 @@ export async function runSwitchBench(viewers: number, switches: number): Promise
       await new Promise((res) => setTimeout(res, 300));
     }
     latencies.sort((a, b) => a - b);
-    const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1) : 'n/a');
-    process.stdout.write(`question switch → phone, ${viewers} phones × ${switches} switches: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms, missed ${missed}\n`);
+    const q = (p: number) =>
+      latencies.length
+        ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
+        : 'n/a';
+    process.stdout.write(
+      `question switch → phone, ${viewers} phones × ${switches} switches: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms, missed ${missed}\n`,
+    );
     return missed === 0 ? 0 : 1;
   } finally {
     for (const s of sockets) s.destroy();

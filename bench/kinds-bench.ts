@@ -14,7 +14,13 @@ import { repoRoot } from './repo-root.js';
 import { startEmbedded } from './scenarios/embedded-scenario.js';
 import type { VotePlan } from './vote-plan.js';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '100' }, duration: { type: 'string', default: '10' }, runs: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '1' },
+  },
+});
 const connections = Number(values.connections);
 const durationSec = Number(values.duration);
 const runs = Number(values.runs);
@@ -35,9 +41,18 @@ const KINDS: Kind[] = [
     name: 'ranked',
     body: { kind: 'ranked', options: ['A', 'B', 'C', 'D'], maxRank: 3 },
     // 24 distinct rankings of three: the tallies hold at most 24 ranking keys however many voters.
-    ballots: (ids) => ids.flatMap((a) => ids.filter((b) => b !== a).flatMap((b) => ids.filter((c) => c !== a && c !== b).map((c) => `"optionIds":${JSON.stringify([a, b, c])}`))),
+    ballots: (ids) =>
+      ids.flatMap((a) =>
+        ids
+          .filter((b) => b !== a)
+          .flatMap((b) => ids.filter((c) => c !== a && c !== b).map((c) => `"optionIds":${JSON.stringify([a, b, c])}`)),
+      ),
   },
-  { name: 'rating', body: { kind: 'rating', scale: { min: 0, max: 10 } }, ballots: () => Array.from({ length: 11 }, (_, v) => `"value":${v}`) },
+  {
+    name: 'rating',
+    body: { kind: 'rating', scale: { min: 0, max: 10 } },
+    ballots: () => Array.from({ length: 11 }, (_, v) => `"value":${v}`),
+  },
 ];
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
@@ -54,18 +69,32 @@ try {
   const perSec: Record<string, number[]> = {};
   for (let run = 1; run <= runs; run++) {
     for (const kind of KINDS) {
-      const created = await json<{ poll: { id: string; options: Array<{ id: string }> }; ownerToken: string }>(`${url}/v1/polls`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ question: `Bench ${kind.name}`, identityMode: 'open', ...kind.body }),
-      });
+      const created = await json<{ poll: { id: string; options: Array<{ id: string }> }; ownerToken: string }>(
+        `${url}/v1/polls`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ question: `Bench ${kind.name}`, identityMode: 'open', ...kind.body }),
+        },
+      );
       const ids = created.poll.options.map((o) => o.id);
-      const plan: VotePlan = { pollId: created.poll.id, optionIds: ids, voterPrefix: `k${run}${kind.name}-`, ownerToken: created.ownerToken, ballots: kind.ballots(ids) };
+      const plan: VotePlan = {
+        pollId: created.poll.id,
+        optionIds: ids,
+        voterPrefix: `k${run}${kind.name}-`,
+        ownerToken: created.ownerToken,
+        ballots: kind.ballots(ids),
+      };
       log(`run ${run}: ${kind.name}, ${connections} connections, ${durationSec} s`);
       const f = await runClosedLoop({ urls: [url], plan, connections, durationSec });
       (perSec[kind.name] ??= []).push(f.perSec);
-      const results = await json<{ total: number; irv?: { rounds: Array<{ counts: Record<string, number>; exhausted: number }> } }>(`${url}/v1/polls/${plan.pollId}/results`);
-      const roundsOk = (results.irv?.rounds ?? []).every((r) => Object.values(r.counts).reduce((a, b) => a + b, 0) + r.exhausted === results.total);
+      const results = await json<{
+        total: number;
+        irv?: { rounds: Array<{ counts: Record<string, number>; exhausted: number }> };
+      }>(`${url}/v1/polls/${plan.pollId}/results`);
+      const roundsOk = (results.irv?.rounds ?? []).every(
+        (r) => Object.values(r.counts).reduce((a, b) => a + b, 0) + r.exhausted === results.total,
+      );
       const ok = results.total >= f.ok2xx && results.total <= f.ok2xx + f.unanswered.length && roundsOk;
       if (!ok) failed = true;
       process.stdout.write(
@@ -76,7 +105,10 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const base = median(perSec.single!);
-  for (const kind of KINDS.slice(1)) process.stdout.write(`${kind.name} / single (median of ${runs}): ${(median(perSec[kind.name]!) / base).toFixed(2)}×\n`);
+  for (const kind of KINDS.slice(1))
+    process.stdout.write(
+      `${kind.name} / single (median of ${runs}): ${(median(perSec[kind.name]!) / base).toFixed(2)}×\n`,
+    );
 } finally {
   await target.stop();
 }

@@ -47,11 +47,22 @@ export class EventService {
     private readonly notifier: Notifier,
   ) {}
 
-  async create(title: string, drafts: PollDraft[], now = Date.now()): Promise<EventWithQuestions & { ownerToken: string }> {
+  async create(
+    title: string,
+    drafts: PollDraft[],
+    now = Date.now(),
+  ): Promise<EventWithQuestions & { ownerToken: string }> {
     const ownerToken = newOwnerToken();
     const hash = hashOwnerToken(ownerToken);
     // Checked before anything is written: a bad title or too many questions creates no polls.
-    createLiveEvent('ev_check', 'CHECK', title, hash, drafts.map((_, i) => String(i)), now);
+    createLiveEvent(
+      'ev_check',
+      'CHECK',
+      title,
+      hash,
+      drafts.map((_, i) => String(i)),
+      now,
+    );
     const questions: Poll[] = [];
     for (const [i, d] of drafts.entries()) {
       try {
@@ -65,7 +76,14 @@ export class EventService {
       }
     }
     for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-      const ev = createLiveEvent(newLiveEventId(), newJoinCode(), title, hash, questions.map((q) => q.id), now);
+      const ev = createLiveEvent(
+        newLiveEventId(),
+        newJoinCode(),
+        title,
+        hash,
+        questions.map((q) => q.id),
+        now,
+      );
       if (await this.events.create(ev)) return { event: ev, questions, ownerToken };
     }
     throw new PollcastError('overloaded', 'no free join code found: retry');
@@ -100,13 +118,19 @@ export class EventService {
     const ev = await this.find(id);
     if (!ev) throw new PollcastError('event_not_found');
     // As for quick polls (core/access.ts): a session or an API key is no owner token.
-    if (caller.bearer === undefined || caller.principal.kind === 'apiKey') throw new PollcastError('owner_token_required', 'this action needs the event owner token');
-    if (!isPollOwner(ev, caller.bearer)) throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
+    if (caller.bearer === undefined || caller.principal.kind === 'apiKey')
+      throw new PollcastError('owner_token_required', 'this action needs the event owner token');
+    if (!isPollOwner(ev, caller.bearer))
+      throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
     return ev;
   }
 
   /** Applies `change` to the stored event, retrying when another action got in first. */
-  async #update(id: string, caller: Caller, change: (ev: LiveEvent, now: number) => LiveEvent | Promise<LiveEvent>): Promise<LiveEvent> {
+  async #update(
+    id: string,
+    caller: Caller,
+    change: (ev: LiveEvent, now: number) => LiveEvent | Promise<LiveEvent>,
+  ): Promise<LiveEvent> {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const ev = await this.#owned(id, caller);
       const next = await change(ev, Date.now());
@@ -120,7 +144,8 @@ export class EventService {
 
   async #question(id: string, caller: Caller, questionId: string): Promise<LiveEvent> {
     const ev = await this.#owned(id, caller);
-    if (!ev.questionIds.includes(questionId)) throw new PollcastError('question_not_in_event', undefined, { questionId });
+    if (!ev.questionIds.includes(questionId))
+      throw new PollcastError('question_not_in_event', undefined, { questionId });
     return ev;
   }
 
@@ -136,7 +161,12 @@ export class EventService {
     return this.#update(id, caller, (ev, now) => setTitle(ev, title, now));
   }
 
-  async addQuestion(id: string, caller: Caller, draft: PollDraft, position?: number): Promise<{ event: LiveEvent; question: Poll }> {
+  async addQuestion(
+    id: string,
+    caller: Caller,
+    draft: PollDraft,
+    position?: number,
+  ): Promise<{ event: LiveEvent; question: Poll }> {
     const before = await this.#owned(id, caller);
     const question = await this.polls.createOwned({ status: 'draft', ...draft }, before.ownerTokenHash);
     const event = await this.#update(id, caller, (ev, now) => addQuestion(ev, question.id, position, now));

@@ -20,18 +20,28 @@ export type BallotPoll = Pick<Poll, 'options' | 'kind' | 'maxChoices' | 'scale'>
 /** The ballot's stored tokens; throws the first rule it breaks (each with its own code). */
 export function normalizeBallot(poll: BallotPoll, input: BallotInput): string[] {
   if (isValueKind(poll.kind)) return [checkValue(poll, input)];
-  if (input.value !== undefined) throw new PollcastError('value_not_accepted', `a ${poll.kind} question is answered with optionIds`);
+  if (input.value !== undefined)
+    throw new PollcastError('value_not_accepted', `a ${poll.kind} question is answered with optionIds`);
   const ids = input.optionIds ?? [];
   return poll.kind === 'ranked' ? normalizeRanking(poll, ids) : normalizeChoice(poll, ids);
 }
 
 function checkValue(poll: BallotPoll, input: BallotInput): string {
-  if (input.optionIds !== undefined) throw new PollcastError('options_not_accepted', `a ${poll.kind} question is answered with a value, not optionIds`);
+  if (input.optionIds !== undefined)
+    throw new PollcastError('options_not_accepted', `a ${poll.kind} question is answered with a value, not optionIds`);
   const { value } = input;
   if (value === undefined) throw new PollcastError('value_required');
   const scale = poll.scale!;
-  if (!Number.isInteger(value)) throw new PollcastError('value_not_integer', `value must be a whole number from ${scale.min} to ${scale.max}`, { min: scale.min, max: scale.max });
-  if (value < scale.min || value > scale.max) throw new PollcastError('value_out_of_scale', `value must be from ${scale.min} to ${scale.max}`, { min: scale.min, max: scale.max });
+  if (!Number.isInteger(value))
+    throw new PollcastError('value_not_integer', `value must be a whole number from ${scale.min} to ${scale.max}`, {
+      min: scale.min,
+      max: scale.max,
+    });
+  if (value < scale.min || value > scale.max)
+    throw new PollcastError('value_out_of_scale', `value must be from ${scale.min} to ${scale.max}`, {
+      min: scale.min,
+      max: scale.max,
+    });
   return valueToken(value);
 }
 
@@ -41,11 +51,20 @@ function normalizeRanking(poll: BallotPoll, ids: readonly string[]): string[] {
   const known = new Set(poll.options.map((o) => o.id));
   const seen = new Set<string>();
   for (const id of ids) {
-    if (seen.has(id)) throw new PollcastError('ranking_repeats_option', `option ${JSON.stringify(id)} is ranked twice`, { optionId: id });
+    if (seen.has(id))
+      throw new PollcastError('ranking_repeats_option', `option ${JSON.stringify(id)} is ranked twice`, {
+        optionId: id,
+      });
     seen.add(id);
-    if (!known.has(id)) throw new PollcastError('ranking_unknown_option', `option ${JSON.stringify(id)} is not in this question`, { optionId: id });
+    if (!known.has(id))
+      throw new PollcastError('ranking_unknown_option', `option ${JSON.stringify(id)} is not in this question`, {
+        optionId: id,
+      });
   }
-  if (ids.length > poll.maxChoices) throw new PollcastError('too_many_ranks', `this question ranks at most ${poll.maxChoices} option(s)`, { maxRank: poll.maxChoices });
+  if (ids.length > poll.maxChoices)
+    throw new PollcastError('too_many_ranks', `this question ranks at most ${poll.maxChoices} option(s)`, {
+      maxRank: poll.maxChoices,
+    });
   return [...ids];
 }
 

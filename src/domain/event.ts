@@ -57,7 +57,14 @@ export function normalizeJoinCode(typed: string): string | null {
   return code;
 }
 
-export function createLiveEvent(id: string, code: string, title: string, ownerTokenHash: string, questionIds: string[], now: number): LiveEvent {
+export function createLiveEvent(
+  id: string,
+  code: string,
+  title: string,
+  ownerTokenHash: string,
+  questionIds: string[],
+  now: number,
+): LiveEvent {
   checkQuestionCount(questionIds.length);
   return {
     id,
@@ -74,15 +81,27 @@ export function createLiveEvent(id: string, code: string, title: string, ownerTo
 }
 
 function checkQuestionCount(n: number): void {
-  if (n > EVENT_LIMITS.questionsMax) throw new PollcastError('invalid_event', `an event has at most ${EVENT_LIMITS.questionsMax} questions`, { field: 'questions' });
+  if (n > EVENT_LIMITS.questionsMax)
+    throw new PollcastError('invalid_event', `an event has at most ${EVENT_LIMITS.questionsMax} questions`, {
+      field: 'questions',
+    });
 }
 
-const bump = (ev: LiveEvent, now: number, change: Partial<LiveEvent>): LiveEvent => ({ ...ev, ...change, version: ev.version + 1, updatedAt: Math.max(now, ev.updatedAt + 1) });
+const bump = (ev: LiveEvent, now: number, change: Partial<LiveEvent>): LiveEvent => ({
+  ...ev,
+  ...change,
+  version: ev.version + 1,
+  updatedAt: Math.max(now, ev.updatedAt + 1),
+});
 
 export function setCurrent(ev: LiveEvent, questionId: string | null, now: number): LiveEvent {
-  if (questionId !== null && !ev.questionIds.includes(questionId)) throw new PollcastError('question_not_in_event', undefined, { questionId });
+  if (questionId !== null && !ev.questionIds.includes(questionId))
+    throw new PollcastError('question_not_in_event', undefined, { questionId });
   // Moving to another question hides results: the presenter reveals them when ready.
-  return bump(ev, now, { currentQuestionId: questionId, resultsShown: questionId === ev.currentQuestionId ? ev.resultsShown : false });
+  return bump(ev, now, {
+    currentQuestionId: questionId,
+    resultsShown: questionId === ev.currentQuestionId ? ev.resultsShown : false,
+  });
 }
 
 export function showResults(ev: LiveEvent, shown: boolean, now: number): LiveEvent {
@@ -102,8 +121,14 @@ export function addQuestion(ev: LiveEvent, questionId: string, position: number 
 
 /** A new order: exactly the event's questions, each once. */
 export function reorderQuestions(ev: LiveEvent, order: readonly string[], now: number): LiveEvent {
-  const same = order.length === ev.questionIds.length && new Set(order).size === order.length && order.every((id) => ev.questionIds.includes(id));
-  if (!same) throw new PollcastError('invalid_event', 'the new order must name every question of the event exactly once', { field: 'questionIds' });
+  const same =
+    order.length === ev.questionIds.length &&
+    new Set(order).size === order.length &&
+    order.every((id) => ev.questionIds.includes(id));
+  if (!same)
+    throw new PollcastError('invalid_event', 'the new order must name every question of the event exactly once', {
+      field: 'questionIds',
+    });
   return bump(ev, now, { questionIds: [...order] });
 }
 
@@ -112,8 +137,13 @@ export function removeQuestion(ev: LiveEvent, questionId: string, now: number): 
   const at = ev.questionIds.indexOf(questionId);
   if (at < 0) throw new PollcastError('question_not_in_event', undefined, { questionId });
   const ids = ev.questionIds.filter((id) => id !== questionId);
-  const current = ev.currentQuestionId === questionId ? (ids[Math.min(at, ids.length - 1)] ?? null) : ev.currentQuestionId;
-  return bump(ev, now, { questionIds: ids, currentQuestionId: current, resultsShown: current === ev.currentQuestionId ? ev.resultsShown : false });
+  const current =
+    ev.currentQuestionId === questionId ? (ids[Math.min(at, ids.length - 1)] ?? null) : ev.currentQuestionId;
+  return bump(ev, now, {
+    questionIds: ids,
+    currentQuestionId: current,
+    resultsShown: current === ev.currentQuestionId ? ev.resultsShown : false,
+  });
 }
 
 /**

@@ -40,12 +40,21 @@ export const RANKING_PREFIX = '>';
 export const rankingKey = (ranking: readonly string[]): string => RANKING_PREFIX + ranking.join(',');
 
 /** Ranking counts from tallies (keys made by `rankingKey`); unknown option ids are dropped from each ranking. */
-export function rankingsFromTallies(tallies: ReadonlyMap<string, number>, optionIds: readonly string[]): Array<{ ranking: string[]; votes: number }> {
+export function rankingsFromTallies(
+  tallies: ReadonlyMap<string, number>,
+  optionIds: readonly string[],
+): Array<{ ranking: string[]; votes: number }> {
   const known = new Set(optionIds);
   const out: Array<{ ranking: string[]; votes: number }> = [];
   for (const [key, votes] of tallies) {
     if (!key.startsWith(RANKING_PREFIX) || votes <= 0) continue;
-    out.push({ ranking: key.slice(RANKING_PREFIX.length).split(',').filter((id) => known.has(id)), votes });
+    out.push({
+      ranking: key
+        .slice(RANKING_PREFIX.length)
+        .split(',')
+        .filter((id) => known.has(id)),
+      votes,
+    });
   }
   return out;
 }
@@ -79,7 +88,12 @@ export function instantRunoff(optionIds: readonly string[], ballots: RankingCoun
   }
 }
 
-function pickLoser(alive: readonly string[], counts: Record<string, number>, rounds: readonly IrvRound[], position: ReadonlyMap<string, number>): string {
+function pickLoser(
+  alive: readonly string[],
+  counts: Record<string, number>,
+  rounds: readonly IrvRound[],
+  position: ReadonlyMap<string, number>,
+): string {
   const fewest = Math.min(...alive.map((id) => counts[id]!));
   let tied = alive.filter((id) => counts[id] === fewest);
   // Backwards tie-break: the latest earlier round where the tied options' counts differ.

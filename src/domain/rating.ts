@@ -46,7 +46,8 @@ export interface NpsStats {
 /** Counts per value from tallies keyed by `valueToken`; values off the scale are ignored. */
 export function histogramFromTallies(tallies: ReadonlyMap<string, number>, scale: RatingScale): HistogramBin[] {
   const bins: HistogramBin[] = [];
-  for (let v = scale.min; v <= scale.max; v++) bins.push({ value: v, votes: Math.max(0, tallies.get(valueToken(v)) ?? 0) });
+  for (let v = scale.min; v <= scale.max; v++)
+    bins.push({ value: v, votes: Math.max(0, tallies.get(valueToken(v)) ?? 0) });
   return bins;
 }
 

@@ -55,7 +55,8 @@ export class EventStreamSource implements HubSource<EventSnapshot> {
     }
     const qid = ev.currentQuestionId;
     this.#track(id, qid);
-    const [poll, results] = qid === null ? [null, null] : await Promise.all([this.reads.poll(qid), this.reads.results(qid, opts)]);
+    const [poll, results] =
+      qid === null ? [null, null] : await Promise.all([this.reads.poll(qid), this.reads.results(qid, opts)]);
     const now = Date.now();
     // The presenter decides what the room sees: results only while shown (the console reads them itself).
     const shown = poll !== null && ev.resultsShown;

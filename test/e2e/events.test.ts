@@ -104,7 +104,8 @@ describe('events in Chromium: presenter and two phones', { skip }, () => {
     await presenter.keyboard.press('s');
     // Round 1: Crisps 0 out; round 2: Fruit 1, Cake 1 tied in every round, so the later-listed Cake goes; round 3: Fruit.
     await presenter.waitForSelector('[data-testid=irv-winner] >> text=Fruit');
-    for (const p of phones) await p.waitForSelector('[data-testid=event-results] [data-testid=irv-winner] >> text=Fruit');
+    for (const p of phones)
+      await p.waitForSelector('[data-testid=event-results] [data-testid=irv-winner] >> text=Fruit');
     await presenter.click('button[aria-label="Previous round"]');
     await presenter.waitForSelector('[data-testid=irv-round] >> text=Round 2 of 3');
 
@@ -136,13 +137,23 @@ describe('events in Chromium: presenter and two phones', { skip }, () => {
   });
 
   it('review fixes: maxChoices shows while choosing, no receipt jargon, a presenter elsewhere notices the close and offers Reveal', async () => {
-    const r = await call(t.url, 'POST', '/v1/polls', { question: 'Pick two', options: ['A', 'B', 'C', 'D'], kind: 'multiple', maxChoices: 2, resultsVisibility: 'after_close' });
+    const r = await call(t.url, 'POST', '/v1/polls', {
+      question: 'Pick two',
+      options: ['A', 'B', 'C', 'D'],
+      kind: 'multiple',
+      maxChoices: 2,
+      resultsVisibility: 'after_close',
+    });
     const poll = r.json.poll as { id: string };
     const phone = await device(390, 844);
     await phone.goto(`${t.url}/p/${poll.id}`);
     await phone.click('label:has-text("A")');
     await phone.click('label:has-text("B")');
-    assert.equal(await phone.locator('input[value]:not(:checked)').first().isDisabled(), true, 'a third option cannot be ticked');
+    assert.equal(
+      await phone.locator('input[value]:not(:checked)').first().isDisabled(),
+      true,
+      'a third option cannot be ticked',
+    );
     await phone.waitForSelector('[data-testid=choice-count] >> text=2 of 2 chosen');
     await phone.getByRole('button', { name: 'Vote', exact: true }).click();
     await phone.waitForSelector('[data-state=voted]');
@@ -152,13 +163,24 @@ describe('events in Chromium: presenter and two phones', { skip }, () => {
     await screen.goto(`${t.url}/p/${poll.id}/present`);
     await screen.waitForSelector('[data-testid=results-hidden]');
     assert.equal(await screen.getByRole('button', { name: 'Reveal results' }).count(), 0);
-    assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/close`, undefined, { authorization: `Bearer ${r.json.ownerToken}` })).status, 200);
+    assert.equal(
+      (
+        await call(t.url, 'POST', `/v1/polls/${poll.id}/close`, undefined, {
+          authorization: `Bearer ${r.json.ownerToken}`,
+        })
+      ).status,
+      200,
+    );
     await screen.getByRole('button', { name: 'Reveal results' }).click();
     await screen.waitForSelector('[data-testid=present-results]');
   });
 
   it('a standalone rating poll: answered on its vote page, its results page shows the histogram', async () => {
-    const r = await call(t.url, 'POST', '/v1/polls', { question: 'Rate the coffee', kind: 'rating', scale: { min: 1, max: 5, labels: ['awful', 'meh', 'ok', 'good', 'great'] } });
+    const r = await call(t.url, 'POST', '/v1/polls', {
+      question: 'Rate the coffee',
+      kind: 'rating',
+      scale: { min: 1, max: 5, labels: ['awful', 'meh', 'ok', 'good', 'great'] },
+    });
     const id = r.json.poll.id as string;
     const phone = await device(390, 844);
     await phone.goto(`${t.url}/p/${id}`);

@@ -52,7 +52,10 @@ describe('HTTP: events', () => {
     assert.match(token, /^pco_/);
     assert.ok(ev.code.length <= CODE_MAX);
     for (const ch of ev.code) assert.ok(CODE_ALPHABET.includes(ch), `code ${ev.code} uses ${ch}`);
-    assert.deepEqual(ev.questions.map((q) => q.kind), ['single', 'ranked', 'nps']);
+    assert.deepEqual(
+      ev.questions.map((q) => q.kind),
+      ['single', 'ranked', 'nps'],
+    );
     assert.deepEqual([...new Set(ev.questions.map((q) => q.status))], ['draft']);
     assert.equal(ev.currentQuestionId, ev.questions[0]!.id);
     const got = await call(u, 'GET', `/v1/events/${ev.id}`);
@@ -76,9 +79,18 @@ describe('HTTP: events', () => {
   it('bad event bodies: 400 for the schema, 422 naming the question for a bad question; nothing is created', async () => {
     assertProblem(await call(u, 'POST', '/v1/events', { title: '', questions: [] }), 'validation_failed');
     assertProblem(await call(u, 'POST', '/v1/events', { questions: [] }), 'validation_failed');
-    assertProblem(await call(u, 'POST', '/v1/events', { title: 'x', questions: [{ question: 'q', options: ['a', 'b'], workspaceId: 'w_aaaaaaaaaaaa' }] }), 'unknown_field');
+    assertProblem(
+      await call(u, 'POST', '/v1/events', {
+        title: 'x',
+        questions: [{ question: 'q', options: ['a', 'b'], workspaceId: 'w_aaaaaaaaaaaa' }],
+      }),
+      'unknown_field',
+    );
     assertProblem(await call(u, 'POST', '/v1/events', { title: '   ', questions: [] }), 'invalid_poll');
-    const bad = await call(u, 'POST', '/v1/events', { title: 'x', questions: [QUESTIONS[0], { question: 'Rate', kind: 'nps', options: ['a', 'b'] }] });
+    const bad = await call(u, 'POST', '/v1/events', {
+      title: 'x',
+      questions: [QUESTIONS[0], { question: 'Rate', kind: 'nps', options: ['a', 'b'] }],
+    });
     assertProblem(bad, 'invalid_poll');
     assert.equal(bad.json.field, 'questions[1].options');
   });
@@ -98,15 +110,31 @@ describe('HTTP: events', () => {
     for (const [method, path, body] of actions) {
       assertProblem(await call(u, method, path, body), 'owner_token_required', `${method} ${path}`);
       assertProblem(await call(u, method, path, body, other.auth), 'owner_token_invalid', `${method} ${path}`);
-      assertProblem(await call(u, method, path.replace(ev.id, 'ev_AAAAAAAAAAAA'), body, auth), 'event_not_found', `${method} ${path}`);
+      assertProblem(
+        await call(u, method, path.replace(ev.id, 'ev_AAAAAAAAAAAA'), body, auth),
+        'event_not_found',
+        `${method} ${path}`,
+      );
     }
-    assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/current`, { questionId: other.ev.questions[0]!.id }, auth), 'question_not_in_event');
-    assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/questions/${other.ev.questions[0]!.id}/open`, undefined, auth), 'question_not_in_event');
+    assertProblem(
+      await call(u, 'POST', `/v1/events/${ev.id}/current`, { questionId: other.ev.questions[0]!.id }, auth),
+      'question_not_in_event',
+    );
+    assertProblem(
+      await call(u, 'POST', `/v1/events/${ev.id}/questions/${other.ev.questions[0]!.id}/open`, undefined, auth),
+      'question_not_in_event',
+    );
     assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/current`, {}, auth), 'validation_failed');
     assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/results`, { shown: 'yes' }, auth), 'validation_failed');
     assertProblem(await call(u, 'PUT', `/v1/events/${ev.id}/order`, { questionIds: [q2] }, auth), 'invalid_event');
-    assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/questions/${q2}/countdown`, { seconds: 0 }, auth), 'validation_failed');
-    assertProblem(await call(u, 'POST', `/v1/events/${ev.id}/questions/${q2}/countdown`, { seconds: 10 }, auth), 'invalid_transition');
+    assertProblem(
+      await call(u, 'POST', `/v1/events/${ev.id}/questions/${q2}/countdown`, { seconds: 0 }, auth),
+      'validation_failed',
+    );
+    assertProblem(
+      await call(u, 'POST', `/v1/events/${ev.id}/questions/${q2}/countdown`, { seconds: 10 }, auth),
+      'invalid_transition',
+    );
     // The event's token manages its questions as polls too; another event's token does not.
     assert.equal((await call(u, 'POST', `/v1/polls/${q2}/open`, undefined, auth)).status, 200);
     assertProblem(await call(u, 'POST', `/v1/polls/${q2}/close`, undefined, other.auth), 'owner_token_invalid');
@@ -114,17 +142,29 @@ describe('HTTP: events', () => {
 
   it('questions: add, edit while draft, reorder, remove (the next becomes current)', async () => {
     const { ev, auth } = await create();
-    const added = await call(u, 'POST', `/v1/events/${ev.id}/questions`, { question: { question: 'Rate the venue', kind: 'rating', scale: { min: 1, max: 10 } }, position: 0 }, auth);
+    const added = await call(
+      u,
+      'POST',
+      `/v1/events/${ev.id}/questions`,
+      { question: { question: 'Rate the venue', kind: 'rating', scale: { min: 1, max: 10 } }, position: 0 },
+      auth,
+    );
     assert.equal(added.status, 201, added.text);
     const qNew = added.json.question.id as string;
     assert.equal(added.json.event.questions[0].id, qNew);
     const edited = await call(u, 'PATCH', `/v1/events/${ev.id}/questions/${qNew}`, { question: 'Rate the room' }, auth);
     assert.equal(edited.json.question.question, 'Rate the room');
     await call(u, 'POST', `/v1/events/${ev.id}/questions/${qNew}/open`, undefined, auth);
-    assertProblem(await call(u, 'PATCH', `/v1/events/${ev.id}/questions/${qNew}`, { question: 'Too late' }, auth), 'poll_not_draft');
+    assertProblem(
+      await call(u, 'PATCH', `/v1/events/${ev.id}/questions/${qNew}`, { question: 'Too late' }, auth),
+      'poll_not_draft',
+    );
     const ids = added.json.event.questions.map((q: Question) => q.id) as string[];
     const reordered = await call(u, 'PUT', `/v1/events/${ev.id}/order`, { questionIds: [...ids].reverse() }, auth);
-    assert.deepEqual(reordered.json.event.questions.map((q: Question) => q.id), [...ids].reverse());
+    assert.deepEqual(
+      reordered.json.event.questions.map((q: Question) => q.id),
+      [...ids].reverse(),
+    );
     const current = ev.currentQuestionId!;
     const removed = await call(u, 'DELETE', `/v1/events/${ev.id}/questions/${current}`, undefined, auth);
     assert.equal(removed.status, 200, removed.text);
@@ -149,20 +189,31 @@ describe('HTTP: events', () => {
       await eventually(() => phones.every((p) => last(p).audience === 2), 'audience 2 on both phones');
       await call(u, 'POST', `/v1/events/${ev.id}/current`, { questionId: q2.id }, auth);
       await call(u, 'POST', `/v1/events/${ev.id}/questions/${q2.id}/open`, undefined, auth);
-      for (const p of phones) await eventually(() => last(p).currentQuestionId === q2.id && last(p).status === 'open', 'phone on question 2, open');
+      for (const p of phones)
+        await eventually(
+          () => last(p).currentQuestionId === q2.id && last(p).status === 'open',
+          'phone on question 2, open',
+        );
       assert.equal(last(phones[0]!).question.kind, 'ranked');
       const [a, b] = q2.options.map((o) => o.id);
       assert.equal((await call(u, 'POST', `/v1/polls/${q2.id}/votes`, { optionIds: [b, a] })).status, 201);
       for (const p of phones) await eventually(() => last(p).answers === 1, 'answer count 1');
       assert.equal(last(phones[0]!).results, null, 'results hidden until the presenter shows them');
       await call(u, 'POST', `/v1/events/${ev.id}/results`, { shown: true }, auth);
-      for (const p of phones) await eventually(() => last(p).resultsShown === true && last(p).results?.irv?.winner === b, 'results shown with the IRV winner');
+      for (const p of phones)
+        await eventually(
+          () => last(p).resultsShown === true && last(p).results?.irv?.winner === b,
+          'results shown with the IRV winner',
+        );
       // Ids grow.
       const ids = phones[0]!.events.filter((e) => e.event === 'event').map((e) => Number(e.id));
-      assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((x, y) => x - y),
+      );
       assertProblem(await call(u, 'GET', '/v1/events/ev_AAAAAAAAAAAA/stream'), 'event_not_found');
     } finally {
-      for (const p of phones) p.close();
+      await Promise.all(phones.map((p) => p.close()));
     }
   });
 
@@ -178,7 +229,13 @@ describe('HTTP: events', () => {
     const res = await call(u, 'GET', `/v1/polls/${nps.id}/results`);
     assert.deepEqual([res.json.total, res.json.score], [0, null]);
     assert.equal(await t.app.ports.store.countResetVotes(nps.id), 2);
-    const again = await call(u, 'POST', `/v1/polls/${nps.id}/votes`, { value: 10 }, { 'x-voter-token': first.json.voterToken });
+    const again = await call(
+      u,
+      'POST',
+      `/v1/polls/${nps.id}/votes`,
+      { value: 10 },
+      { 'x-voter-token': first.json.voterToken },
+    );
     assert.equal(again.status, 201, again.text);
     assert.equal((await call(u, 'GET', `/v1/polls/${nps.id}/results`)).json.promoters, 1);
   });
@@ -190,7 +247,10 @@ describe('HTTP: events', () => {
     const cd = await call(u, 'POST', `/v1/events/${ev.id}/questions/${q.id}/countdown`, { seconds: 1 }, auth);
     assert.equal(cd.status, 200, cd.text);
     assert.ok(Date.parse(cd.json.question.closesAt) > Date.now() - 1_000);
-    await eventually(async () => (await call(u, 'GET', `/v1/polls/${q.id}`)).json.poll.status === 'closed', 'question closed by the countdown');
+    await eventually(
+      async () => (await call(u, 'GET', `/v1/polls/${q.id}`)).json.poll.status === 'closed',
+      'question closed by the countdown',
+    );
     assertProblem(await call(u, 'POST', `/v1/polls/${q.id}/votes`, { optionIds: [q.options[0]!.id] }), 'poll_closed');
   });
 

@@ -12,7 +12,10 @@ import type { ErrorCode } from '../../src/errors.js';
 interface Results {
   total: number;
   options: Array<{ id: string; votes: number }>;
-  irv?: { rounds: Array<{ counts: Record<string, number>; eliminated: string[]; exhausted: number }>; winner: string | null };
+  irv?: {
+    rounds: Array<{ counts: Record<string, number>; eliminated: string[]; exhausted: number }>;
+    winner: string | null;
+  };
   borda?: Record<string, number>;
   histogram?: Array<{ value: number; votes: number }>;
   mean?: number | null;
@@ -38,22 +41,37 @@ describe('HTTP: ranked, rating and nps questions', () => {
   it('creates each kind; the poll shows maxRank or its scale', async () => {
     const r = await createPoll(u, { kind: 'ranked', maxRank: 2 });
     assert.equal((r.poll as unknown as { maxRank: number }).maxRank, 2);
-    const rating = await call(u, 'POST', '/v1/polls', { question: 'How was it?', kind: 'rating', scale: { min: 0, max: 10, labels: ['awful', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'superb'] } });
+    const rating = await call(u, 'POST', '/v1/polls', {
+      question: 'How was it?',
+      kind: 'rating',
+      scale: { min: 0, max: 10, labels: ['awful', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'superb'] },
+    });
     assert.equal(rating.status, 201, rating.text);
     assert.deepEqual(rating.json.poll.scale.labels.at(-1), 'superb');
     assert.deepEqual(rating.json.poll.options, []);
     const nps = await call(u, 'POST', '/v1/polls', { question: 'Recommend us?', kind: 'nps' });
     assert.deepEqual(nps.json.poll.scale, { min: 0, max: 10 });
     assertProblem(await call(u, 'POST', '/v1/polls', { question: 'No options?' }), 'invalid_poll');
-    assertProblem(await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'nps', options: ['a', 'b'] }), 'invalid_poll');
-    assertProblem(await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'rating', scale: { min: 2, max: 1 } }), 'invalid_poll');
-    assertProblem(await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'ranked', options: ['a', 'b'], maxRank: 3 }), 'invalid_poll');
+    assertProblem(
+      await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'nps', options: ['a', 'b'] }),
+      'invalid_poll',
+    );
+    assertProblem(
+      await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'rating', scale: { min: 2, max: 1 } }),
+      'invalid_poll',
+    );
+    assertProblem(
+      await call(u, 'POST', '/v1/polls', { question: 'Q', kind: 'ranked', options: ['a', 'b'], maxRank: 3 }),
+      'invalid_poll',
+    );
   });
 
   it('every bad ballot gets its own 422 and counts nothing', async () => {
     const ranked = (await createPoll(u, { kind: 'ranked', maxRank: 2 })).poll;
     const [a, b, c] = ranked.options.map((o) => o.id) as [string, string, string];
-    const rating = (await call(u, 'POST', '/v1/polls', { question: 'Rate', kind: 'rating' })).json.poll as { id: string };
+    const rating = (await call(u, 'POST', '/v1/polls', { question: 'Rate', kind: 'rating' })).json.poll as {
+      id: string;
+    };
     const nps = (await call(u, 'POST', '/v1/polls', { question: 'NPS', kind: 'nps' })).json.poll as { id: string };
     const single = (await createPoll(u)).poll;
     const cases: Array<[string, unknown, ErrorCode]> = [
@@ -83,7 +101,10 @@ describe('HTTP: ranked, rating and nps questions', () => {
   });
 
   it('ranked: the receipt keeps the order; results carry first preferences, IRV rounds and Borda', async () => {
-    const { poll } = await createPoll(u, { kind: 'ranked', options: ['Memphis', 'Nashville', 'Chattanooga', 'Knoxville'] });
+    const { poll } = await createPoll(u, {
+      kind: 'ranked',
+      options: ['Memphis', 'Nashville', 'Chattanooga', 'Knoxville'],
+    });
     const [M, N, C, K] = poll.options.map((o) => o.id) as [string, string, string, string];
     // The Tennessee example, scaled down to 1/... : 42/26/15/17 → 8, 5, 3, 4 keeps the outcome (K wins IRV, N wins Borda).
     const groups: Array<[string[], number]> = [
@@ -101,11 +122,22 @@ describe('HTTP: ranked, rating and nps questions', () => {
     }
     const res = await results(poll.id);
     assert.equal(res.total, 20);
-    assert.deepEqual(res.options.map((o) => o.votes), [8, 5, 3, 4]);
-    assert.deepEqual(res.irv!.rounds.map((r) => r.eliminated), [[C], [N], []]);
+    assert.deepEqual(
+      res.options.map((o) => o.votes),
+      [8, 5, 3, 4],
+    );
+    assert.deepEqual(
+      res.irv!.rounds.map((r) => r.eliminated),
+      [[C], [N], []],
+    );
     assert.deepEqual(res.irv!.rounds[2]!.counts, { [M]: 8, [K]: 12 });
     assert.equal(res.irv!.winner, K);
-    assert.deepEqual(res.borda, { [M]: 24, [N]: 8 * 2 + 5 * 3 + 3 + 4, [C]: 8 + 5 * 2 + 3 * 3 + 4 * 2, [K]: 5 + 3 * 2 + 4 * 3 });
+    assert.deepEqual(res.borda, {
+      [M]: 24,
+      [N]: 8 * 2 + 5 * 3 + 3 + 4,
+      [C]: 8 + 5 * 2 + 3 * 3 + 4 * 2,
+      [K]: 5 + 3 * 2 + 4 * 3,
+    });
   });
 
   it('rating: mean, median and histogram; the receipt and votes/me show the value', async () => {
@@ -125,7 +157,10 @@ describe('HTTP: ranked, rating and nps questions', () => {
     assert.equal(again.json.counted.value, 1);
     const res = await results(poll.id);
     assert.deepEqual([res.total, res.mean, res.median], [4, 3.5, 4]);
-    assert.deepEqual(res.histogram, [1, 2, 3, 4, 5].map((value) => ({ value, votes: { 1: 1, 4: 2, 5: 1 }[value] ?? 0 })));
+    assert.deepEqual(
+      res.histogram,
+      [1, 2, 3, 4, 5].map((value) => ({ value, votes: { 1: 1, 4: 2, 5: 1 }[value] ?? 0 })),
+    );
     assert.deepEqual(res.options, []);
   });
 
@@ -141,7 +176,13 @@ describe('HTTP: ranked, rating and nps questions', () => {
     const { poll } = await createPoll(u, { kind: 'ranked', allowChange: true });
     const [a, b] = poll.options.map((o) => o.id) as [string, string];
     const first = await vote(poll.id, { optionIds: [a, b] });
-    const changed = await call(u, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [b, a] }, { 'x-voter-token': first.json.voterToken });
+    const changed = await call(
+      u,
+      'POST',
+      `/v1/polls/${poll.id}/votes`,
+      { optionIds: [b, a] },
+      { 'x-voter-token': first.json.voterToken },
+    );
     assert.equal(changed.status, 201, changed.text);
     assert.equal(changed.json.changed, true);
     const res = await results(poll.id);
@@ -154,13 +195,19 @@ describe('HTTP: ranked, rating and nps questions', () => {
     const { poll } = await createPoll(u, { kind: 'ranked', maxRank: 2, options: ['a', 'b', 'c', 'd'] });
     const ids = poll.options.map((o) => o.id);
     const rankings = ids.flatMap((x) => ids.filter((y) => y !== x).map((y) => [x, y]));
-    const answers = await Promise.all(Array.from({ length: 1_000 }, (_, i) => vote(poll.id, { optionIds: rankings[(i * 7) % rankings.length]! })));
+    const answers = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) => vote(poll.id, { optionIds: rankings[(i * 7) % rankings.length]! })),
+    );
     assert.deepEqual([...new Set(answers.map((a) => a.status))], [201]);
     assert.equal(await t.app.ports.store.countVotes(poll.id), 1_000);
     const res = await results(poll.id);
     assert.equal(res.total, 1_000);
-    assert.equal(res.options.reduce((n, o) => n + o.votes, 0), 1_000);
-    for (const r of res.irv!.rounds) assert.equal(Object.values(r.counts).reduce((n, x) => n + x, 0) + r.exhausted, 1_000);
+    assert.equal(
+      res.options.reduce((n, o) => n + o.votes, 0),
+      1_000,
+    );
+    for (const r of res.irv!.rounds)
+      assert.equal(Object.values(r.counts).reduce((n, x) => n + x, 0) + r.exhausted, 1_000);
     // First preferences as counted from the answers themselves.
     const firsts = new Map<string, number>();
     for (const a of answers) firsts.set(a.json.optionIds[0], (firsts.get(a.json.optionIds[0]) ?? 0) + 1);

@@ -23,25 +23,53 @@ describe('question kinds: definitions', () => {
     assert.equal(p.maxChoices, 3);
     assert.equal(publicPoll(p, T0).maxRank, 3);
     assert.equal(make({ question: 'Rank', options: ['a', 'b', 'c'], kind: 'ranked', maxRank: 2 }).maxChoices, 2);
-    assert.equal(code(() => make({ question: 'Rank', options: ['a', 'b'], kind: 'ranked', maxRank: 3 })), 'invalid_poll');
+    assert.equal(
+      code(() => make({ question: 'Rank', options: ['a', 'b'], kind: 'ranked', maxRank: 3 })),
+      'invalid_poll',
+    );
   });
 
   it('rating: default scale 1–5, custom scales within 0–10, one label per value', () => {
     assert.deepEqual(make({ question: 'Rate', kind: 'rating' }).scale, { min: 1, max: 5 });
     assert.deepEqual(make({ question: 'Rate', kind: 'rating', scale: { min: 0, max: 10 } }).scale, { min: 0, max: 10 });
-    const labelled = make({ question: 'Rate', kind: 'rating', scale: { min: 1, max: 3, labels: ['bad', 'ok', 'good'] } });
+    const labelled = make({
+      question: 'Rate',
+      kind: 'rating',
+      scale: { min: 1, max: 3, labels: ['bad', 'ok', 'good'] },
+    });
     assert.deepEqual(labelled.scale?.labels, ['bad', 'ok', 'good']);
-    assert.equal(code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 1, max: 11 } })), 'invalid_poll');
-    assert.equal(code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 3, max: 3 } })), 'invalid_poll');
-    assert.equal(code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 1, max: 3, labels: ['a', 'b'] } })), 'invalid_poll');
-    assert.equal(code(() => make({ question: 'Rate', kind: 'rating', options: ['a', 'b'] })), 'invalid_poll');
+    assert.equal(
+      code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 1, max: 11 } })),
+      'invalid_poll',
+    );
+    assert.equal(
+      code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 3, max: 3 } })),
+      'invalid_poll',
+    );
+    assert.equal(
+      code(() => make({ question: 'Rate', kind: 'rating', scale: { min: 1, max: 3, labels: ['a', 'b'] } })),
+      'invalid_poll',
+    );
+    assert.equal(
+      code(() => make({ question: 'Rate', kind: 'rating', options: ['a', 'b'] })),
+      'invalid_poll',
+    );
   });
 
   it('nps: always 0–10, no options; choice kinds take no scale', () => {
     assert.deepEqual(make({ question: 'Recommend?', kind: 'nps' }).scale, { min: 0, max: 10 });
-    assert.equal(code(() => make({ question: 'Recommend?', kind: 'nps', scale: { min: 1, max: 5 } })), 'invalid_poll');
-    assert.equal(code(() => make({ question: 'Q', options: ['a', 'b'], scale: { min: 1, max: 5 } })), 'invalid_poll');
-    assert.equal(code(() => make({ question: 'Q' })), 'invalid_poll');
+    assert.equal(
+      code(() => make({ question: 'Recommend?', kind: 'nps', scale: { min: 1, max: 5 } })),
+      'invalid_poll',
+    );
+    assert.equal(
+      code(() => make({ question: 'Q', options: ['a', 'b'], scale: { min: 1, max: 5 } })),
+      'invalid_poll',
+    );
+    assert.equal(
+      code(() => make({ question: 'Q' })),
+      'invalid_poll',
+    );
   });
 
   it('a draft turned into a rating question drops its options and gets the default scale', () => {
@@ -64,29 +92,74 @@ describe('question kinds: ballots', () => {
   });
 
   it('ranked: repeats, unknown ids, too many ranks, a value, nothing', () => {
-    assert.equal(code(() => normalizeBallot(ranked, { optionIds: [A, A] })), 'ranking_repeats_option');
-    assert.equal(code(() => normalizeBallot(ranked, { optionIds: [A, 'zzz'] })), 'ranking_unknown_option');
-    assert.equal(code(() => normalizeBallot(ranked, { optionIds: [A, B, C] })), 'too_many_ranks');
-    assert.equal(code(() => normalizeBallot(ranked, { optionIds: [A], value: 3 })), 'value_not_accepted');
-    assert.equal(code(() => normalizeBallot(ranked, {})), 'too_few_choices');
+    assert.equal(
+      code(() => normalizeBallot(ranked, { optionIds: [A, A] })),
+      'ranking_repeats_option',
+    );
+    assert.equal(
+      code(() => normalizeBallot(ranked, { optionIds: [A, 'zzz'] })),
+      'ranking_unknown_option',
+    );
+    assert.equal(
+      code(() => normalizeBallot(ranked, { optionIds: [A, B, C] })),
+      'too_many_ranks',
+    );
+    assert.equal(
+      code(() => normalizeBallot(ranked, { optionIds: [A], value: 3 })),
+      'value_not_accepted',
+    );
+    assert.equal(
+      code(() => normalizeBallot(ranked, {})),
+      'too_few_choices',
+    );
   });
 
   it('rating and nps: a value token; off scale, fractions, options and a missing value refused', () => {
     assert.deepEqual(normalizeBallot(rating, { value: 5 }), ['=5']);
     assert.deepEqual(normalizeBallot(nps, { value: 0 }), ['=0']);
-    assert.equal(code(() => normalizeBallot(rating, { value: 6 })), 'value_out_of_scale');
-    assert.equal(code(() => normalizeBallot(rating, { value: 0 })), 'value_out_of_scale');
-    assert.equal(code(() => normalizeBallot(nps, { value: 11 })), 'value_out_of_scale');
-    assert.equal(code(() => normalizeBallot(nps, { value: -1 })), 'value_out_of_scale');
-    assert.equal(code(() => normalizeBallot(rating, { value: 2.5 })), 'value_not_integer');
-    assert.equal(code(() => normalizeBallot(nps, { optionIds: ['x'] })), 'options_not_accepted');
-    assert.equal(code(() => normalizeBallot(nps, { optionIds: ['x'], value: 3 })), 'options_not_accepted');
-    assert.equal(code(() => normalizeBallot(rating, {})), 'value_required');
+    assert.equal(
+      code(() => normalizeBallot(rating, { value: 6 })),
+      'value_out_of_scale',
+    );
+    assert.equal(
+      code(() => normalizeBallot(rating, { value: 0 })),
+      'value_out_of_scale',
+    );
+    assert.equal(
+      code(() => normalizeBallot(nps, { value: 11 })),
+      'value_out_of_scale',
+    );
+    assert.equal(
+      code(() => normalizeBallot(nps, { value: -1 })),
+      'value_out_of_scale',
+    );
+    assert.equal(
+      code(() => normalizeBallot(rating, { value: 2.5 })),
+      'value_not_integer',
+    );
+    assert.equal(
+      code(() => normalizeBallot(nps, { optionIds: ['x'] })),
+      'options_not_accepted',
+    );
+    assert.equal(
+      code(() => normalizeBallot(nps, { optionIds: ['x'], value: 3 })),
+      'options_not_accepted',
+    );
+    assert.equal(
+      code(() => normalizeBallot(rating, {})),
+      'value_required',
+    );
   });
 
   it('choice questions refuse a value', () => {
-    assert.equal(code(() => normalizeBallot(single, { value: 1 })), 'value_not_accepted');
-    assert.equal(code(() => normalizeBallot(single, {})), 'too_few_choices');
+    assert.equal(
+      code(() => normalizeBallot(single, { value: 1 })),
+      'value_not_accepted',
+    );
+    assert.equal(
+      code(() => normalizeBallot(single, {})),
+      'too_few_choices',
+    );
   });
 
   it('ballotView shows a value token as value, option ids as they are', () => {

@@ -15,7 +15,10 @@ describe('rating statistics', () => {
     assert.equal(s.count, 5);
     assert.equal(s.mean, 3.2);
     assert.equal(s.median, 3);
-    assert.deepEqual(s.histogram.map((b) => b.votes), [1, 0, 2, 1, 1]);
+    assert.deepEqual(
+      s.histogram.map((b) => b.votes),
+      [1, 0, 2, 1, 1],
+    );
   });
 
   it('an even count: the median is the mean of the two middle answers', () => {

@@ -48,7 +48,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async create(ev: LiveEvent): Promise<boolean> {
-    return this.#db.prepare('INSERT INTO events (id, code, def, version) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(ev.id, ev.code, JSON.stringify(ev), ev.version).changes === 1;
+    return (
+      this.#db
+        .prepare('INSERT INTO events (id, code, def, version) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(ev.id, ev.code, JSON.stringify(ev), ev.version).changes === 1
+    );
   }
 
   #read(sql: string, key: string): LiveEvent | null {
@@ -65,7 +69,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async update(next: LiveEvent, expectedVersion: number): Promise<boolean> {
-    return this.#db.prepare('UPDATE events SET def = ?, version = ? WHERE id = ? AND version = ?').run(JSON.stringify(next), next.version, next.id, expectedVersion).changes === 1;
+    return (
+      this.#db
+        .prepare('UPDATE events SET def = ?, version = ? WHERE id = ? AND version = ?')
+        .run(JSON.stringify(next), next.version, next.id, expectedVersion).changes === 1
+    );
   }
 
   async delete(id: string): Promise<boolean> {

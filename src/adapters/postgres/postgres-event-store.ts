@@ -66,8 +66,14 @@ export class PostgresEventStore implements EventStore {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`pollcast:migrate:${this.schema}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${s}.event_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.event_migrations`)).rows.map((r) => r.version));
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.event_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>(`SELECT version FROM ${s}.event_migrations`)).rows.map(
+          (r) => r.version,
+        ),
+      );
       for (const m of MIGRATIONS) {
         if (done.has(m.version)) continue;
         await client.query(m.sql(s));
@@ -83,7 +89,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async create(ev: LiveEvent): Promise<boolean> {
-    const r = await this.#q(`INSERT INTO ${this.#s}.events (id, code, def, version) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [ev.id, ev.code, JSON.stringify(ev), ev.version]);
+    const r = await this.#q(
+      `INSERT INTO ${this.#s}.events (id, code, def, version) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [ev.id, ev.code, JSON.stringify(ev), ev.version],
+    );
     return r.rowCount === 1;
   }
 
@@ -101,7 +110,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   async update(next: LiveEvent, expectedVersion: number): Promise<boolean> {
-    const r = await this.#q(`UPDATE ${this.#s}.events SET def = $2, version = $3 WHERE id = $1 AND version = $4`, [next.id, JSON.stringify(next), next.version, expectedVersion]);
+    const r = await this.#q(`UPDATE ${this.#s}.events SET def = $2, version = $3 WHERE id = $1 AND version = $4`, [
+      next.id,
+      JSON.stringify(next),
+      next.version,
+      expectedVersion,
+    ]);
     return r.rowCount === 1;
   }
 

@@ -12,7 +12,16 @@ import type { HttpDeps } from '../deps.js';
 import { addressKey, AddressCounter } from '../address-limits.js';
 import { limitOrThrow } from '../rate-guard.js';
 import { callerOf } from '../caller.js';
-import { CreateEventBody, EditPollBody, EventParams, EventQuestionParams, EventView, PollView, Problem, QuestionBody } from '../schemas.js';
+import {
+  CreateEventBody,
+  EditPollBody,
+  EventParams,
+  EventQuestionParams,
+  EventView,
+  PollView,
+  Problem,
+  QuestionBody,
+} from '../schemas.js';
 import { SseViewer } from '../../realtime/sse-viewer.js';
 
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
@@ -65,7 +74,14 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
 
   app.get<{ Params: EventParams }>(
     '/v1/events/:eventId',
-    { schema: { summary: 'Get an event', tags: ['events'], params: EventParams, response: { 200: EventAnswer, ...problems } } },
+    {
+      schema: {
+        summary: 'Get an event',
+        tags: ['events'],
+        params: EventParams,
+        response: { 200: EventAnswer, ...problems },
+      },
+    },
     async (req) => view(req.params.eventId),
   );
 
@@ -106,7 +122,15 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
 
   app.delete<{ Params: EventParams }>(
     '/v1/events/:eventId',
-    { schema: { summary: 'Delete an event and its questions (owner)', tags: ['events'], params: EventParams, security, response: { 204: Type.Null(), ...problems } } },
+    {
+      schema: {
+        summary: 'Delete an event and its questions (owner)',
+        tags: ['events'],
+        params: EventParams,
+        security,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
     async (req, reply) => {
       await events.delete(req.params.eventId, await callerOf(req, auth));
       return reply.code(204).send();
@@ -118,10 +142,14 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     {
       schema: {
         summary: 'Move the audience to a question (owner)',
-        description: 'Every phone on the join page follows. Moving to another question hides results until the presenter shows them.',
+        description:
+          'Every phone on the join page follows. Moving to another question hides results until the presenter shows them.',
         tags: ['events'],
         params: EventParams,
-        body: Type.Object({ questionId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]) }, { additionalProperties: false }),
+        body: Type.Object(
+          { questionId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]) },
+          { additionalProperties: false },
+        ),
         security,
         response: { 200: EventAnswer, ...problems },
       },
@@ -157,13 +185,21 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
         summary: 'Add a question (owner)',
         tags: ['events'],
         params: EventParams,
-        body: Type.Object({ question: QuestionBody, position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { question: QuestionBody, position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) },
+          { additionalProperties: false },
+        ),
         security,
         response: { 201: Type.Object({ event: EventView, question: PollView }), ...problems },
       },
     },
     async (req, reply) => {
-      const { question } = await events.addQuestion(req.params.eventId, await callerOf(req, auth), req.body.question, req.body.position);
+      const { question } = await events.addQuestion(
+        req.params.eventId,
+        await callerOf(req, auth),
+        req.body.question,
+        req.body.position,
+      );
       reply.code(201);
       return { ...(await view(req.params.eventId)), question: publicPoll(question, Date.now()) };
     },
@@ -176,7 +212,10 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
         summary: 'Reorder the questions (owner)',
         tags: ['events'],
         params: EventParams,
-        body: Type.Object({ questionIds: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { questionIds: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }) },
+          { additionalProperties: false },
+        ),
         security,
         response: { 200: EventAnswer, ...problems },
       },
@@ -190,27 +229,61 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.patch<{ Params: EventQuestionParams; Body: EditPollBody }>(
     '/v1/events/:eventId/questions/:questionId',
     {
-      schema: { summary: 'Edit a draft question (owner)', tags: ['events'], params: EventQuestionParams, body: EditPollBody, security, response: { 200: Type.Object({ question: PollView }), ...problems } },
+      schema: {
+        summary: 'Edit a draft question (owner)',
+        tags: ['events'],
+        params: EventQuestionParams,
+        body: EditPollBody,
+        security,
+        response: { 200: Type.Object({ question: PollView }), ...problems },
+      },
     },
-    async (req) => ({ question: publicPoll(await events.editQuestion(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body), Date.now()) }),
+    async (req) => ({
+      question: publicPoll(
+        await events.editQuestion(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body),
+        Date.now(),
+      ),
+    }),
   );
 
   app.delete<{ Params: EventQuestionParams }>(
     '/v1/events/:eventId/questions/:questionId',
-    { schema: { summary: 'Remove a question and its votes (owner)', tags: ['events'], params: EventQuestionParams, security, response: { 200: EventAnswer, ...problems } } },
+    {
+      schema: {
+        summary: 'Remove a question and its votes (owner)',
+        tags: ['events'],
+        params: EventQuestionParams,
+        security,
+        response: { 200: EventAnswer, ...problems },
+      },
+    },
     async (req) => {
       await events.removeQuestion(req.params.eventId, await callerOf(req, auth), req.params.questionId);
       return view(req.params.eventId);
     },
   );
 
-  for (const [action, to] of [['open', 'open'], ['close', 'closed']] as const) {
+  for (const [action, to] of [
+    ['open', 'open'],
+    ['close', 'closed'],
+  ] as const) {
     app.post<{ Params: EventQuestionParams }>(
       `/v1/events/:eventId/questions/:questionId/${action}`,
       {
-        schema: { summary: `${action === 'open' ? 'Open' : 'Close'} voting on a question (owner)`, tags: ['events'], params: EventQuestionParams, security, response: { 200: Type.Object({ question: PollView }), ...problems } },
+        schema: {
+          summary: `${action === 'open' ? 'Open' : 'Close'} voting on a question (owner)`,
+          tags: ['events'],
+          params: EventQuestionParams,
+          security,
+          response: { 200: Type.Object({ question: PollView }), ...problems },
+        },
       },
-      async (req) => ({ question: publicPoll(await events.setVoting(req.params.eventId, await callerOf(req, auth), req.params.questionId, to), Date.now()) }),
+      async (req) => ({
+        question: publicPoll(
+          await events.setVoting(req.params.eventId, await callerOf(req, auth), req.params.questionId, to),
+          Date.now(),
+        ),
+      }),
     );
   }
 
@@ -219,7 +292,8 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     {
       schema: {
         summary: 'Close an open question after a countdown (owner)',
-        description: 'Sets closesAt to now + seconds; the server refuses votes from then on and the scheduler closes the question.',
+        description:
+          'Sets closesAt to now + seconds; the server refuses votes from then on and the scheduler closes the question.',
         tags: ['events'],
         params: EventQuestionParams,
         body: Type.Object({ seconds: Type.Integer({ minimum: 1, maximum: 3600 }) }, { additionalProperties: false }),
@@ -227,7 +301,12 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
         response: { 200: Type.Object({ question: PollView }), ...problems },
       },
     },
-    async (req) => ({ question: publicPoll(await events.countdown(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body.seconds), Date.now()) }),
+    async (req) => ({
+      question: publicPoll(
+        await events.countdown(req.params.eventId, await callerOf(req, auth), req.params.questionId, req.body.seconds),
+        Date.now(),
+      ),
+    }),
   );
 
   app.post<{ Params: EventQuestionParams }>(
@@ -235,7 +314,8 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     {
       schema: {
         summary: "Reset a question's answers (owner)",
-        description: 'The answers so far are kept (archived with the time of the reset) and no longer counted; everyone may answer again.',
+        description:
+          'The answers so far are kept (archived with the time of the reset) and no longer counted; everyone may answer again.',
         tags: ['events'],
         params: EventQuestionParams,
         security,
@@ -247,7 +327,6 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       return reply.code(204).send();
     },
   );
-
 }
 
 /** The live channel phones follow (served by api and realtime processes). */
@@ -267,15 +346,33 @@ export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): P
           'Coalesced to at most 10 per second per event; the id grows with every change.',
         tags: ['events'],
         params: EventParams,
-        querystring: Type.Object({ screen: Type.Optional(Type.Literal('presenter', { description: "The presenter's own screens: not counted in the audience" })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            screen: Type.Optional(
+              Type.Literal('presenter', { description: "The presenter's own screens: not counted in the audience" }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         produces: ['text/event-stream'],
-        response: { 200: Type.String({ description: 'text/event-stream' }), 400: Problem, 404: Problem, 429: Problem, 503: Problem },
+        response: {
+          200: Type.String({ description: 'text/event-stream' }),
+          400: Problem,
+          404: Problem,
+          429: Problem,
+          503: Problem,
+        },
       },
     },
     async (req, reply) => {
       const address = addressKey(req.ip);
       if (!streams.acquire(address)) {
-        throw new PollcastError('too_many_streams', `this address already has ${streamLimit} live streams open`, { limit: streamLimit }, 10 + Math.floor(Math.random() * 20));
+        throw new PollcastError(
+          'too_many_streams',
+          `this address already has ${streamLimit} live streams open`,
+          { limit: streamLimit },
+          10 + Math.floor(Math.random() * 20),
+        );
       }
       let held = true;
       const release = () => {

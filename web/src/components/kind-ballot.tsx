@@ -26,7 +26,10 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
     const vt = voterToken();
     if (vt) headers['x-voter-token'] = vt;
     try {
-      const r = await api<VoteReceipt>('POST', `/v1/polls/${encodeURIComponent(poll.id)}/votes`, { body: ballot, headers });
+      const r = await api<VoteReceipt>('POST', `/v1/polls/${encodeURIComponent(poll.id)}/votes`, {
+        body: ballot,
+        headers,
+      });
       if (r.voterToken) saveVoterToken(r.voterToken);
       onAnswered(poll.id);
     } catch (err) {
@@ -53,7 +56,8 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
     else if (picked.includes(id)) setPicked(picked.filter((x) => x !== id));
     else if (picked.length < limit) setPicked([...picked, id]);
   };
-  const limit = poll.kind === 'ranked' ? (poll.maxRank ?? poll.options.length) : poll.kind === 'single' ? 1 : poll.maxChoices;
+  const limit =
+    poll.kind === 'ranked' ? (poll.maxRank ?? poll.options.length) : poll.kind === 'single' ? 1 : poll.maxChoices;
 
   let body;
   if (poll.kind === 'rating' || poll.kind === 'nps') {
@@ -61,7 +65,9 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
     const values = Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
     body = (
       <fieldset class="scale" data-testid="scale">
-        <legend class="sr-only">Pick a value from {scale.min} to {scale.max}</legend>
+        <legend class="sr-only">
+          Pick a value from {scale.min} to {scale.max}
+        </legend>
         <div class="scale-values">
           {values.map((v, i) => (
             <label key={v} class={'scale-value' + (value === v ? ' checked' : '')}>
@@ -96,7 +102,9 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
               disabled={rank < 0 && picked.length >= limit}
               onClick={() => toggle(o.id)}
             >
-              <span class="rank-badge" aria-hidden="true">{rank >= 0 ? rank + 1 : ''}</span>
+              <span class="rank-badge" aria-hidden="true">
+                {rank >= 0 ? rank + 1 : ''}
+              </span>
               <span>{o.text}</span>
               {rank >= 0 && <span class="sr-only">, ranked {rank + 1}</span>}
             </button>

@@ -33,7 +33,12 @@ function RankedResults({ poll, results }: { poll: Poll; results: Results | null 
   const ids = poll.options.map((o) => o.id);
   const countOf = (id: string) => round?.counts[id] ?? 0;
   const outBefore = (id: string) => round !== undefined && !(id in round.counts);
-  const shares = round ? percents(ids.map(countOf), ids.reduce((n, id) => n + countOf(id), 0)) : [];
+  const shares = round
+    ? percents(
+        ids.map(countOf),
+        ids.reduce((n, id) => n + countOf(id), 0),
+      )
+    : [];
   return (
     <div class="ranked" data-testid="irv">
       {winner && at === rounds.length - 1 && (
@@ -44,26 +49,49 @@ function RankedResults({ poll, results }: { poll: Poll; results: Results | null 
       {round ? (
         <>
           <div class="irv-nav" role="group" aria-label="Instant-runoff rounds">
-            <button type="button" class="btn secondary small" disabled={at <= 0} onClick={() => setStep(at - 1)} aria-label="Previous round">
+            <button
+              type="button"
+              class="btn secondary small"
+              disabled={at <= 0}
+              onClick={() => setStep(at - 1)}
+              aria-label="Previous round"
+            >
               ‹
             </button>
             <span aria-live="polite" data-testid="irv-round">
               Round {at + 1} of {rounds.length}
             </span>
-            <button type="button" class="btn secondary small" disabled={at >= rounds.length - 1} onClick={() => setStep(at + 1)} aria-label="Next round">
+            <button
+              type="button"
+              class="btn secondary small"
+              disabled={at >= rounds.length - 1}
+              onClick={() => setStep(at + 1)}
+              aria-label="Next round"
+            >
               ›
             </button>
           </div>
           <ol class="bars">
             {ids.map((id, i) => (
-              <li key={id} class={'bar' + (round.eliminated.includes(id) || outBefore(id) ? ' out' : id === winner && at === rounds.length - 1 ? ' lead' : '')}>
+              <li
+                key={id}
+                class={
+                  'bar' +
+                  (round.eliminated.includes(id) || outBefore(id)
+                    ? ' out'
+                    : id === winner && at === rounds.length - 1
+                      ? ' lead'
+                      : '')
+                }
+              >
                 <div class="bar-head">
                   <span class="bar-text">
                     {name.get(id)}
                     {round.eliminated.includes(id) ? ' — eliminated this round' : outBefore(id) ? ' — out' : ''}
                   </span>
                   <span class="bar-figures">
-                    <strong class="bar-pct">{shares[i]}%</strong> <span class="bar-votes">{plural(countOf(id), 'vote', 'votes')}</span>
+                    <strong class="bar-pct">{shares[i]}%</strong>{' '}
+                    <span class="bar-votes">{plural(countOf(id), 'vote', 'votes')}</span>
                   </span>
                 </div>
                 <div class="bar-track" aria-hidden="true">
@@ -72,7 +100,11 @@ function RankedResults({ poll, results }: { poll: Poll; results: Results | null 
               </li>
             ))}
           </ol>
-          {round.exhausted > 0 && <p class="muted small">{plural(round.exhausted, 'ballot', 'ballots')} ranked no option still in the race.</p>}
+          {round.exhausted > 0 && (
+            <p class="muted small">
+              {plural(round.exhausted, 'ballot', 'ballots')} ranked no option still in the race.
+            </p>
+          )}
         </>
       ) : (
         <ResultBars poll={poll} results={results} />
@@ -135,7 +167,13 @@ function NpsResults({ results }: { results: Results | null }) {
       <div class="gauge" role="img" aria-label={`Net Promoter Score ${score ?? 'not yet known'}`}>
         <svg viewBox="0 0 200 110" aria-hidden="true">
           <path d="M10 100 A90 90 0 0 1 190 100" class="gauge-track" />
-          <line x1="100" y1="100" x2={100 - 80 * Math.cos((angle * Math.PI) / 180)} y2={100 - 80 * Math.sin((angle * Math.PI) / 180)} class="gauge-needle" />
+          <line
+            x1="100"
+            y1="100"
+            x2={100 - 80 * Math.cos((angle * Math.PI) / 180)}
+            y2={100 - 80 * Math.sin((angle * Math.PI) / 180)}
+            class="gauge-needle"
+          />
         </svg>
         <p class="gauge-score" data-testid="nps-score">
           {score === null ? '–' : score > 0 ? `+${score}` : score}

@@ -2,13 +2,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { EventFrame } from './types.js';
 
-export function useEventStream(eventId: string | null, presenter = false): { frame: EventFrame | null; connected: boolean; gone: boolean } {
+export function useEventStream(
+  eventId: string | null,
+  presenter = false,
+): { frame: EventFrame | null; connected: boolean; gone: boolean } {
   const [frame, setFrame] = useState<EventFrame | null>(null);
   const [connected, setConnected] = useState(false);
   const [gone, setGone] = useState(false);
   useEffect(() => {
     if (!eventId) return;
-    const es = new EventSource(`/v1/events/${encodeURIComponent(eventId)}/stream${presenter ? '?screen=presenter' : ''}`);
+    const es = new EventSource(
+      `/v1/events/${encodeURIComponent(eventId)}/stream${presenter ? '?screen=presenter' : ''}`,
+    );
     es.addEventListener('event', (e) => setFrame(JSON.parse((e as MessageEvent<string>).data) as EventFrame));
     es.addEventListener('deleted', () => {
       setGone(true);

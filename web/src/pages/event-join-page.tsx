@@ -55,13 +55,17 @@ export default function EventJoinPage({ code }: { code: string }) {
               {q.question}
             </h1>
             {frame.status === 'draft' && <p class="state waiting">Voting opens soon.</p>}
-            {frame.status === 'open' && !answered.has(q.id) && <KindBallot key={q.id} poll={q} onAnswered={(id) => setAnswered(new Set([...answered, id]))} />}
+            {frame.status === 'open' && !answered.has(q.id) && (
+              <KindBallot key={q.id} poll={q} onAnswered={(id) => setAnswered(new Set([...answered, id]))} />
+            )}
             {answered.has(q.id) && (
               <p class="state ok" role="status" data-testid="answered">
                 Your answer is counted.
               </p>
             )}
-            {frame.status === 'closed' && !answered.has(q.id) && <p class="state closed">Voting on this question is closed.</p>}
+            {frame.status === 'closed' && !answered.has(q.id) && (
+              <p class="state closed">Voting on this question is closed.</p>
+            )}
             {frame.resultsShown && frame.results && (
               <div data-testid="event-results">
                 <KindResults poll={q} results={frame.results} />

@@ -30,7 +30,14 @@ const blank = (): Draft => ({ question: '', kind: 'single', options: '', min: 1,
 function toBody(d: Draft): Record<string, unknown> {
   if (d.kind === 'nps') return { question: d.question, kind: 'nps' };
   if (d.kind === 'rating') return { question: d.question, kind: 'rating', scale: { min: d.min, max: d.max } };
-  return { question: d.question, kind: d.kind, options: d.options.split('\n').map((s) => s.trim()).filter(Boolean) };
+  return {
+    question: d.question,
+    kind: d.kind,
+    options: d.options
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
 }
 
 export default function EventNewPage() {
@@ -39,7 +46,8 @@ export default function EventNewPage() {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => setTitle('New event'), []);
-  const edit = (i: number, change: Partial<Draft>) => setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...change } : d)));
+  const edit = (i: number, change: Partial<Draft>) =>
+    setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...change } : d)));
   const move = (i: number, by: number) => {
     const next = [...drafts];
     const [d] = next.splice(i, 1);
@@ -52,7 +60,9 @@ export default function EventNewPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ event: LiveEvent; ownerToken: string }>('POST', '/v1/events', { body: { title, questions: drafts.map(toBody) } });
+      const r = await api<{ event: LiveEvent; ownerToken: string }>('POST', '/v1/events', {
+        body: { title, questions: drafts.map(toBody) },
+      });
       saveEventOwnerToken(r.event.id, r.ownerToken);
       navigate(`/e/${r.event.id}/present`);
     } catch (err) {
@@ -69,18 +79,34 @@ export default function EventNewPage() {
         <p class="muted">One join code for all your questions; phones follow you from one to the next.</p>
         <div class="field">
           <label for="event-title">Title</label>
-          <input id="event-title" value={title} onInput={(e) => setEventTitle(e.currentTarget.value)} required maxLength={200} />
+          <input
+            id="event-title"
+            value={title}
+            onInput={(e) => setEventTitle(e.currentTarget.value)}
+            required
+            maxLength={200}
+          />
         </div>
         <ol class="question-drafts">
           {drafts.map((d, i) => (
             <li key={i} class="question-draft" data-testid="question-draft">
               <div class="field">
                 <label for={`q-${i}`}>Question {i + 1}</label>
-                <input id={`q-${i}`} value={d.question} onInput={(e) => edit(i, { question: e.currentTarget.value })} required maxLength={500} />
+                <input
+                  id={`q-${i}`}
+                  value={d.question}
+                  onInput={(e) => edit(i, { question: e.currentTarget.value })}
+                  required
+                  maxLength={500}
+                />
               </div>
               <div class="field">
                 <label for={`k-${i}`}>Kind</label>
-                <select id={`k-${i}`} value={d.kind} onChange={(e) => edit(i, { kind: e.currentTarget.value as PollKind })}>
+                <select
+                  id={`k-${i}`}
+                  value={d.kind}
+                  onChange={(e) => edit(i, { kind: e.currentTarget.value as PollKind })}
+                >
                   {KINDS.map(([k, label]) => (
                     <option key={k} value={k}>
                       {label}
@@ -91,18 +117,37 @@ export default function EventNewPage() {
               {(d.kind === 'single' || d.kind === 'multiple' || d.kind === 'ranked') && (
                 <div class="field">
                   <label for={`o-${i}`}>Options, one per line</label>
-                  <textarea id={`o-${i}`} rows={4} value={d.options} onInput={(e) => edit(i, { options: e.currentTarget.value })} />
+                  <textarea
+                    id={`o-${i}`}
+                    rows={4}
+                    value={d.options}
+                    onInput={(e) => edit(i, { options: e.currentTarget.value })}
+                  />
                 </div>
               )}
               {d.kind === 'rating' && (
                 <div class="grid2">
                   <div class="field">
                     <label for={`min-${i}`}>From</label>
-                    <input id={`min-${i}`} type="number" min={0} max={1} value={d.min} onInput={(e) => edit(i, { min: Number(e.currentTarget.value) })} />
+                    <input
+                      id={`min-${i}`}
+                      type="number"
+                      min={0}
+                      max={1}
+                      value={d.min}
+                      onInput={(e) => edit(i, { min: Number(e.currentTarget.value) })}
+                    />
                   </div>
                   <div class="field">
                     <label for={`max-${i}`}>To</label>
-                    <input id={`max-${i}`} type="number" min={2} max={10} value={d.max} onInput={(e) => edit(i, { max: Number(e.currentTarget.value) })} />
+                    <input
+                      id={`max-${i}`}
+                      type="number"
+                      min={2}
+                      max={10}
+                      value={d.max}
+                      onInput={(e) => edit(i, { max: Number(e.currentTarget.value) })}
+                    />
                   </div>
                 </div>
               )}
@@ -110,10 +155,20 @@ export default function EventNewPage() {
                 <button type="button" class="btn secondary small" disabled={i === 0} onClick={() => move(i, -1)}>
                   Move up
                 </button>
-                <button type="button" class="btn secondary small" disabled={i === drafts.length - 1} onClick={() => move(i, 1)}>
+                <button
+                  type="button"
+                  class="btn secondary small"
+                  disabled={i === drafts.length - 1}
+                  onClick={() => move(i, 1)}
+                >
                   Move down
                 </button>
-                <button type="button" class="btn danger-outline small" disabled={drafts.length === 1} onClick={() => setDrafts(drafts.filter((_, j) => j !== i))}>
+                <button
+                  type="button"
+                  class="btn danger-outline small"
+                  disabled={drafts.length === 1}
+                  onClick={() => setDrafts(drafts.filter((_, j) => j !== i))}
+                >
                   Remove
                 </button>
               </div>

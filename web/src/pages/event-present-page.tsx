@@ -42,7 +42,9 @@ function useControls(eventId: string, frame: EventFrame | null, token: string | 
   const [error, setError] = useState<ApiError | null>(null);
   const call = (method: string, path: string, body?: unknown) => {
     setError(null);
-    api(method, path, { body, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: unknown) => setError(asApiError(err)));
+    api(method, path, { body, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: unknown) =>
+      setError(asApiError(err)),
+    );
   };
   const base = `/v1/events/${encodeURIComponent(eventId)}`;
   const q = frame?.currentQuestionId ?? null;
@@ -58,7 +60,10 @@ function useControls(eventId: string, frame: EventFrame | null, token: string | 
     open: () => q && call('POST', `${base}/questions/${q}/open`),
     close: () => q && call('POST', `${base}/questions/${q}/close`),
     toggleResults: () => frame && call('POST', `${base}/results`, { shown: !frame.resultsShown }),
-    reset: () => q && window.confirm('Reset this question? The answers so far are kept but no longer counted.') && call('POST', `${base}/questions/${q}/reset`),
+    reset: () =>
+      q &&
+      window.confirm('Reset this question? The answers so far are kept but no longer counted.') &&
+      call('POST', `${base}/questions/${q}/reset`),
     countdown: () => q && call('POST', `${base}/questions/${q}/countdown`, { seconds: COUNTDOWN_SECONDS }),
   };
 }
@@ -69,28 +74,72 @@ function ControlBar({ frame, c, remote }: { frame: EventFrame; c: Controls; remo
   const status = frame.status;
   return (
     <div class={remote ? 'console-controls remote' : 'console-controls'} role="toolbar" aria-label="Presenter controls">
-      <button type="button" class="btn secondary" onClick={c.prev} disabled={frame.position <= 0} title="Previous question (←)">
+      <button
+        type="button"
+        class="btn secondary"
+        onClick={c.prev}
+        disabled={frame.position <= 0}
+        title="Previous question (←)"
+      >
         ‹ Previous
       </button>
       {status === 'open' ? (
-        <button type="button" class="btn secondary" onClick={c.close} title="Close voting (C)" data-testid="close-voting">
+        <button
+          type="button"
+          class="btn secondary"
+          onClick={c.close}
+          title="Close voting (C)"
+          data-testid="close-voting"
+        >
           Close voting
         </button>
       ) : (
-        <button type="button" class="btn primary" onClick={c.open} disabled={!frame.currentQuestionId} title="Open voting (O)" data-testid="open-voting">
+        <button
+          type="button"
+          class="btn primary"
+          onClick={c.open}
+          disabled={!frame.currentQuestionId}
+          title="Open voting (O)"
+          data-testid="open-voting"
+        >
           Open voting
         </button>
       )}
-      <button type="button" class="btn secondary" onClick={c.toggleResults} title="Show or hide results (S)" data-testid="toggle-results">
+      <button
+        type="button"
+        class="btn secondary"
+        onClick={c.toggleResults}
+        title="Show or hide results (S)"
+        data-testid="toggle-results"
+      >
         {frame.resultsShown ? 'Hide results' : 'Show results'}
       </button>
-      <button type="button" class="btn secondary" onClick={c.countdown} disabled={status !== 'open'} title={`Close in ${COUNTDOWN_SECONDS} s (T)`}>
+      <button
+        type="button"
+        class="btn secondary"
+        onClick={c.countdown}
+        disabled={status !== 'open'}
+        title={`Close in ${COUNTDOWN_SECONDS} s (T)`}
+      >
         Countdown {COUNTDOWN_SECONDS}s
       </button>
-      <button type="button" class="btn danger-outline" onClick={c.reset} disabled={!frame.currentQuestionId} title="Reset answers (R)">
+      <button
+        type="button"
+        class="btn danger-outline"
+        onClick={c.reset}
+        disabled={!frame.currentQuestionId}
+        title="Reset answers (R)"
+      >
         Reset
       </button>
-      <button type="button" class="btn primary" onClick={c.next} disabled={frame.position >= frame.questionIds.length - 1} title="Next question (→)" data-testid="next-question">
+      <button
+        type="button"
+        class="btn primary"
+        onClick={c.next}
+        disabled={frame.position >= frame.questionIds.length - 1}
+        title="Next question (→)"
+        data-testid="next-question"
+      >
         Next ›
       </button>
     </div>
@@ -116,7 +165,15 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       const t = e.target;
-      if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (
+        t instanceof HTMLInputElement ||
+        t instanceof HTMLTextAreaElement ||
+        t instanceof HTMLSelectElement ||
+        e.ctrlKey ||
+        e.metaKey ||
+        e.altKey
+      )
+        return;
       // Space and Enter on a focused button press that button.
       if (t instanceof HTMLButtonElement && (e.key === ' ' || e.key === 'Enter')) return;
       const act: Record<string, () => unknown> = {
@@ -130,7 +187,10 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
         s: c.toggleResults,
         r: c.reset,
         t: c.countdown,
-        f: () => (document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen?.().catch(() => undefined)),
+        f: () =>
+          document.fullscreenElement
+            ? document.exitFullscreen()
+            : document.documentElement.requestFullscreen?.().catch(() => undefined),
       };
       const fn = act[e.key];
       if (fn) {
@@ -142,8 +202,18 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
     return () => window.removeEventListener('keydown', key);
   }, [c]);
 
-  if (gone) return <main class="stage"><p class="state closed">This event was deleted.</p></main>;
-  if (!frame) return <main class="stage"><Loading /></main>;
+  if (gone)
+    return (
+      <main class="stage">
+        <p class="state closed">This event was deleted.</p>
+      </main>
+    );
+  if (!frame)
+    return (
+      <main class="stage">
+        <Loading />
+      </main>
+    );
   const joinUrl = `${location.origin}/${frame.code}`;
   const results = live.results ?? frame.results;
   if (remote) {
@@ -151,9 +221,14 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
       <main class="wrap remote-page">
         <h1 class="question">{q?.question ?? 'No question'}</h1>
         <p class="muted" data-testid="remote-status">
-          Question {frame.position + 1} of {frame.questionIds.length} · {frame.status} · {plural(frame.answers, 'answer', 'answers')} · {plural(frame.audience, 'viewer', 'viewers')}
+          Question {frame.position + 1} of {frame.questionIds.length} · {frame.status} ·{' '}
+          {plural(frame.answers, 'answer', 'answers')} · {plural(frame.audience, 'viewer', 'viewers')}
         </p>
-        {!token && <p class="notice warn">This browser does not hold the event's owner token: open the remote link from the console.</p>}
+        {!token && (
+          <p class="notice warn">
+            This browser does not hold the event's owner token: open the remote link from the console.
+          </p>
+        )}
         <ControlBar frame={frame} c={c} remote />
         {c.error && <ErrorNotice error={c.error} />}
       </main>
@@ -194,7 +269,9 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
         {c.error && <ErrorNotice error={c.error} />}
         {token && (
           <p class="small muted remote-link">
-            Remote for your phone: <a href={`/e/${eventId}/remote#owner=${encodeURIComponent(token)}`}>/e/{eventId}/remote</a> · keys: ← → O C S T R F
+            Remote for your phone:{' '}
+            <a href={`/e/${eventId}/remote#owner=${encodeURIComponent(token)}`}>/e/{eventId}/remote</a> · keys: ← → O C
+            S T R F
           </p>
         )}
       </section>

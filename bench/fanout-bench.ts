@@ -12,6 +12,7 @@
  *
  *   npm run bench:fanout -- --viewers 10000 --rate 200 --duration 10
  *   npm run bench:fanout -- --viewers 20000 --cpu-prof /tmp/prof   # writes the realtime profile
+ *   npm run bench:fanout -- --scenario switch --viewers 10000       # an event's question switch (event-switch-bench.ts)
  *
  * 20,000 sockets on each side need more file descriptors than the usual 20,000 limit: the bench
  * re-runs itself under `ulimit -n` raised (root, or a hard limit that allows it).
@@ -34,8 +35,15 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     duration: { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
+    /** `switch`: an event's question switch to --viewers phones (bench/event-switch-bench.ts); default: live results. */
+    scenario: { type: 'string' },
+    switches: { type: 'string', default: '5' },
   },
 });
+if (values.scenario === 'switch') {
+  const { runSwitchBench } = await import('./event-switch-bench.js');
+  process.exit(await runSwitchBench(Number(values.viewers), Number(values.switches)));
+}
 const viewerCount = Number(values.viewers);
 const rate = Number(values.rate);
 const durationSec = Number(values.duration);

@@ -10,6 +10,12 @@ export interface VotePlan {
    * voterPrefix }` carries it. Absent: no Authorization header (the votes would get 401).
    */
   ownerToken?: string | undefined;
+  /**
+   * The ballots to send in turn, as JSON members (`"optionIds":["a","b"]`, `"value":7`): ranked,
+   * rating and nps questions (bench/kinds-bench.ts). Absent: one of `optionIds` per vote.
+   * The closed-loop generator (autocannon) honours it; the wrk script does not.
+   */
+  ballots?: string[] | undefined;
 }
 
 export function votePath(plan: VotePlan): string {
@@ -23,5 +29,6 @@ export function voteAuthorization(plan: VotePlan): string | undefined {
 
 /** The body of the n-th vote: a fresh voter, options taken in turn. */
 export function voteBody(plan: VotePlan, voterId: string, n: number): string {
+  if (plan.ballots !== undefined) return `{${plan.ballots[n % plan.ballots.length]},"voterId":"${voterId}"}`;
   return `{"optionIds":["${plan.optionIds[n % plan.optionIds.length]}"],"voterId":"${voterId}"}`;
 }

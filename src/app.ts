@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccountStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
+import { createAccountStore, createEventStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
 import { PollAccess } from './core/access.js';
 import { AccountService } from './core/account-service.js';
 import { Authenticator } from './core/authenticator.js';
@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { PollDirectory } from './core/poll-directory.js';
 import { PollService } from './core/poll-service.js';
 import { RequestLimits } from './core/request-limits.js';
+import { EventService } from './core/event-service.js';
 import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
 import { VoterTokens } from './domain/voter-token.js';
@@ -29,7 +30,8 @@ import { startMetricsServer } from './observability/metrics-server.js';
 import { observeEventBus } from './observability/observed-event-bus.js';
 import { traceStore } from './observability/traced-store.js';
 import type { Tracing } from './ports/tracing.js';
-import { ResultsHub } from './realtime/results-hub.js';
+import { LiveHub, ResultsHub } from './realtime/results-hub.js';
+import { EventStreamSource } from './realtime/event-source.js';
 import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-consumer.js';
 import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
@@ -118,11 +120,18 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     }
 
     const hub = runs('realtime') ? new ResultsHub(results, notifier, config.realtime, hubObserver(metrics, tracing)) : null;
+    const eventStore = await createEventStore(config.store);
+    cleanup.push({ name: 'event store', run: () => eventStore.close() });
+    await eventStore.migrate();
+    const events = new EventService(eventStore, pollService, polls, notifier);
+    const eventHub = runs('realtime')
+      ? new LiveHub(new EventStreamSource({ event: (id) => events.find(id), poll: (id) => polls.get(id), results: (id, o) => results.get(id, o) }), notifier, config.realtime)
+      : null;
     const api = votes;
     metrics.readFrom({
       dbPool: () => store.poolStats?.() ?? null,
       ...(api ? { voteQueue: () => api.queueDepth } : {}),
-      ...(hub ? { sseConnections: () => hub.viewerCount } : {}),
+      ...(hub ? { sseConnections: () => hub.viewerCount + (eventHub?.viewerCount ?? 0) } : {}),
     });
 
     const onWorkerError = (err: unknown) => logger.warn({ err }, 'worker step failed; retrying');
@@ -172,14 +181,14 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
+      { config, polls: pollService, votes, results, hub, events, eventHub, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });
     cleanup.push({ name: 'http server', run: () => http.close() });
     // While accepted requests finish, the listener stays open and answers new ones 503 + Retry-After.
     cleanup.push({ name: 'in-flight requests', run: async () => (await votes?.drain(), await readiness.requests.idle()) });
-    cleanup.push({ name: 'live streams', run: () => hub?.closeAll('shutdown') });
+    cleanup.push({ name: 'live streams', run: () => (hub?.closeAll('shutdown'), eventHub?.closeAll('shutdown')) });
 
     // A surge of clients connecting at once waits in the accept queue instead of having its SYNs
     // dropped and retried (docs/operations.md, "Connections").

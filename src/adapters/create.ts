@@ -9,6 +9,7 @@ import type { Poll } from '../domain/poll.js';
 import type { Results } from '../domain/results.js';
 import { TieredLruCache } from './tiered-cache.js';
 import type { EventBus } from '../ports/event-bus.js';
+import type { EventStore } from '../ports/event-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
@@ -52,6 +53,20 @@ export async function createAccountStore(c: StoreConfig): Promise<AccountStore> 
         connectTimeoutMs: c.connectTimeoutMs,
         queryTimeoutMs: c.queryTimeoutMs,
       });
+    }
+  }
+}
+
+/** Events live beside the votes, like accounts: their own SQLite file, or their own table on the primary. */
+export async function createEventStore(c: StoreConfig): Promise<EventStore> {
+  switch (c.kind) {
+    case 'embedded': {
+      const { SqliteEventStore } = await import('./embedded/sqlite-event-store.js');
+      return new SqliteEventStore({ dataDir: c.dataDir, sync: c.sync });
+    }
+    case 'postgres': {
+      const { PostgresEventStore } = await import('./postgres/postgres-event-store.js');
+      return new PostgresEventStore({ url: c.url, connectTimeoutMs: c.connectTimeoutMs, queryTimeoutMs: c.queryTimeoutMs });
     }
   }
 }

@@ -65,6 +65,33 @@ export class PollService {
     return { poll, ownerToken };
   }
 
+  /** A question of an event: a quick poll managed by the event's owner token (given as its hash). */
+  async createOwned(draft: PollDraft, ownerTokenHash: string): Promise<Poll> {
+    const poll = createPoll(newPollId(this.pickShard()), draft, ownerTokenHash, Date.now());
+    await this.store.createPoll(poll);
+    if (poll.opensAt !== null || poll.closesAt !== null) this.notifier.publish({ type: 'poll', pollId: poll.id });
+    return poll;
+  }
+
+  /** Closes an open poll `seconds` from now (the scheduler closes it at zero; votes are refused after it either way). */
+  async countdown(id: string, caller: Caller, seconds: number): Promise<Poll> {
+    const poll = await this.#managed(id, caller);
+    const now = Math.max(Date.now(), poll.updatedAt + 1);
+    if (effectiveStatus(poll, now) !== 'open') throw new PollcastError('invalid_transition', 'a countdown runs on an open question');
+    const next: Poll = { ...poll, status: 'open', closesAt: now + seconds * 1000, updatedAt: now };
+    await this.#save(next, poll.updatedAt);
+    return next;
+  }
+
+  /** Sets the poll's votes aside (kept in an archive, no longer counted); voters may vote again. */
+  async reset(id: string, caller: Caller): Promise<void> {
+    await this.#managed(id, caller);
+    const version = await this.store.resetVotes(id, Date.now());
+    if (version === null) throw new PollcastError('poll_not_found');
+    await this.polls.changed(id);
+    this.notifier.publish({ type: 'results', pollId: id, version, committedAt: Date.now() });
+  }
+
   /** The poll if the caller may know it exists (a workspace-only poll is 404 to outsiders). */
   async get(id: string, caller?: Caller): Promise<Poll> {
     const poll = await this.polls.get(id);

@@ -11,7 +11,8 @@
  */
 import { newReceiptId } from '../domain/ids.js';
 import { assertVotingOpen, type Poll } from '../domain/poll.js';
-import { normalizeChoice, type CountedVote, type StoredResponse, type VoteCommand } from '../domain/vote.js';
+import { normalizeBallot } from '../domain/ballot.js';
+import type { CountedVote, StoredResponse, VoteCommand } from '../domain/vote.js';
 import type { VoterTokens } from '../domain/voter-token.js';
 import { isPollcastError, PollcastError } from '../errors.js';
 import { noopMetrics, type Metrics } from '../ports/metrics.js';
@@ -35,7 +36,10 @@ export type { RateInfo } from './vote/admission.js';
 
 export interface CastInput extends VoterClaim {
   pollId: string;
-  optionIds: string[];
+  /** Single, multiple and ranked (in order of preference). */
+  optionIds?: string[] | undefined;
+  /** Rating and nps. */
+  value?: number | undefined;
   /** A solved proof-of-work challenge, for polls that ask for one. */
   pow?: { challenge: string; solution: string } | undefined;
   idempotencyKey?: string | undefined;
@@ -116,7 +120,9 @@ export class VoteService {
     const resolved = principal as ResolvedPrincipal | null;
     const rate = await this.#admission.rateLimit(input.ip, voterKey, resolved?.kind === 'apiKey' ? resolved.key.id : null, poll.id);
 
-    const idempotency = idempotencyClaim(poll, input.idempotencyKey, input.optionIds, input, voterKey);
+    // The hash names the ballot as sent: option ids alone (as before values existed), or the value too.
+    const asked = input.value === undefined ? (input.optionIds ?? []) : { optionIds: input.optionIds ?? null, value: input.value };
+    const idempotency = idempotencyClaim(poll, input.idempotencyKey, asked, input, voterKey);
     if (idempotency) {
       const prior = await priorAnswer(this.store, poll.id, idempotency);
       if (prior) {
@@ -126,7 +132,7 @@ export class VoteService {
     }
 
     assertVotingOpen(poll, this.#now());
-    const optionIds = normalizeChoice(poll, input.optionIds);
+    const optionIds = normalizeBallot(poll, input);
     await this.#admission.spend(poll, input.ip, pow);
     const cmd: VoteCommand = { pollId: poll.id, voterId: voterKey, optionIds, receiptId: newReceiptId(), at: this.#now() };
     if (idempotency) cmd.idempotency = idempotency;

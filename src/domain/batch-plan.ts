@@ -14,22 +14,35 @@
  *      when the poll allows it, otherwise (and with the same choice) a duplicate naming the vote
  *      that counts. Later commands of one voter in the batch see the earlier ones.
  *   4. Every poll with a counted vote gets version + 1 (once per batch), its total grows by the
- *      new voters, its tallies by per-option deltas (a change: minus the old options, plus the
- *      new), and one `votes.recorded` outbox event.
+ *      new voters, its tallies by per-key deltas (`tallyKeys`; a change: minus the old ballot's
+ *      keys, plus the new), and one `votes.recorded` outbox event.
  *   5. Every claiming command's outcome is rendered once, and kept with its key.
  *
  * Writes come sorted by their conflict key, so concurrent batches lock rows in one order.
  */
 import type { OutboxEvent } from './events.js';
-import type { Poll } from './poll.js';
+import type { Poll, PollKind } from './poll.js';
 import { effectiveStatus } from './poll.js';
+import { rankingKey } from './ranked.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from './vote.js';
 
 /** What the planner needs of a poll, as read (and locked) in the batch's transaction. */
 export type PollState = Pick<Poll, 'status' | 'opensAt' | 'closesAt' | 'allowChange'> & {
   /** The results version before this batch. */
   version: number;
+  /** Decides the tally keys of a ballot (see `tallyKeys`); absent: a choice question. */
+  kind?: PollKind;
 };
+
+/**
+ * The tally keys a ballot adds one to: its option ids (single, multiple), its value token (rating,
+ * nps), or, for ranked, its first preference and the key of its whole ranking, so identical
+ * rankings are counted once and instant runoff never reads the votes.
+ */
+export function tallyKeys(kind: PollKind | undefined, optionIds: readonly string[]): readonly string[] {
+  if (kind !== 'ranked' || optionIds.length === 0) return optionIds;
+  return [optionIds[0]!, rankingKey(optionIds)];
+}
 
 /**
  * The store's reads, answered inside the batch's transaction. Each is asked at most once per
@@ -228,14 +241,14 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
       const t = tallyOf(tallies, cmd.pollId, poll);
       t.total += 1;
       t.ballots += 1;
-      addOptions(t, cmd.optionIds, 1);
+      addOptions(t, tallyKeys(poll.kind, cmd.optionIds), 1);
       voters.set(vk, { pollId: cmd.pollId, voterId: cmd.voterId, vote, joined, readReceiptId: null, changes: 0 });
       outcomes[i] = { kind: 'counted', vote, version: t.version, changed: false };
     } else if (poll.allowChange && cur.joined !== joined) {
       const t = tallyOf(tallies, cmd.pollId, poll);
       t.ballots += 1;
-      addOptions(t, cur.vote.optionIds, -1);
-      addOptions(t, cmd.optionIds, 1);
+      addOptions(t, tallyKeys(poll.kind, cur.vote.optionIds), -1);
+      addOptions(t, tallyKeys(poll.kind, cmd.optionIds), 1);
       voters.set(vk, { ...cur, vote, joined, changes: cur.changes + 1 });
       outcomes[i] = { kind: 'counted', vote, version: t.version, changed: true };
     } else {

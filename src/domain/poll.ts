@@ -3,7 +3,9 @@ import { PollcastError } from '../errors.js';
 import { newOptionId } from './ids.js';
 import { pollText } from './poll-text.js';
 
-export const POLL_KINDS = ['single', 'multiple'] as const;
+export const POLL_KINDS = ['single', 'multiple', 'ranked', 'rating', 'nps'] as const;
+/** Kinds answered with option ids (ranked: in order of preference); the others with a value on a scale. */
+export const CHOICE_KINDS = ['single', 'multiple', 'ranked'] as const;
 export const POLL_STATUSES = ['draft', 'open', 'closed'] as const;
 export const RESULTS_VISIBILITIES = ['live', 'after_close', 'owner_only'] as const;
 /**
@@ -33,7 +35,24 @@ export const LIMITS = {
   powDifficultyMax: 24,
   invitesPerRequest: 100_000,
   invitesPerPoll: 10_000_000,
+  /** Rating scales lie within 0–10. */
+  scaleMin: 0,
+  scaleMax: 10,
+  scaleLabelMax: 60,
 } as const;
+
+/** A rating or NPS question's scale: integers min…max, each with an optional label. */
+export interface RatingScale {
+  min: number;
+  max: number;
+  /** One label per value, min first; absent: the numbers alone. */
+  labels?: string[];
+}
+
+export const DEFAULT_RATING_SCALE: RatingScale = { min: 1, max: 5 };
+export const NPS_SCALE: RatingScale = { min: 0, max: 10 };
+
+export const isValueKind = (kind: PollKind): kind is 'rating' | 'nps' => kind === 'rating' || kind === 'nps';
 
 export interface PollOption {
   id: string;
@@ -44,9 +63,13 @@ export interface PollOption {
 export interface Poll {
   id: string;
   question: string;
+  /** Empty for rating and nps questions. */
   options: PollOption[];
   kind: PollKind;
+  /** Multiple: the most options a voter may tick; ranked: the most options a voter may rank (maxRank). */
   maxChoices: number;
+  /** The scale of a rating or nps question; null for the other kinds. */
+  scale: RatingScale | null;
   status: PollStatus;
   opensAt: number | null;
   closesAt: number | null;
@@ -71,9 +94,14 @@ export interface Poll {
 /** What a creator may set. Options are plain strings or `{text}` objects. */
 export interface PollDraft {
   question: string;
-  options: Array<string | { text: string }>;
+  /** Required for single, multiple and ranked; absent (or empty) for rating and nps. */
+  options?: Array<string | { text: string }>;
   kind?: PollKind;
   maxChoices?: number;
+  /** Ranked: how many options a voter may rank (default: all). */
+  maxRank?: number;
+  /** Rating: the scale (default 1–5). NPS is always 0–10. */
+  scale?: RatingScale;
   status?: 'draft' | 'open';
   opensAt?: string | null;
   closesAt?: string | null;
@@ -88,8 +116,8 @@ export interface PollDraft {
 export type PollPatch = Partial<Omit<PollDraft, 'status'>>;
 
 /** Fields added after polls were first stored: a poll read back without them gets their defaults. */
-export function withPollDefaults(p: Omit<Poll, 'workspaceId' | 'access' | 'ipCap' | 'powDifficulty' | 'invitesIssued'> & Partial<Poll>): Poll {
-  return { workspaceId: null, access: 'link', ipCap: null, powDifficulty: 0, invitesIssued: 0, ...p };
+export function withPollDefaults(p: Omit<Poll, 'workspaceId' | 'access' | 'ipCap' | 'powDifficulty' | 'invitesIssued' | 'scale'> & Partial<Poll>): Poll {
+  return { workspaceId: null, access: 'link', ipCap: null, powDifficulty: 0, invitesIssued: 0, scale: null, ...p };
 }
 
 function parseTime(field: string, value: string | null | undefined): number | null {
@@ -99,7 +127,7 @@ function parseTime(field: string, value: string | null | undefined): number | nu
   return t;
 }
 
-function normalizeOptions(options: PollDraft['options'], previous: PollOption[] = []): PollOption[] {
+function normalizeOptions(options: NonNullable<PollDraft['options']>, previous: PollOption[] = []): PollOption[] {
   const byText = new Map(previous.map((o) => [o.text, o.id]));
   const seen = new Set<string>();
   const used = new Set<string>();
@@ -120,14 +148,20 @@ function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boole
   if (q.length === 0 || q.length > LIMITS.questionMax) {
     throw new PollcastError('invalid_poll', `question must be 1–${LIMITS.questionMax} characters`, { field: 'question' });
   }
-  if (p.options.length < LIMITS.optionsMin || p.options.length > LIMITS.optionsMax) {
+  if (isValueKind(p.kind)) {
+    checkScale(p.kind, p.scale);
+    if (p.options.length > 0) throw new PollcastError('invalid_poll', `a ${p.kind} question has no options: it is answered with a value`, { field: 'options' });
+  } else if (p.options.length < LIMITS.optionsMin || p.options.length > LIMITS.optionsMax) {
     throw new PollcastError('invalid_poll', `a poll has ${LIMITS.optionsMin}–${LIMITS.optionsMax} options`, { field: 'options' });
+  } else if (p.scale !== null) {
+    throw new PollcastError('invalid_poll', 'only rating and nps questions have a scale', { field: 'scale' });
   }
   if (p.kind === 'single' && p.maxChoices !== 1) {
     throw new PollcastError('invalid_poll', 'a single-choice poll has maxChoices 1', { field: 'maxChoices' });
   }
-  if (p.maxChoices < 1 || p.maxChoices > p.options.length) {
-    throw new PollcastError('invalid_poll', `maxChoices must be 1–${p.options.length}`, { field: 'maxChoices' });
+  if (!isValueKind(p.kind) && (p.maxChoices < 1 || p.maxChoices > p.options.length)) {
+    const field = p.kind === 'ranked' ? 'maxRank' : 'maxChoices';
+    throw new PollcastError('invalid_poll', `${field} must be 1–${p.options.length}`, { field });
   }
   if (p.opensAt !== null && p.closesAt !== null && p.closesAt <= p.opensAt) {
     throw new PollcastError('invalid_poll', 'closesAt must be after opensAt', { field: 'closesAt' });
@@ -149,9 +183,42 @@ function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boole
   }
 }
 
+function checkScale(kind: 'rating' | 'nps', scale: RatingScale | null): void {
+  if (scale === null) throw new PollcastError('invalid_poll', `a ${kind} question needs a scale`, { field: 'scale' });
+  if (kind === 'nps' && (scale.min !== NPS_SCALE.min || scale.max !== NPS_SCALE.max)) {
+    throw new PollcastError('invalid_poll', 'an nps question is scored 0–10', { field: 'scale' });
+  }
+  const { min, max, labels } = scale;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < LIMITS.scaleMin || max > LIMITS.scaleMax || min >= max) {
+    throw new PollcastError('invalid_poll', `scale must be whole numbers min < max within ${LIMITS.scaleMin}–${LIMITS.scaleMax}`, { field: 'scale' });
+  }
+  if (labels !== undefined && labels.length !== max - min + 1) {
+    throw new PollcastError('invalid_poll', `scale.labels needs one label per value (${max - min + 1})`, { field: 'scale.labels' });
+  }
+}
+
+/** The scale a draft asks for, labels cleaned; null for the choice kinds unless one is given (then checkPoll refuses it). */
+function draftScale(kind: PollKind, scale: RatingScale | undefined): RatingScale | null {
+  if (kind === 'nps') return scale ? cleanScale(scale) : { ...NPS_SCALE };
+  if (kind === 'rating') return scale ? cleanScale(scale) : { ...DEFAULT_RATING_SCALE };
+  return scale ? cleanScale(scale) : null;
+}
+
+function cleanScale(scale: RatingScale): RatingScale {
+  const out: RatingScale = { min: scale.min, max: scale.max };
+  if (scale.labels !== undefined) out.labels = scale.labels.map((l, i) => pollText(l, `scale.labels[${i}]`, LIMITS.scaleLabelMax));
+  return out;
+}
+
+function defaultMax(kind: PollKind, options: readonly PollOption[], draft: Pick<PollDraft, 'maxChoices' | 'maxRank'>): number {
+  if (kind === 'single' || isValueKind(kind)) return draft.maxChoices ?? 1;
+  if (kind === 'ranked') return draft.maxRank ?? draft.maxChoices ?? options.length;
+  return draft.maxChoices ?? options.length;
+}
+
 export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string, now: number, workspaceId: string | null = null): Poll {
   const kind = draft.kind ?? 'single';
-  const options = normalizeOptions(draft.options);
+  const options = normalizeOptions(draft.options ?? []);
   const opensAt = parseTime('opensAt', draft.opensAt);
   const closesAt = parseTime('closesAt', draft.closesAt);
   const futureOpen = opensAt !== null && opensAt > now;
@@ -160,7 +227,8 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
     question: pollText(draft.question, 'question', LIMITS.questionMax),
     options,
     kind,
-    maxChoices: draft.maxChoices ?? (kind === 'single' ? 1 : options.length),
+    maxChoices: defaultMax(kind, options, draft),
+    scale: draftScale(kind, draft.scale),
     status: draft.status === 'draft' || futureOpen ? 'draft' : 'open',
     opensAt,
     closesAt,
@@ -183,15 +251,21 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
 export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
   if (poll.status !== 'draft') throw new PollcastError('poll_not_draft');
   const kind = patch.kind ?? poll.kind;
-  const options = patch.options ? normalizeOptions(patch.options, poll.options) : poll.options;
-  let maxChoices = patch.maxChoices ?? poll.maxChoices;
-  if (patch.maxChoices === undefined) maxChoices = kind === 'single' ? 1 : patch.kind || patch.options ? options.length : maxChoices;
+  let options = patch.options ? normalizeOptions(patch.options, poll.options) : poll.options;
+  // A question turned into a rating or nps question drops its options (unless the patch names some: then checkPoll refuses).
+  if (isValueKind(kind) && !isValueKind(poll.kind) && !patch.options) options = [];
+  let maxChoices = patch.maxRank ?? patch.maxChoices ?? poll.maxChoices;
+  if (patch.maxChoices === undefined && patch.maxRank === undefined) {
+    maxChoices = kind === 'single' || isValueKind(kind) ? 1 : patch.kind || patch.options ? options.length : maxChoices;
+  }
+  const scale = patch.scale !== undefined ? draftScale(kind, patch.scale) : patch.kind !== undefined && patch.kind !== poll.kind ? draftScale(kind, undefined) : poll.scale;
   const next: Poll = {
     ...poll,
     question: patch.question !== undefined ? pollText(patch.question, 'question', LIMITS.questionMax) : poll.question,
     options,
     kind,
     maxChoices,
+    scale,
     opensAt: patch.opensAt !== undefined ? parseTime('opensAt', patch.opensAt) : poll.opensAt,
     closesAt: patch.closesAt !== undefined ? parseTime('closesAt', patch.closesAt) : poll.closesAt,
     resultsVisibility: patch.resultsVisibility ?? poll.resultsVisibility,
@@ -255,6 +329,8 @@ export function publicPoll(poll: Poll, now: number) {
     options: poll.options,
     kind: poll.kind,
     maxChoices: poll.maxChoices,
+    ...(poll.kind === 'ranked' ? { maxRank: poll.maxChoices } : {}),
+    ...(poll.scale !== null ? { scale: poll.scale } : {}),
     status: effectiveStatus(poll, now),
     opensAt: poll.opensAt === null ? null : new Date(poll.opensAt).toISOString(),
     closesAt: poll.closesAt === null ? null : new Date(poll.closesAt).toISOString(),

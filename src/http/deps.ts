@@ -7,7 +7,9 @@ import type { PollService } from '../core/poll-service.js';
 import type { RequestLimits } from '../core/request-limits.js';
 import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
-import type { ResultsHub } from '../realtime/results-hub.js';
+import type { LiveHub, ResultsHub } from '../realtime/results-hub.js';
+import type { EventService } from '../core/event-service.js';
+import type { EventSnapshot } from '../realtime/event-source.js';
 import type { ScrapableMetrics } from '../ports/metrics.js';
 import type { Tracing } from '../ports/tracing.js';
 import type { ReceiptService } from '../core/receipt-service.js';
@@ -34,6 +36,9 @@ export interface HttpDeps {
   votes: VoteService | null;
   results: ResultsReader;
   hub: ResultsHub | null;
+  /** Absent in tools that build a bare server: event routes are then not served. */
+  events?: EventService | null;
+  eventHub?: LiveHub<EventSnapshot> | null;
   readiness: Readiness;
   /** Absent in tools that build a bare server: account routes are then not served. */
   auth?: Authenticator | null;

@@ -15,11 +15,22 @@ const OptionInput = Type.Union([
   Type.Object({ text: Type.String({ minLength: 1, maxLength: LIMITS.optionTextMax }) }, strict),
 ]);
 
+const Scale = Type.Object(
+  {
+    min: Type.Integer({ minimum: LIMITS.scaleMin, maximum: LIMITS.scaleMax }),
+    max: Type.Integer({ minimum: LIMITS.scaleMin, maximum: LIMITS.scaleMax }),
+    labels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.scaleLabelMax }), { minItems: 2, maxItems: LIMITS.scaleMax - LIMITS.scaleMin + 1 })),
+  },
+  { ...strict, description: 'Rating: whole numbers min…max (default 1–5, within 0–10), one optional label per value. Nps: always 0–10.' },
+);
+
 const pollFields = {
   question: Type.String({ minLength: 1, maxLength: LIMITS.questionMax }),
   options: Type.Array(OptionInput, { minItems: LIMITS.optionsMin, maxItems: LIMITS.optionsMax }),
   kind: lit(POLL_KINDS),
   maxChoices: Type.Integer({ minimum: 1, maximum: LIMITS.optionsMax }),
+  maxRank: Type.Integer({ minimum: 1, maximum: LIMITS.optionsMax, description: 'Ranked: how many options a voter may rank (default: all)' }),
+  scale: Scale,
   opensAt: time,
   closesAt: time,
   resultsVisibility: lit(RESULTS_VISIBILITIES),
@@ -35,9 +46,11 @@ export const WorkspaceId = Type.String({ pattern: '^w_[A-Za-z0-9]{12}$', maxLeng
 export const CreatePollBody = Type.Object(
   {
     question: pollFields.question,
-    options: pollFields.options,
+    options: Type.Optional(pollFields.options),
     kind: Type.Optional(pollFields.kind),
     maxChoices: Type.Optional(pollFields.maxChoices),
+    maxRank: Type.Optional(pollFields.maxRank),
+    scale: Type.Optional(pollFields.scale),
     status: Type.Optional(lit(['draft', 'open'] as const)),
     opensAt: Type.Optional(pollFields.opensAt),
     closesAt: Type.Optional(pollFields.closesAt),
@@ -59,6 +72,8 @@ export const EditPollBody = Type.Object(
     options: Type.Optional(pollFields.options),
     kind: Type.Optional(pollFields.kind),
     maxChoices: Type.Optional(pollFields.maxChoices),
+    maxRank: Type.Optional(pollFields.maxRank),
+    scale: Type.Optional(pollFields.scale),
     opensAt: Type.Optional(pollFields.opensAt),
     closesAt: Type.Optional(pollFields.closesAt),
     resultsVisibility: Type.Optional(pollFields.resultsVisibility),
@@ -80,7 +95,9 @@ export const VoterId = Type.String({ minLength: 1, maxLength: LIMITS.voterIdMax,
 
 export const VoteBody = Type.Object(
   {
-    optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: LIMITS.optionsMax }),
+    optionIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: LIMITS.optionsMax })),
+    // A number, not an integer, so a fraction gets its own code (value_not_integer) rather than validation_failed.
+    value: Type.Optional(Type.Number({ description: 'Rating and nps: a whole number on the scale' })),
     voterId: Type.Optional(VoterId),
     inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     pow: Type.Optional(Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 200 }), solution: Type.String({ minLength: 1, maxLength: 64 }) }, strict)),
@@ -98,6 +115,8 @@ export const PollView = Type.Object({
   options: Type.Array(Type.Object({ id: Type.String(), text: Type.String() })),
   kind: lit(POLL_KINDS),
   maxChoices: Type.Integer(),
+  maxRank: Type.Optional(Type.Integer()),
+  scale: Type.Optional(Type.Object({ min: Type.Integer(), max: Type.Integer(), labels: Type.Optional(Type.Array(Type.String())) })),
   status: lit(POLL_STATUSES),
   opensAt: Type.Union([Type.String(), Type.Null()]),
   closesAt: Type.Union([Type.String(), Type.Null()]),
@@ -117,14 +136,38 @@ export const ResultsView = Type.Object({
   version: Type.Integer(),
   status: lit(POLL_STATUSES),
   total: Type.Integer(),
-  options: Type.Array(Type.Object({ id: Type.String(), votes: Type.Integer() })),
+  options: Type.Array(Type.Object({ id: Type.String(), votes: Type.Integer() }), { description: 'Votes per option; ranked: first preferences; empty for rating and nps' }),
   updatedAt: Type.String(),
+  irv: Type.Optional(
+    Type.Object(
+      {
+        rounds: Type.Array(
+          Type.Object({
+            counts: Type.Record(Type.String(), Type.Integer()),
+            eliminated: Type.Array(Type.String()),
+            exhausted: Type.Integer(),
+          }),
+        ),
+        winner: Type.Union([Type.String(), Type.Null()]),
+      },
+      { description: 'Ranked: instant-runoff rounds. Ties for last place: fewer votes in the latest earlier round where they differ, then the option listed last.' },
+    ),
+  ),
+  borda: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'Ranked: Borda points (n−1 for a first choice … 0 unranked)' })),
+  histogram: Type.Optional(Type.Array(Type.Object({ value: Type.Integer(), votes: Type.Integer() }), { description: 'Rating and nps: answers per value' })),
+  mean: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  median: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  score: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'Nps: % promoters (9–10) − % detractors (0–6)' })),
+  promoters: Type.Optional(Type.Integer()),
+  passives: Type.Optional(Type.Integer()),
+  detractors: Type.Optional(Type.Integer()),
 });
 
 export const VoteReceipt = Type.Object({
   pollId: Type.String(),
   receiptId: Type.String(),
   optionIds: Type.Array(Type.String()),
+  value: Type.Optional(Type.Integer()),
   countedAt: Type.String(),
   changed: Type.Boolean(),
   voterToken: Type.Optional(Type.String()),
@@ -140,3 +183,36 @@ export const Problem = Type.Object(
   },
   { additionalProperties: true },
 );
+
+// --- events ---
+
+const { workspaceId: _workspaceId, ...questionFields } = CreatePollBody.properties;
+/** A question of an event: a poll body as for POST /v1/polls, without workspaceId (default status: draft). */
+export const QuestionBody = Type.Object(questionFields, strict);
+export type QuestionBody = Static<typeof QuestionBody>;
+
+export const EventId = Type.String({ maxLength: 64 });
+export const EventParams = Type.Object({ eventId: EventId });
+export type EventParams = Static<typeof EventParams>;
+export const EventQuestionParams = Type.Object({ eventId: EventId, questionId: Type.String({ maxLength: 64 }) });
+export type EventQuestionParams = Static<typeof EventQuestionParams>;
+
+export const CreateEventBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    questions: Type.Array(QuestionBody, { maxItems: 100 }),
+  },
+  strict,
+);
+export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const EventView = Type.Object({
+  id: Type.String(),
+  code: Type.String({ description: 'The join code: at most 8 characters, read in any letter case, no look-alike characters' }),
+  title: Type.String(),
+  currentQuestionId: Type.Union([Type.String(), Type.Null()]),
+  resultsShown: Type.Boolean(),
+  questions: Type.Array(PollView),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});

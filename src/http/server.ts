@@ -18,6 +18,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
+import { eventRoutes, eventStreamRoutes } from './routes/events.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
 import { metricsRoute, observeHttp } from './http-observability.js';
@@ -112,8 +113,10 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await accountRoutes(app, deps);
     await workspaceRoutes(app, deps);
     await webhookRoutes(app, deps);
+    await eventRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
+  if (serveApi || config.role === 'realtime') await eventStreamRoutes(app, deps);
   if (serveApi) await webRoutes(app, deps);
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

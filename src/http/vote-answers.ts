@@ -5,6 +5,7 @@
  * so a replay can never hand a token to someone who did not present it.
  */
 import type { StoredResponse } from '../domain/vote.js';
+import { ballotView } from '../domain/ballot.js';
 import { ERRORS } from '../errors.js';
 import { problemBody } from './problem-body.js';
 import type { FreshOutcome, VoteAnswers } from '../core/vote/vote-answers.js';
@@ -13,7 +14,7 @@ import type { ReceiptKeys } from '../domain/receipt-key.js';
 
 const CREATED = 201;
 
-const receipt = (v: CountedVote) => ({ receiptId: v.receiptId, optionIds: v.optionIds, countedAt: new Date(v.at).toISOString() });
+const receipt = (v: CountedVote) => ({ receiptId: v.receiptId, ...ballotView(v.optionIds), countedAt: new Date(v.at).toISOString() });
 
 /**
  * `keys`: when given, a counted vote's answer carries `receiptKey`, the voter's secret for checking

@@ -6,7 +6,9 @@
 export type Notice =
   /** `traceparent`: the committing batch's trace (tracing on only), so the push can continue it. */
   | { type: 'results'; pollId: string; version: number; committedAt: number; traceparent?: string }
-  | { type: 'poll'; pollId: string };
+  | { type: 'poll'; pollId: string }
+  /** An event's presenter changed something its audience sees (current question, results shown, questions). */
+  | { type: 'event'; eventId: string };
 
 export interface Notifier {
   readonly kind: string;

@@ -60,6 +60,15 @@ export interface Store extends StoreMaintenance {
    */
   updatePoll(next: Poll, expectedUpdatedAt: number): Promise<number | null>;
   deletePoll(id: string): Promise<boolean>;
+  /**
+   * Sets a poll's counted votes aside (a presenter's reset): in one transaction, under the poll's
+   * lock, the votes move to an archive (kept with `at`, never counted again), tallies and the
+   * total go to zero, stored idempotency answers are forgotten and the version grows. Voters may
+   * then vote again. Returns the new results version, or null when there is no such poll.
+   */
+  resetVotes(pollId: string, at: number): Promise<number | null>;
+  /** Votes set aside by resets of this poll. */
+  countResetVotes(pollId: string): Promise<number>;
   recordVotes(batch: VoteCommand[], render: RenderAnswer, meta?: BatchMeta): Promise<VoteOutcome[]>;
   getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null>;
   getVote(pollId: string, voterId: string): Promise<CountedVote | null>;

@@ -18,7 +18,7 @@
  * the next vote. One read per watched poll per burst, not per vote.
  */
 import type { Results } from '../domain/results.js';
-import type { Notifier } from '../ports/notifier.js';
+import type { Notice, Notifier } from '../ports/notifier.js';
 import type { ResultsReader } from '../core/results-reader.js';
 import { DELETED, HEARTBEAT, SseFrame, resultsText } from './sse-frame.js';
 import type { SseViewer } from './sse-viewer.js';
@@ -29,7 +29,37 @@ const SWEEP_MS = 1_000;
 /** A stream lives between (1 − LIFETIME_JITTER) and 1 × maxLifetimeMs. */
 const LIFETIME_JITTER = 0.2;
 
+/**
+ * What a hub pushes: a versioned snapshot per channel id (a poll's results, an event's state),
+ * read once per push and rendered once for every viewer of the channel.
+ */
+export interface HubSource<T extends { version: number }> {
+  read(id: string, opts: { fresh?: boolean }): Promise<T | null>;
+  /** Highest version this process has heard of for the channel (or -1). */
+  announced(id: string): number;
+  /** The SSE frame text for a snapshot; `viewers` is the channel's audience in this process (viewers not marked `uncounted`). */
+  frame(snapshot: T, viewers: number): string;
+  /** Calls `mark` for every channel the notice concerns, with what it announces when it names a version. */
+  route(n: Notice, mark: (id: string, announce?: { version: number; committedAt: number; traceparent?: string | undefined }) => void): void;
+  /** The frame shows the viewer count: push again (at the same version) when it changes. */
+  readonly countsViewers?: boolean;
+}
+
+/** Results of a poll: the channel id is the poll id. */
+export function resultsSource(reader: ResultsReader): HubSource<Results> {
+  return {
+    read: (id, opts) => reader.get(id, opts),
+    announced: (id) => reader.announced(id),
+    frame: (r) => resultsText(r),
+    route: (n, mark) => {
+      if (n.type === 'results') mark(n.pollId, n);
+      else if (n.type === 'poll') mark(n.pollId);
+    },
+  };
+}
+
 interface Channel {
+  /** The channel id (a poll id for results). */
   pollId: string;
   /** Viewers in join order; ones that left stay (marked `gone`) until the next pass compacts. */
   viewers: SseViewer[];
@@ -49,6 +79,11 @@ interface Channel {
   pendingSince: number | null;
   /** That change's trace (tracing on only), so the push can be recorded in it. */
   pendingTrace: string | null;
+  /** Viewers that are audience (not `uncounted`), and the count the current frame shows. */
+  audience: number;
+  framedLive: number;
+  /** Push even at the same version: the viewer count changed. */
+  forced: boolean;
 }
 
 export interface HubOptions {
@@ -83,7 +118,7 @@ export function resultsFrame(r: Results): string {
   return resultsText(r);
 }
 
-export class ResultsHub {
+export class LiveHub<T extends { version: number }> {
   readonly #channels = new Map<string, Channel>();
   readonly #sweep: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
@@ -96,26 +131,27 @@ export class ResultsHub {
   #closed = false;
 
   constructor(
-    private readonly reader: ResultsReader,
+    private readonly source: HubSource<T>,
     notifier: Notifier,
     private readonly opts: HubOptions,
     private readonly observer: HubObserver = {},
   ) {
     this.#retries = Array.from({ length: 16 }, (_, i) => new SseFrame(`retry: ${Math.round(opts.reconnectHintMs * (0.5 + (i + 0.5) / 16))}\n\n`));
     this.#slice = opts.sliceSize ?? 500;
-    this.#unsubscribe = notifier.subscribe((n) => {
-      if (n.type !== 'results' && n.type !== 'poll') return;
-      const ch = this.#channels.get(n.pollId);
-      if (!ch) return;
-      if (n.type === 'results') {
-        if (n.version <= ch.sentVersion) return;
-        if (ch.pendingSince === null) {
-          ch.pendingSince = n.committedAt;
-          ch.pendingTrace = n.traceparent ?? null;
+    this.#unsubscribe = notifier.subscribe((n) =>
+      source.route(n, (id, announce) => {
+        const ch = this.#channels.get(id);
+        if (!ch) return;
+        if (announce) {
+          if (announce.version <= ch.sentVersion) return;
+          if (ch.pendingSince === null) {
+            ch.pendingSince = announce.committedAt;
+            ch.pendingTrace = announce.traceparent ?? null;
+          }
         }
-      }
-      this.#schedule(ch);
-    });
+        this.#schedule(ch);
+      }),
+    );
     this.#sweep = setInterval(() => this.#sweepAll(), Math.min(SWEEP_MS, opts.heartbeatMs));
     this.#sweep.unref();
   }
@@ -133,7 +169,7 @@ export class ResultsHub {
   async join(pollId: string, viewer: SseViewer, lastEventId: number | null): Promise<() => void> {
     let ch = this.#channels.get(pollId);
     if (!ch) {
-      ch = { pollId, viewers: [], live: 0, frame: null, sentVersion: -1, lastPushAt: 0, timer: null, settle: null, busy: false, dirty: false, pendingSince: null, pendingTrace: null };
+      ch = { pollId, viewers: [], live: 0, frame: null, sentVersion: -1, lastPushAt: 0, timer: null, settle: null, busy: false, dirty: false, pendingSince: null, pendingTrace: null, audience: 0, framedLive: 0, forced: false };
       this.#channels.set(pollId, ch);
     }
     const channel = ch;
@@ -141,6 +177,7 @@ export class ResultsHub {
     if (this.opts.maxLifetimeMs > 0) viewer.expiresAt = Date.now() + this.opts.maxLifetimeMs * (1 - LIFETIME_JITTER * Math.random());
     channel.viewers.push(viewer);
     channel.live++;
+    if (!viewer.uncounted) channel.audience++;
     this.#count++;
     let left = false;
     const leave = () => {
@@ -148,12 +185,13 @@ export class ResultsHub {
       left = true;
       viewer.gone = true;
       this.#count--;
+      if (!viewer.uncounted) channel.audience--;
       if (--channel.live === 0 && this.#channels.get(pollId) === channel) this.#drop(channel);
     };
     viewer.write(this.#retries[Math.floor(Math.random() * this.#retries.length)]!);
-    let current: Results | null | undefined;
+    let current: T | null | undefined;
     try {
-      current = await this.reader.get(pollId);
+      current = await this.source.read(pollId, {});
     } catch {
       // The store is unreachable: the next push (tried until it succeeds) brings the state.
       current = undefined;
@@ -173,7 +211,7 @@ export class ResultsHub {
         }
       } else if (viewer.sent < current.version) {
         viewer.sent = current.version;
-        viewer.write(new SseFrame(resultsText(current)));
+        viewer.write(new SseFrame(this.source.frame(current, channel.audience)));
       }
     }
     return leave;
@@ -218,9 +256,9 @@ export class ResultsHub {
     ch.busy = true;
     ch.dirty = false;
     ch.lastPushAt = Date.now();
-    let results: Results | null;
+    let results: T | null;
     try {
-      results = await this.reader.get(ch.pollId, { fresh });
+      results = await this.source.read(ch.pollId, { fresh });
     } catch {
       // The store is unreachable: try again on the next interval.
       ch.busy = false;
@@ -241,9 +279,15 @@ export class ResultsHub {
     let latency: number | null = null;
     let traceparent: string | null = null;
     const fresher = results.version > ch.sentVersion;
+    // The viewer count changed (sources that show it): every viewer gets the new frame, even at a version it has.
+    const resend = ch.forced && results.version >= ch.sentVersion;
+    ch.forced = false;
+    if (fresher || resend) {
+      ch.framedLive = ch.audience;
+      ch.frame = new SseFrame(this.source.frame(results, ch.audience));
+    }
     if (fresher) {
       ch.sentVersion = results.version;
-      ch.frame = new SseFrame(resultsText(results));
       latency = ch.pendingSince === null ? null : Date.now() - ch.pendingSince;
       traceparent = ch.pendingTrace;
       ch.pendingSince = null;
@@ -253,13 +297,13 @@ export class ResultsHub {
     const version = ch.sentVersion;
     // Viewers that missed an earlier push (joined during it, or the store failed) catch up too.
     await this.#pass(ch, (v) => {
-      if (v.sent >= version) return;
+      if (v.sent >= version && !resend) return;
       v.sent = version;
       if (v.write(frame) > this.opts.maxBufferedBytes) this.#dropSlow(v, 'buffer');
     });
     if (fresher) this.observer.pushed?.(ch.pollId, ch.live, latency, { startedAt: ch.lastPushAt, traceparent });
     ch.busy = false;
-    if (ch.dirty || this.reader.announced(ch.pollId) > ch.sentVersion) this.#schedule(ch);
+    if (ch.dirty || this.source.announced(ch.pollId) > ch.sentVersion) this.#schedule(ch);
     else this.#armSettle(ch);
   }
 
@@ -312,6 +356,10 @@ export class ResultsHub {
         else if (now - v.stalledSince >= this.opts.stallTimeoutMs) this.#dropSlow(v, 'stalled');
       }).then(() => {
         ch.busy = false;
+        if (this.source.countsViewers && ch.audience !== ch.framedLive) {
+          ch.forced = true;
+          ch.dirty = true;
+        }
         if (ch.dirty) this.#schedule(ch);
       });
     }
@@ -333,5 +381,12 @@ export class ResultsHub {
       for (const v of ch.viewers) v.end(frame);
     }
     this.#channels.clear();
+  }
+}
+
+/** Live results of polls: the hub over `resultsSource`. */
+export class ResultsHub extends LiveHub<Results> {
+  constructor(reader: ResultsReader, notifier: Notifier, opts: HubOptions, observer: HubObserver = {}) {
+    super(resultsSource(reader), notifier, opts, observer);
   }
 }

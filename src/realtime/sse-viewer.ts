@@ -16,6 +16,8 @@ export class SseViewer {
   gone = false;
   /** Epoch ms after which the stream is ended with a reconnect hint (Infinity: never). */
   expiresAt = Infinity;
+  /** Not part of the audience a source counts (a presenter's own screen). */
+  uncounted = false;
   /** Epoch ms since when its unsent buffer has not emptied (0: it is empty). */
   stalledSince = 0;
   readonly #res: ServerResponse;

@@ -24,7 +24,7 @@ function listen(n: Notifier): { inbox: Inbox; stop: () => void } {
   return { inbox, stop };
 }
 
-const has = (inbox: Inbox, pollId: string) => inbox.filter((x) => x.pollId === pollId).length;
+const has = (inbox: Inbox, pollId: string) => inbox.filter((x) => 'pollId' in x && x.pollId === pollId).length;
 
 export function runNotifierContract(name: string, make: (ns: string) => Promise<Notifier>, opts: NotifierContractOptions = {}): void {
   describe(`Notifier contract: ${name}`, { skip: opts.skip ?? false }, () => {
@@ -49,8 +49,8 @@ export function runNotifierContract(name: string, make: (ns: string) => Promise<
       assert.equal(one.inbox.length, 0, 'a listener ran inside publish()');
       await eventually(() => one.inbox.length >= 2 && two.inbox.length >= 2, 'both listeners hear both notices');
       for (const { inbox } of [one, two]) {
-        assert.deepEqual(inbox.find((x) => x.pollId === 'p1'), results);
-        assert.deepEqual(inbox.find((x) => x.pollId === 'p2'), poll);
+        assert.deepEqual(inbox.find((x) => 'pollId' in x && x.pollId === 'p1'), results);
+        assert.deepEqual(inbox.find((x) => 'pollId' in x && x.pollId === 'p2'), poll);
       }
     });
 
@@ -92,6 +92,15 @@ export function runNotifierContract(name: string, make: (ns: string) => Promise<
         // `other` would have got a's notice before this marker, which Redis processed later.
         await eventually(() => (other.publish({ type: 'poll', pollId: 'marker' }), has(atOther.inbox, 'marker') > 0), 'other hears itself');
         assert.equal(has(atOther.inbox, 'cross'), 0);
+      });
+
+      it('an event notice (keyed by eventId) crosses to another instance intact', async () => {
+        const ns = newNamespace();
+        const [a, b] = await Promise.all([fresh(ns), fresh(ns)]);
+        const atB = listen(b);
+        const notice: Notice = { type: 'event', eventId: 'ev_cross' };
+        await eventually(() => (a.publish(notice), atB.inbox.some((x) => x.type === 'event')), 'b hears the event notice');
+        assert.deepEqual(atB.inbox.find((x) => x.type === 'event'), notice);
       });
 
       it('a publisher\'s own listeners hear each of its notices once, not once more via the backend', async () => {

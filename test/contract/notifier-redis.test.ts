@@ -26,7 +26,7 @@ describe('RedisNotifier specifics', { skip: await needServices('redis') }, () =>
     try {
       await Promise.all([...links.map((l) => l.ready(2_000)), sender!.ready(2_000), receiver!.ready(2_000)]);
       const heard: string[] = [];
-      receiver!.subscribe((n) => heard.push(n.pollId));
+      receiver!.subscribe((n) => heard.push(n.type === 'event' ? n.eventId : n.pollId));
       // What a command timeout does on a loaded machine: the cache and limiter skip Redis for a while.
       links[0]!.failed(new Error('Command timed out'));
       assert.equal(links[0]!.usable(), false);

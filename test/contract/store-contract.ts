@@ -45,6 +45,7 @@ export function testPoll(shard: number, over: Partial<Poll> = {}): Poll {
     ],
     kind: 'single',
     maxChoices: 1,
+    scale: null,
     status: 'open',
     opensAt: null,
     closesAt: null,
@@ -351,6 +352,64 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
         assert.deepEqual([r.total, r.votes], [2, [i === 0 ? 2 : 1, i === 1 ? 1 : 0, i === 2 ? 1 : 0]]);
         assert.equal(await store.countVotes(p.id), 2);
       }
+    });
+
+    it('ranked: rankings stored in order; first preferences, IRV and Borda from the tallies; a change moves the ranking', async () => {
+      const p = await newPoll({ kind: 'ranked', maxChoices: 3, allowChange: true });
+      const [a, b, c] = p.options.map((o) => o.id) as [string, string, string];
+      const batch = [vote(p, 'r1', [1, 0]), vote(p, 'r2', [1, 0]), vote(p, 'r3', [0, 2, 1]), vote(p, 'r4', [2])];
+      assert.deepEqual(kinds(await store.recordVotes(batch, recordingRender())), ['counted', 'counted', 'counted', 'counted']);
+      assert.deepEqual((await store.getVote(p.id, 'r3'))!.optionIds, [a, c, b], 'the order of a ranking is kept');
+      let r = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual(r.options.map((o) => o.votes), [1, 2, 1]);
+      // Round 1: a1 b2 c1, tie a/c → c (listed last) out; round 2: a1+0 b2 → c's ballot exhausted (ranked c only); b has 2 of 3.
+      assert.deepEqual(r.irv, {
+        rounds: [
+          { counts: { [a]: 1, [b]: 2, [c]: 1 }, eliminated: [c], exhausted: 0 },
+          { counts: { [a]: 1, [b]: 2 }, eliminated: [], exhausted: 1 },
+        ],
+        winner: b,
+      });
+      assert.deepEqual(r.borda, { [a]: 1 + 1 + 2, [b]: 2 + 2 + 0, [c]: 1 + 2 });
+      // r4 changes to a, c: c's only ballot moves; a now leads first preferences with r3.
+      assert.deepEqual(kinds(await store.recordVotes([vote(p, 'r4', [0, 2])], recordingRender())), ['changed']);
+      r = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual([r.total, r.options.map((o) => o.votes)], [4, [2, 2, 0]]);
+      assert.deepEqual(r.irv!.rounds[0]!.counts, { [a]: 2, [b]: 2, [c]: 0 });
+      for (const round of r.irv!.rounds) assert.equal(Object.values(round.counts).reduce((n, x) => n + x, 0) + round.exhausted, 4);
+    });
+
+    it('rating and nps: value tokens counted per value; statistics from the histogram', async () => {
+      const rating = await newPoll({ kind: 'rating', options: [], maxChoices: 1, scale: { min: 1, max: 5 } });
+      const nps = await newPoll({ kind: 'nps', options: [], maxChoices: 1, scale: { min: 0, max: 10 } });
+      const valueVote = (poll: Poll, voterId: string, value: number): VoteCommand => ({ pollId: poll.id, voterId, optionIds: ['=' + value], receiptId: newReceiptId(), at: Date.now() });
+      const batch = [valueVote(rating, 'a', 5), valueVote(rating, 'b', 2), valueVote(rating, 'c', 5), valueVote(nps, 'a', 10), valueVote(nps, 'b', 3), valueVote(nps, 'c', 7)];
+      assert.deepEqual(kinds(await store.recordVotes(batch, recordingRender())), batch.map(() => 'counted'));
+      assert.deepEqual((await store.getVote(rating.id, 'b'))!.optionIds, ['=2']);
+      const r = (await store.getResults(rating.id, { fresh: true }))!;
+      assert.deepEqual([r.total, r.mean, r.median, r.options], [3, 4, 5, []]);
+      assert.deepEqual(r.histogram!.map((x) => x.votes), [0, 1, 0, 0, 2]);
+      const n = (await store.getResults(nps.id, { fresh: true }))!;
+      assert.deepEqual([n.total, n.promoters, n.passives, n.detractors, n.score], [3, 1, 1, 1, 0]);
+    });
+
+    it('resetVotes: votes set aside (kept, not counted), tallies zero, version up; the voters may vote again', async () => {
+      const p = await newPoll({ kind: 'ranked', maxChoices: 3 });
+      await store.recordVotes([vote(p, 'a', [0, 1]), vote(p, 'b', [2]), vote(p, 'c', [1], { key: 'k1', requestHash: 'h' })], recordingRender());
+      const before = (await store.getResults(p.id, { fresh: true }))!;
+      const version = await store.resetVotes(p.id, Date.now());
+      assert.ok(version !== null && version > before.version);
+      const after = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual([after.total, after.version, after.options.map((o) => o.votes), after.irv!.winner], [0, version, [0, 0, 0], null]);
+      assert.equal(await store.countVotes(p.id), 0);
+      assert.equal(await store.countResetVotes(p.id), 3);
+      assert.equal(await store.getVote(p.id, 'a'), null);
+      assert.equal(await store.getIdempotent(p.id, 'k1'), null);
+      assert.deepEqual(kinds(await store.recordVotes([vote(p, 'a', [1])], recordingRender())), ['counted']);
+      assert.deepEqual((await store.getResults(p.id, { fresh: true }))!.options.map((o) => o.votes), [0, 1, 0]);
+      assert.equal(await store.resetVotes('nope' + p.id.slice(4), Date.now()), null);
+      assert.ok(await store.deletePoll(p.id));
+      assert.equal(await store.countResetVotes(p.id), 0);
     });
 
     it('concurrent overlapping batches count every voter exactly once', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { buildPostgresStore, type PostgresStoreOptions } from '../../src/adapters/postgres/create-postgres-store.js';
+import { PG_MIGRATIONS } from '../../src/adapters/postgres/pg-migrations.js';
 import { buildSql, type Sql } from '../../src/adapters/postgres/pg-sql.js';
 import type { PostgresStore } from '../../src/adapters/postgres/postgres-store.js';
 import type { StoreConfig } from '../../src/config.js';
@@ -179,6 +180,8 @@ describe('PostgreSQL query plans', { skip }, () => {
       ],
       getVote: [poll.id, 'v'],
       countVotes: [poll.id],
+      resetVotes: [poll.id, now],
+      countResetVotes: [poll.id],
       getIdempotency: [poll.id, 'k'],
       pruneIdempotency: [now],
       duePolls: [now],
@@ -242,7 +245,7 @@ describe('PostgreSQL query plans', { skip }, () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const rows = await adminQuery<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);
-      assert.deepEqual(rows.map((r) => r.version), [1]);
+      assert.deepEqual(rows.map((r) => r.version).sort((a, b) => a - b), PG_MIGRATIONS.map((m) => m.version));
       assert.equal(await stores[0]!.countVotes(newPollId(0)), 0);
     } finally {
       await Promise.all(stores.map((s) => s.close()));

@@ -32,6 +32,9 @@ describe('authorization matrix', () => {
   let invitePoll: { id: string };
   let accountPoll: { id: string; options: Array<{ id: string }> };
   let extra: Actor;
+  /** An event (quick, managed by its owner token): every account actor lacks the token. */
+  let event: { id: string; code: string; currentQuestionId: string; questions: Array<{ id: string }> };
+  let eventToken: string;
 
   before(async () => {
     t = await startTestApp();
@@ -55,13 +58,43 @@ describe('authorization matrix', () => {
     hiddenPoll = await workspacePoll(u, actors.owner, ws, { resultsVisibility: 'owner_only' });
     invitePoll = await workspacePoll(u, actors.owner, ws, { identityMode: 'invite' });
     accountPoll = await workspacePoll(u, actors.owner, ws, { identityMode: 'account' });
+    const ev = await call(u, 'POST', '/v1/events', { title: 'Town hall', questions: [{ question: 'A?', options: ['x', 'y'] }, { question: 'B?', kind: 'nps' }] });
+    event = ev.json.event;
+    eventToken = ev.json.ownerToken;
   });
   after(() => t?.stop());
 
   const fresh = (over: Record<string, unknown> = {}) => workspacePoll(t.url, actors.owner, ws, over);
   const pollStatus = async (id: string) => (await call(t.url, 'GET', `/v1/polls/${id}`, undefined, actors.owner.headers)).json?.poll?.status;
 
+  /** A refused event write changed nothing the audience sees. */
+  const eventUnchanged = async () => {
+    const ev = (await call(t.url, 'GET', `/v1/events/${event.id}`)).json.event;
+    assert.equal(ev.currentQuestionId, event.currentQuestionId);
+    assert.equal(ev.resultsShown, false);
+    assert.deepEqual(ev.questions.map((q: { id: string; status: string }) => [q.id, q.status]), event.questions.map((q) => [q.id, 'draft']));
+  };
+  const eventWrite = (name: string, method: string, path: () => string, body?: () => unknown): Row => ({
+    name,
+    request: async () => ({ method, path: path(), ...(body === undefined ? {} : { body: body() }) }),
+    // Sessions and API keys are no owner token: 401 owner_token_required for everyone.
+    expect: same(401),
+    unchanged: eventUnchanged,
+  });
+
   const rows: Row[] = [
+    { name: 'GET /v1/events/{e}', request: async () => ({ method: 'GET', path: `/v1/events/${event.id}` }), expect: same(200) },
+    { name: 'GET /v1/join/{code}', request: async () => ({ method: 'GET', path: `/v1/join/${event.code.toLowerCase()}` }), expect: same(200) },
+    eventWrite('PATCH /v1/events/{e}', 'PATCH', () => `/v1/events/${event.id}`, () => ({ title: 'Mine now' })),
+    eventWrite('POST /v1/events/{e}/current', 'POST', () => `/v1/events/${event.id}/current`, () => ({ questionId: null })),
+    eventWrite('POST /v1/events/{e}/results', 'POST', () => `/v1/events/${event.id}/results`, () => ({ shown: true })),
+    eventWrite('POST /v1/events/{e}/questions', 'POST', () => `/v1/events/${event.id}/questions`, () => ({ question: { question: 'C?', kind: 'nps' } })),
+    eventWrite('PUT /v1/events/{e}/order', 'PUT', () => `/v1/events/${event.id}/order`, () => ({ questionIds: [...event.questions.map((q) => q.id)].reverse() })),
+    eventWrite('PATCH /v1/events/{e}/questions/{q}', 'PATCH', () => `/v1/events/${event.id}/questions/${event.questions[0]!.id}`, () => ({ question: 'Mine?' })),
+    eventWrite('POST /v1/events/{e}/questions/{q}/open', 'POST', () => `/v1/events/${event.id}/questions/${event.questions[0]!.id}/open`),
+    eventWrite('POST /v1/events/{e}/questions/{q}/reset', 'POST', () => `/v1/events/${event.id}/questions/${event.questions[0]!.id}/reset`),
+    eventWrite('DELETE /v1/events/{e}/questions/{q}', 'DELETE', () => `/v1/events/${event.id}/questions/${event.questions[0]!.id}`),
+    eventWrite('DELETE /v1/events/{e}', 'DELETE', () => `/v1/events/${event.id}`),
     { name: 'GET /v1/me', request: async () => ({ method: 'GET', path: '/v1/me' }), expect: { ...same(200), anonymous: 401, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 } },
     { name: 'GET /v1/workspaces', request: async () => ({ method: 'GET', path: '/v1/workspaces' }), expect: { ...same(200), anonymous: 401, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 } },
     {
@@ -301,6 +334,16 @@ describe('authorization matrix', () => {
     assert.equal((await patch({ ...actors.other.headers, authorization: 'Bearer pco_wrong' })).status, 403);
     assert.equal((await call(t.url, 'GET', `/v1/polls/${poll.id}`)).json.poll.question, 'Tea or coffee?');
     assert.equal((await patch({ authorization: `Bearer ${ownerToken}` })).status, 200);
+  });
+
+  it('an event answers to its owner token only: 403 with a wrong one (session or not), 200 with its own', async () => {
+    const path = `/v1/events/${event.id}/results`;
+    assert.equal((await call(t.url, 'POST', path, { shown: true }, { authorization: 'Bearer pco_wrong' })).json.code, 'owner_token_invalid');
+    assert.equal((await call(t.url, 'POST', path, { shown: true }, { ...actors.other.headers, authorization: 'Bearer pco_wrong' })).status, 403);
+    const own = await call(t.url, 'POST', path, { shown: true }, { authorization: `Bearer ${eventToken}` });
+    assert.equal(own.status, 200);
+    assert.equal(own.json.event.resultsShown, true);
+    await call(t.url, 'POST', path, { shown: false }, { authorization: `Bearer ${eventToken}` });
   });
 
   it('a revoked API key is 401 api_key_invalid at once; a garbled one too', async () => {

@@ -108,7 +108,9 @@ describe('HTTP: health and OpenAPI', () => {
     const voteBody = schemaOf('/v1/polls/{pollId}/votes', 'post');
     assert.ok(voteBody, 'the vote body is documented');
     assert.equal(voteBody.additionalProperties, false);
-    assert.deepEqual(voteBody.required, ['optionIds']);
+    // optionIds (single, multiple, ranked) or value (rating, nps): which one the question takes is checked with its own 422 codes.
+    assert.equal(voteBody.required, undefined);
+    assert.equal(voteBody.properties.value.type, 'number');
     assert.equal(voteBody.properties.optionIds.type, 'array');
     assert.equal(voteBody.properties.optionIds.items.type, 'string');
     const pollBody = schemaOf('/v1/polls', 'post');
@@ -124,5 +126,43 @@ describe('HTTP: health and OpenAPI', () => {
     for (const code of ['201', '400', '404', '409', '422', '429', '503']) assert.ok(responses[code], `vote response ${code}`);
     const stream = doc.paths['/v1/polls/{pollId}/results/stream'].get.responses['200'];
     assert.ok(stream.content['text/event-stream'], 'the stream is documented as text/event-stream');
+  });
+
+  it('documents events, the question kinds and their results', () => {
+    const routes: Array<[string, string]> = [
+      ['/v1/events', 'post'],
+      ['/v1/events/{eventId}', 'get'],
+      ['/v1/events/{eventId}', 'patch'],
+      ['/v1/events/{eventId}', 'delete'],
+      ['/v1/join/{code}', 'get'],
+      ['/v1/events/{eventId}/current', 'post'],
+      ['/v1/events/{eventId}/results', 'post'],
+      ['/v1/events/{eventId}/questions', 'post'],
+      ['/v1/events/{eventId}/order', 'put'],
+      ['/v1/events/{eventId}/questions/{questionId}', 'patch'],
+      ['/v1/events/{eventId}/questions/{questionId}', 'delete'],
+      ['/v1/events/{eventId}/questions/{questionId}/open', 'post'],
+      ['/v1/events/{eventId}/questions/{questionId}/close', 'post'],
+      ['/v1/events/{eventId}/questions/{questionId}/countdown', 'post'],
+      ['/v1/events/{eventId}/questions/{questionId}/reset', 'post'],
+      ['/v1/events/{eventId}/stream', 'get'],
+    ];
+    for (const [path, method] of routes) {
+      const op = doc.paths[path]?.[method];
+      assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
+      assert.ok(op.tags.includes('events'), `${method} ${path} tagged events`);
+      if (path !== '/v1/events/{eventId}/stream' && !path.startsWith('/v1/join') && !(path === '/v1/events/{eventId}' && method === 'get') && !(path === '/v1/events' && method === 'post')) {
+        assert.ok(op.responses['401'] && op.responses['403'] && op.responses['404'], `${method} ${path}: owner problems documented`);
+      }
+    }
+    const created = doc.paths['/v1/events'].post.responses['201'].content['application/json'].schema;
+    assert.deepEqual(Object.keys(created.properties).sort(), ['event', 'ownerToken']);
+    assert.ok(doc.paths['/v1/events/{eventId}/stream'].get.responses['200'].content['text/event-stream']);
+    const pollBody = doc.paths['/v1/polls'].post.requestBody.content['application/json'].schema;
+    const body = pollBody.$ref ? doc.components.schemas[pollBody.$ref.split('/').at(-1)] : pollBody;
+    assert.deepEqual(body.properties.kind.enum, ['single', 'multiple', 'ranked', 'rating', 'nps']);
+    assert.ok(body.properties.maxRank && body.properties.scale);
+    const results = doc.paths['/v1/polls/{pollId}/results'].get.responses['200'].content['application/json'].schema;
+    for (const field of ['irv', 'borda', 'histogram', 'mean', 'median', 'score', 'promoters', 'passives', 'detractors']) assert.ok(results.properties[field], `results.${field}`);
   });
 });

@@ -22,7 +22,7 @@ describe('web app serving', () => {
   after(() => t?.stop());
 
   it('the app addresses answer index.html to browsers, revalidated on every use', async () => {
-    for (const path of ['/', '/p/7kQx3mWbzR2a', '/p/7kQx3mWbzR2a/results', '/p/7kQx3mWbzR2a/present', '/embed/7kQx3mWbzR2a', '/j', '/j/not-a-code', '/login', '/signup', '/account', '/w/w_abcdefghijkm', '/w/w_abcdefghijkm/keys']) {
+    for (const path of ['/', '/p/7kQx3mWbzR2a', '/p/7kQx3mWbzR2a/results', '/p/7kQx3mWbzR2a/present', '/embed/7kQx3mWbzR2a', '/j', '/j/not-a-code', '/j/k7ta9x', '/K7TA9X', '/k7ta9x', '/e/new', '/e/ev_AAAAAAAAAAAA/present', '/login', '/signup', '/account', '/w/w_abcdefghijkm', '/w/w_abcdefghijkm/keys']) {
       const r = await call(u, 'GET', path, undefined, HTML);
       assert.equal(r.status, 200, path);
       assert.match(r.headers.get('content-type') ?? '', /^text\/html/, path);
@@ -38,9 +38,12 @@ describe('web app serving', () => {
   });
 
   it('any other address gives a browser the app (404), so it shows "nothing here", not JSON', async () => {
-    const r = await call(u, 'GET', '/no/such/page', undefined, HTML);
-    assert.equal(r.status, 404);
-    assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+    for (const path of ['/no/such/page', '/robots.txt', '/toolongforacode']) {
+      const r = await call(u, 'GET', path, undefined, HTML);
+      assert.equal(r.status, 404, path);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/html/, path);
+    }
+    assertProblem(await call(u, 'GET', '/robots.txt'), 'not_found', 'an API client at a top-level address');
   });
 
   it('hashed assets are immutable for a year and sent precompressed; /embed.js is revalidated', async () => {

@@ -54,7 +54,7 @@ describe('Redis outage through a fault proxy', { skip }, () => {
       const heardByPeer: Notice[] = [];
       ports.notifier.subscribe((n) => heardHere.push(n));
       peer.subscribe((n) => heardByPeer.push(n));
-      const heard = (inbox: Notice[], pollId: string) => inbox.some((n) => n.pollId === pollId);
+      const heard = (inbox: Notice[], pollId: string) => inbox.some((n) => 'pollId' in n && n.pollId === pollId);
 
       // Healthy: everything goes through the proxy to Redis.
       await ports.cache.set('poll:p1', { id: 'p1' }, 60_000);

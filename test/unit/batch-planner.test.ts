@@ -321,3 +321,32 @@ describe('batch planner: reads', () => {
     assert.deepEqual(plan.answers, []);
   });
 });
+
+describe('batch planner: ranked, rating and nps ballots', () => {
+  it('ranked: one first preference and one identical-ranking count per ballot; identical rankings share a key', () => {
+    const plan = planBatch(
+      [cmd('p', 'v1', ['b', 'a']), cmd('p', 'v2', ['b', 'a']), cmd('p', 'v3', ['a'])],
+      world({ polls: { p: open({ kind: 'ranked' }) } }),
+      ctx(),
+    );
+    assert.deepEqual(kinds(plan), ['counted', 'counted', 'counted']);
+    assert.deepEqual(tallies(plan), ['p/>a:1', 'p/>b,a:2', 'p/a:1', 'p/b:2']);
+    assert.deepEqual(plan.inserts.map((i) => i.joined), ['b,a', 'b,a', 'a']);
+  });
+
+  it('ranked: a change moves the old ranking key and first preference to the new ones; a reordering is a change', () => {
+    const plan = planBatch(
+      [cmd('p', 'v1', ['a', 'b'])],
+      world({ polls: { p: open({ kind: 'ranked', allowChange: true }) }, votes: { p: { v1: { optionIds: ['b', 'a'], receiptId: 'r0', at: 1 } } } }),
+      ctx(),
+    );
+    assert.deepEqual(kinds(plan), ['changed']);
+    assert.deepEqual(tallies(plan), ['p/>a,b:1', 'p/>b,a:-1', 'p/a:1', 'p/b:-1']);
+  });
+
+  it('rating: the value token is the tally key', () => {
+    const plan = planBatch([cmd('p', 'v1', ['=4']), cmd('p', 'v2', ['=4']), cmd('p', 'v3', ['=1'])], world({ polls: { p: open({ kind: 'rating' }) } }), ctx());
+    assert.deepEqual(tallies(plan), ['p/=1:1', 'p/=4:2']);
+    assert.deepEqual(plan.bumps, [{ pollId: 'p', version: 8, total: 3 }]);
+  });
+});

@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import './styles.css';
 import { lazyPage } from './lib/lazy-page.js';
+import { parseEventCode, parseJoinCode } from './lib/join-code.js';
 import { interceptLinks, parseRoute, useLocation } from './lib/router.js';
 import EmbedPage from './pages/embed-page.js';
 import NotFoundPage from './pages/not-found-page.js';
@@ -18,6 +19,9 @@ const AccountPage = lazyPage(() => import('./pages/account-page.js'));
 const WorkspacePage = lazyPage(() => import('./pages/workspace-page.js'));
 const KeysPage = lazyPage(() => import('./pages/keys-page.js'));
 const ReceiptPage = lazyPage(() => import('./pages/receipt-page.js'));
+const EventJoinPage = lazyPage(() => import('./pages/event-join-page.js'));
+const EventNewPage = lazyPage(() => import('./pages/event-new-page.js'));
+const EventPresentPage = lazyPage(() => import('./pages/event-present-page.js'));
 
 function App() {
   const route = parseRoute(useLocation());
@@ -25,7 +29,16 @@ function App() {
     case 'create':
       return <CreatePage />;
     case 'join':
-      return <JoinPage code={route.code} />;
+      // /j/{code}: a poll id goes to its vote page (JoinPage); an event's short code follows the event.
+      return !parseJoinCode(route.code) && parseEventCode(route.code) ? <EventJoinPage code={route.code} /> : <JoinPage code={route.code} />;
+    case 'eventJoin':
+      return <EventJoinPage key={route.code} code={route.code} />;
+    case 'eventNew':
+      return <EventNewPage />;
+    case 'eventPresent':
+      return <EventPresentPage key={route.eventId} eventId={route.eventId} />;
+    case 'eventRemote':
+      return <EventPresentPage key={route.eventId + ':remote'} eventId={route.eventId} remote />;
     case 'vote':
       return <VotePage key={route.pollId} pollId={route.pollId} />;
     case 'results':

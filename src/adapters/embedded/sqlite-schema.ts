@@ -66,6 +66,20 @@ CREATE TABLE processed_events (
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE votes_reset (
+  poll_id TEXT NOT NULL,
+  voter_id TEXT NOT NULL,
+  option_ids TEXT NOT NULL,
+  receipt_id TEXT NOT NULL,
+  cast_at INTEGER NOT NULL,
+  reset_at INTEGER NOT NULL
+);
+CREATE INDEX votes_reset_poll ON votes_reset (poll_id);
+`,
+  },
 ];
 
 export interface SqliteMigration {

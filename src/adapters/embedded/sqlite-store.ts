@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { pairKey, planBatch, type BatchPlan, type BatchReads } from '../../domain/batch-plan.js';
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
-import type { Results } from '../../domain/results.js';
+import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import type { BatchMeta, MinuteCount, OutboxEvent, OutboxEventType, OutboxPayloads, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
 import { runSqliteMigrations, SQLITE_MIGRATIONS } from './sqlite-schema.js';
@@ -101,9 +101,23 @@ export class SqliteStore implements Store {
   async deletePoll(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       const n = this.#s.deletePoll.run(id).changes;
-      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes'] as const) this.#s[s].run(id);
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset'] as const) this.#s[s].run(id);
       return n > 0;
     }).immediate();
+  }
+
+  async resetVotes(pollId: string, at: number): Promise<number | null> {
+    return this.#db.transaction(() => {
+      const row = this.#s.resetPoll.get(at, pollId) as { version: number } | undefined;
+      if (!row) return null;
+      this.#s.archiveVotes.run(at, pollId);
+      for (const s of ['deleteVotes', 'deleteTallies', 'deleteIdem'] as const) this.#s[s].run(pollId);
+      return row.version;
+    }).immediate();
+  }
+
+  async countResetVotes(pollId: string): Promise<number> {
+    return this.#s.countReset.get(pollId) as number;
   }
 
   #outbox<T extends OutboxEventType>(type: T, pollId: string, at: number, payload: OutboxPayloads[T]): void {
@@ -175,14 +189,11 @@ export class SqliteStore implements Store {
     if (!row) return null;
     const poll = this.#toPoll(row);
     const counts = new Map((this.#s.tallies.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
-    return {
-      pollId,
-      version: row.version,
-      status: effectiveStatus(poll, Date.now()),
-      total: row.total,
-      options: poll.options.map((o) => ({ id: o.id, votes: counts.get(o.id) ?? 0 })),
-      updatedAt: new Date(row.results_at).toISOString(),
-    };
+    return resultsFromTallies(
+      poll,
+      { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
+      counts,
+    );
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {
@@ -294,6 +305,10 @@ function prepareStatements(db: Database.Database, derived: Database.Database) {
     deleteVotes: p('DELETE FROM votes WHERE poll_id = ?'),
     deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
     deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
+    deleteReset: p('DELETE FROM votes_reset WHERE poll_id = ?'),
+    archiveVotes: p('INSERT INTO votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, ? FROM votes WHERE poll_id = ?'),
+    resetPoll: p('UPDATE polls SET version = version + 1, total = 0, results_at = ? WHERE id = ? RETURNING version'),
+    countReset: p('SELECT count(*) FROM votes_reset WHERE poll_id = ?').pluck(),
     insertVote: p('INSERT INTO votes (poll_id, voter_id, option_ids, receipt_id, cast_at, changes) VALUES (?, ?, ?, ?, ?, ?)'),
     getVote: p('SELECT option_ids, receipt_id, cast_at FROM votes WHERE poll_id = ? AND voter_id = ?'),
     /** CROSS JOIN keeps the id list outside: one primary-key probe per voter, never a scan of the poll. */

@@ -97,6 +97,20 @@ CREATE TABLE ${s}.leases (
 );
 `,
   },
+  {
+    version: 2,
+    sql: (s) => `
+CREATE TABLE ${s}.votes_reset (
+  poll_id text COLLATE "C" NOT NULL,
+  voter_id text COLLATE "C" NOT NULL,
+  option_ids text NOT NULL,
+  receipt_id text NOT NULL,
+  cast_at bigint NOT NULL,
+  reset_at bigint NOT NULL
+);
+CREATE INDEX votes_reset_poll ON ${s}.votes_reset (poll_id);
+`,
+  },
 ];
 
 const LOCK = stmt('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');

@@ -6,7 +6,7 @@
  */
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, type Poll } from '../../domain/poll.js';
-import type { Results } from '../../domain/results.js';
+import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { isPollcastError } from '../../errors.js';
 import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, VoteRecord } from '../../ports/store.js';
@@ -80,6 +80,20 @@ export class PgShard {
     });
   }
 
+  async resetVotes(pollId: string, at: number): Promise<number | null> {
+    return this.primary.tx(async (exec) => {
+      const [locked] = await exec(this.sql.lockPoll, [pollId]);
+      if (!locked) return null;
+      const [row] = await exec<{ version: number }>(this.sql.resetVotes, [pollId, at]);
+      return row?.version ?? null;
+    });
+  }
+
+  async countResetVotes(pollId: string): Promise<number> {
+    const [row] = await this.primary.query<{ n: number }>(this.sql.countResetVotes, [pollId]);
+    return row!.n;
+  }
+
   /** Runs the batch up to, not including, COMMIT. */
   async beginVotes(batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<OpenTx<VoteOutcome[]>> {
     return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render, traceparent));
@@ -89,14 +103,12 @@ export class PgShard {
     const [row] = await this.#read<ResultsRow>(this.sql.getResults, [pollId], fresh);
     if (!row) return null;
     const poll = toPoll(row);
-    return {
-      pollId,
-      version: row.version,
-      status: effectiveStatus(poll, Date.now()),
-      total: row.total,
-      options: poll.options.map((o) => ({ id: o.id, votes: Number(row.counts[o.id] ?? 0) })),
-      updatedAt: new Date(row.results_at).toISOString(),
-    };
+    const counts = new Map(Object.entries(row.counts).map(([k, v]) => [k, Number(v)]));
+    return resultsFromTallies(
+      poll,
+      { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
+      counts,
+    );
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {

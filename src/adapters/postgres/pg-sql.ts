@@ -48,9 +48,19 @@ export function buildSql(schema: string) {
       `WITH t AS (DELETE FROM ${s}.tallies WHERE poll_id = $1),
             v AS (DELETE FROM ${s}.votes WHERE poll_id = $1),
             i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
-            m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1)
+            m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1),
+            r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1)
        SELECT 1`,
     ),
+    /** After lockPoll, in its transaction: votes to the archive, tallies and answers gone, version + 1. */
+    resetVotes: stmt(
+      `WITH moved AS (DELETE FROM ${s}.votes WHERE poll_id = $1 RETURNING poll_id, voter_id, option_ids, receipt_id, cast_at),
+            kept AS (INSERT INTO ${s}.votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, $2 FROM moved),
+            t AS (DELETE FROM ${s}.tallies WHERE poll_id = $1),
+            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1)
+       UPDATE ${s}.polls SET version = version + 1, total = 0, results_at = $2 WHERE id = $1 RETURNING version`,
+    ),
+    countResetVotes: stmt(`SELECT count(*)::int AS n FROM ${s}.votes_reset WHERE poll_id = $1`),
 
     // --- the vote batch (pg-record-votes.ts), in the order it runs ---
     /** Serializes batches per poll and fixes the status and version the plan uses until commit. */

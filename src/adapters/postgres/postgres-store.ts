@@ -65,6 +65,14 @@ export class PostgresStore implements Store {
     return (await this.#shard(id)?.deletePoll(id)) ?? false;
   }
 
+  async resetVotes(pollId: string, at: number): Promise<number | null> {
+    return (await this.#shard(pollId)?.resetVotes(pollId, at)) ?? null;
+  }
+
+  async countResetVotes(pollId: string): Promise<number> {
+    return (await this.#shard(pollId)?.countResetVotes(pollId)) ?? 0;
+  }
+
   /**
    * One transaction per shard the batch touches (one, when the caller batches per shard). The
    * parts run one after another in shard order, each up to COMMIT, holding its locks; only when

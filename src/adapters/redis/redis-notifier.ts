@@ -73,14 +73,15 @@ export class RedisNotifier implements Notifier {
   }
 
   #receive(message: string): void {
-    let envelope: { o?: unknown; n?: Partial<Notice> };
+    let envelope: { o?: unknown; n?: { type?: unknown; pollId?: unknown; eventId?: unknown } };
     try {
       envelope = JSON.parse(message) as typeof envelope;
     } catch {
       return;
     }
     const n = envelope?.n;
-    if (envelope.o === this.#origin || !n || typeof n.type !== 'string' || typeof n.pollId !== 'string') return;
+    if (envelope.o === this.#origin || !n || typeof n.type !== 'string') return;
+    if (typeof (n.type === 'event' ? n.eventId : n.pollId) !== 'string') return;
     this.#local.publish(n as Notice);
   }
 

@@ -20,11 +20,11 @@ export interface IdempotencyClaim {
 }
 
 /** The key checked and the request's hash; null when the request sent no key. */
-export function idempotencyClaim(poll: Poll, key: string | undefined, optionIds: readonly string[], claim: VoterClaim, voterKey: string): IdempotencyClaim | null {
+export function idempotencyClaim(poll: Poll, key: string | undefined, ballot: unknown, claim: VoterClaim, voterKey: string): IdempotencyClaim | null {
   if (key === undefined) return null;
   if (!KEY_RE.test(key)) throw new PollcastError('idempotency_key_invalid', 'Idempotency-Key must be 1–255 visible ASCII characters');
   // Invite codes and accounts are appended only when present, so hashes stored before stay valid.
-  const asked: unknown[] = [poll.id, optionIds, claim.voterId ?? null, claim.voterToken ?? null];
+  const asked: unknown[] = [poll.id, ballot, claim.voterId ?? null, claim.voterToken ?? null];
   if (poll.identityMode === 'invite' || poll.identityMode === 'account') asked.push(voterKey);
   return { key, requestHash: createHash('sha256').update(JSON.stringify(asked)).digest('base64url') };
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { PollcastError } from '../../errors.js';
+import { ballotView } from '../../domain/ballot.js';
 import type { HttpDeps } from '../deps.js';
 import { PROBLEM_TYPE } from '../problem.js';
 import { callerOf, principalOf } from '../caller.js';
@@ -25,6 +26,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         summary: 'Cast a vote',
         description:
           '201 counted; 409 already voted (the body says what is counted) or poll closed/not open; 422 bad ballot. ' +
+          'Single and multiple: `optionIds`; ranked: `optionIds` in order of preference (at most maxRank); rating and nps: `value` (a whole number on the scale). ' +
           'Send Idempotency-Key to make retries safe. In device mode the answer carries voterToken; send it back in X-Voter-Token or the cookie.',
         tags: ['votes'],
         params: PollParams,
@@ -44,6 +46,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
       const answer = await votes.cast({
         pollId: req.params.pollId,
         optionIds: req.body.optionIds,
+        value: req.body.value,
         voterId: req.body.voterId,
         voterToken: voterToken(req),
         inviteCode: req.body.inviteCode,
@@ -76,7 +79,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
           { voterId: Type.Optional(VoterId), inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), countedAt: Type.String() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem },
+        response: { 200: Type.Object({ pollId: Type.String(), receiptId: Type.String(), optionIds: Type.Array(Type.String()), value: Type.Optional(Type.Integer()), countedAt: Type.String() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem },
       },
     },
     async (req) => {
@@ -91,7 +94,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         principal: () => principalOf(req, auth),
       });
       if (!vote) throw new PollcastError('not_found', 'this voter has not voted in this poll');
-      return { pollId: poll.id, receiptId: vote.receiptId, optionIds: vote.optionIds, countedAt: new Date(vote.at).toISOString() };
+      return { pollId: poll.id, receiptId: vote.receiptId, ...ballotView(vote.optionIds), countedAt: new Date(vote.at).toISOString() };
     },
   );
 }

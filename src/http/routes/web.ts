@@ -3,15 +3,17 @@
  * a year (immutable); everything else (HTML, /embed.js) is revalidated on every use. Gzip and
  * brotli copies written by the build are sent to browsers that take them.
  *
- * The app's own addresses (/, /p/*, /embed/*, /j, /login, /signup, /account, /w/*) answer index.html to browsers (Accept:
+ * The app's own addresses (/, /p/*, /e/*, /embed/*, /j, /login, /signup, /account, /w/*) answer index.html to browsers (Accept:
  * text/html) and the usual problem+json not_found to API clients; any other address outside /v1/
  * answers a browser with the app's "nothing here" page (404). /j/{code} redirects a join code
- * (a poll id, dashes optional) to the poll's vote page.
+ * (a poll id, dashes optional) to the poll's vote page; an event's short code at /j/{code} or
+ * /{code} (any case) answers the app, whose join page follows the event.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { normalizeJoinCode } from '../../domain/event.js';
 import { isPollId } from '../../domain/ids.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
@@ -52,7 +54,13 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
     if (!wantsHtml(req)) return sendProblem(reply, new PollcastError('not_found', `${req.url.split('?')[0]} is a page of the web app; ask for text/html`));
     return reply.sendFile('index.html', WEB_DIST);
   };
-  for (const path of ['/', '/p/*', '/j', '/login', '/signup', '/account', '/receipt', '/w/*']) app.get(path, hidden, page);
+  for (const path of ['/', '/p/*', '/e/*', '/j', '/login', '/signup', '/account', '/receipt', '/w/*']) app.get(path, hidden, page);
+  // An event's join code at the top level (/{code}): anything that cannot be a code is the 404 page.
+  app.get<{ Params: { code: string } }>('/:code', hidden, (req, reply) => {
+    if (normalizeJoinCode(req.params.code) !== null) return page(req, reply);
+    if (wantsHtml(req)) return reply.code(404).sendFile('index.html', WEB_DIST);
+    return sendProblem(reply, new PollcastError('not_found', `no route for GET ${req.url.split('?')[0]}`));
+  });
   app.get('/embed/*', { ...hidden, config: { securityHeaders: EMBED_PAGE_HEADERS } }, page);
   // Any other address: a browser gets the app's "nothing here" page (status 404), not JSON.
   app.get('/*', hidden, (req, reply) => {

@@ -15,12 +15,16 @@ export interface WorkspaceChoice {
   setWorkspaceId(id: string): void;
 }
 
-/** The workspace a new poll goes to; `/?workspace={id}` preselects one. */
+/**
+ * The workspace a new poll goes to: `/?workspace={id}` preselects one; otherwise a logged-in
+ * editor or owner gets their first workspace (a quick poll only when they choose it, or have none).
+ */
 export function useWorkspaceChoice(): WorkspaceChoice {
-  const [wanted, setWanted] = useState(() => new URLSearchParams(location.search).get('workspace') ?? '');
-  const me = useMe(wanted !== '');
+  // null: nothing chosen yet; '': a quick poll, chosen.
+  const [wanted, setWanted] = useState<string | null>(() => new URLSearchParams(location.search).get('workspace'));
+  const me = useMe(wanted !== null && wanted !== '');
   const workspaces = (me?.workspaces ?? []).filter((w) => w.role === 'owner' || w.role === 'editor');
-  const workspaceId = workspaces.some((w) => w.id === wanted) ? wanted : '';
+  const workspaceId = wanted === null ? (workspaces[0]?.id ?? '') : workspaces.some((w) => w.id === wanted) ? wanted : '';
   return { workspaces, workspaceId, setWorkspaceId: setWanted };
 }
 

@@ -1,6 +1,7 @@
 /** The results chart: one bar per option; widths animate with CSS transitions as updates arrive. */
 import { useEffect, useState } from 'preact/hooks';
 import { percent, plural } from '../lib/format.js';
+import { percents } from '../lib/percents.js';
 import type { Poll, Results } from '../lib/types.js';
 
 export function ResultBars({ poll, results }: { poll: Poll; results: Results | null }) {
@@ -13,11 +14,14 @@ export function ResultBars({ poll, results }: { poll: Poll; results: Results | n
   const counts = new Map(results?.options.map((o) => [o.id, o.votes]) ?? []);
   const total = results?.total ?? 0;
   const top = Math.max(0, ...counts.values());
+  // One answer per voter (single, ranked first preferences): shares of one whole, summing to 100.
+  // Multiple choice: each option's share of voters, which may add up to more.
+  const shares = poll.kind === 'multiple' ? null : percents(poll.options.map((o) => counts.get(o.id) ?? 0), total);
   return (
     <ol class="bars" data-testid="bars">
-      {poll.options.map((o) => {
+      {poll.options.map((o, i) => {
         const votes = counts.get(o.id) ?? 0;
-        const pct = percent(votes, total);
+        const pct = shares ? shares[i]! : percent(votes, total);
         return (
           <li key={o.id} class={'bar' + (votes > 0 && votes === top ? ' lead' : '')} data-option={o.id}>
             <div class="bar-head">

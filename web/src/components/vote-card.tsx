@@ -116,18 +116,32 @@ export function VoteCard({ poll, onVoted, resultsHref = pollPath(poll.id, 'resul
   const offline = phase.k === 'retrying' && phase.error.status === 0;
   const limited = phase.k === 'retrying' && phase.error.code === 'rate_limited';
   const hint = single ? 'Choose one option' : `Choose up to ${poll.maxChoices} options`;
+  // Multiple choice: once maxChoices are ticked the others are disabled, so the limit shows while choosing, not after Vote.
+  const full = !single && choice.length >= poll.maxChoices;
 
   return (
     <form class="ballot" onSubmit={submit} noValidate data-state={phase.k === 'retrying' ? (offline ? 'offline' : limited ? 'rate-limited' : 'retrying') : phase.k}>
       <fieldset disabled={busy}>
         <legend class="hint">{hint}</legend>
+        {!single && (
+          <p class="muted small" aria-live="polite" data-testid="choice-count">
+            {choice.length} of {poll.maxChoices} chosen{full ? ' — untick one to choose another' : ''}
+          </p>
+        )}
         <ul class="choices">
           {poll.options.map((o) => {
             const checked = choice.includes(o.id);
             return (
               <li key={o.id}>
                 <label class={'choice' + (checked ? ' checked' : '')}>
-                  <input type={single ? 'radio' : 'checkbox'} name="choice" value={o.id} checked={checked} onChange={(e) => toggle(o.id, e.currentTarget.checked)} />
+                  <input
+                    type={single ? 'radio' : 'checkbox'}
+                    name="choice"
+                    value={o.id}
+                    checked={checked}
+                    disabled={full && !checked}
+                    onChange={(e) => toggle(o.id, e.currentTarget.checked)}
+                  />
                   <span>{o.text}</span>
                 </label>
               </li>

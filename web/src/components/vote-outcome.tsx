@@ -38,17 +38,20 @@ export function VoteOutcome({ poll, phase, headingRef, actions }: Props) {
             You chose <strong>{textOf(phase.counted.optionIds)}</strong>.
           </p>
           {phase.counted.receiptId && (
-            <p class="muted small">
-              Receipt {phase.counted.receiptId}
+            <details class="muted small receipt">
+              <summary>Proof of your vote</summary>
+              <p>
+                If the organiser ever asks, this reference shows your vote was counted: <code>{phase.counted.receiptId}</code>
+              </p>
               {phase.counted.receiptKey && (
-                <>
-                  {' · '}
+                <p>
                   <a href={`/receipt#id=${encodeURIComponent(phase.counted.receiptId)}&key=${encodeURIComponent(phase.counted.receiptKey)}`} target="_blank" rel="noopener">
-                    check it later (keep this link: only it can show your vote)
-                  </a>
-                </>
+                    Check it later
+                  </a>{' '}
+                  (keep this link: only it can show your vote)
+                </p>
               )}
-            </p>
+            </details>
           )}
           <div class="actions">{actions}</div>
         </section>

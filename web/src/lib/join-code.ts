@@ -19,3 +19,17 @@ export function parseJoinCode(input: string): string | null {
   const id = input.replace(/[\s\-.·_]/g, '');
   return isPollId(id) ? id : null;
 }
+
+/**
+ * An event's join code: at most 8 characters, read in any letter case, no look-alikes. Kept
+ * equal to src/domain/event.ts CODE_ALPHABET (test/unit/web-join-code.test.ts).
+ */
+export const EVENT_CODE_ALPHABET = 'ACEFGHJKMNPRTWXY34679';
+
+/** The event code a typed text names (upper case, spaces and dashes dropped), or null. */
+export function parseEventCode(input: string): string | null {
+  const code = input.replace(/[\s\-.·_]/g, '').toUpperCase();
+  if (code.length === 0 || code.length > 8) return null;
+  for (const ch of code) if (!EVENT_CODE_ALPHABET.includes(ch)) return null;
+  return code;
+}

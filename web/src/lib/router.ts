@@ -7,6 +7,9 @@ export type Route =
   | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed'; pollId: string }
   | { name: 'signup' | 'login' | 'account' | 'receipt' }
   | { name: 'workspace' | 'keys'; workspaceId: string }
+  | { name: 'eventNew' }
+  | { name: 'eventJoin'; code: string }
+  | { name: 'eventPresent' | 'eventRemote'; eventId: string }
   | { name: 'notFound' };
 
 const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 'share', manage: 'manage' } as const;
@@ -26,6 +29,12 @@ export function parseRoute(pathname: string): Route {
   }
   m = /^\/w\/([^/]+)(\/keys)?$/.exec(path);
   if (m) return { name: m[2] ? 'keys' : 'workspace', workspaceId: decodeSafe(m[1]!) };
+  if (path === '/e/new') return { name: 'eventNew' };
+  m = /^\/e\/([^/]+)\/(present|remote)$/.exec(path);
+  if (m) return { name: m[2] === 'remote' ? 'eventRemote' : 'eventPresent', eventId: decodeSafe(m[1]!) };
+  // An event's short code at the top level: /K7TA9X (any case).
+  m = /^\/([A-Za-z0-9]{1,8})$/.exec(path);
+  if (m) return { name: 'eventJoin', code: m[1]! };
   return { name: 'notFound' };
 }
 

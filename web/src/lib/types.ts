@@ -4,12 +4,18 @@ export type ResultsVisibility = 'live' | 'after_close' | 'owner_only';
 export type IdentityMode = 'device' | 'account' | 'invite' | 'open';
 export type PollAccess = 'link' | 'workspace';
 
+export type PollKind = 'single' | 'multiple' | 'ranked' | 'rating' | 'nps';
+
 export interface Poll {
   id: string;
   question: string;
   options: Array<{ id: string; text: string }>;
-  kind: 'single' | 'multiple';
+  kind: PollKind;
   maxChoices: number;
+  /** Ranked: how many options a voter may rank. */
+  maxRank?: number;
+  /** Rating and nps: the scale (nps: 0–10). */
+  scale?: { min: number; max: number; labels?: string[] };
   status: PollStatus;
   opensAt: string | null;
   closesAt: string | null;
@@ -33,12 +39,47 @@ export interface Results {
   total: number;
   options: Array<{ id: string; votes: number }>;
   updatedAt: string;
+  irv?: { rounds: Array<{ counts: Record<string, number>; eliminated: string[]; exhausted: number }>; winner: string | null };
+  borda?: Record<string, number>;
+  histogram?: Array<{ value: number; votes: number }>;
+  mean?: number | null;
+  median?: number | null;
+  score?: number | null;
+  promoters?: number;
+  passives?: number;
+  detractors?: number;
+}
+
+export interface LiveEvent {
+  id: string;
+  code: string;
+  title: string;
+  currentQuestionId: string | null;
+  resultsShown: boolean;
+  questions: Poll[];
+}
+
+/** One frame of GET /v1/events/{id}/stream. */
+export interface EventFrame {
+  eventId: string;
+  code: string;
+  title: string;
+  questionIds: string[];
+  currentQuestionId: string | null;
+  position: number;
+  question: Poll | null;
+  status: PollStatus | null;
+  resultsShown: boolean;
+  answers: number;
+  results: Results | null;
+  audience: number;
 }
 
 export interface VoteReceipt {
   pollId: string;
   receiptId: string;
   optionIds: string[];
+  value?: number;
   countedAt: string;
   changed?: boolean;
   voterToken?: string;

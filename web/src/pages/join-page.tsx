@@ -2,12 +2,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Layout } from '../components/layout.js';
 import { setTitle } from '../lib/format.js';
-import { parseJoinCode } from '../lib/join-code.js';
+import { parseEventCode, parseJoinCode } from '../lib/join-code.js';
 import { navigate, pollPath } from '../lib/router.js';
 
 export default function JoinPage({ code }: { code: string }) {
   const [value, setValue] = useState(code);
-  const [error, setError] = useState(code && !parseJoinCode(code) ? `“${code}” is not a join code.` : '');
+  const [error, setError] = useState(code && !parseJoinCode(code) && !parseEventCode(code) ? `“${code}” is not a join code.` : '');
   useEffect(() => {
     setTitle('Join a poll');
     const id = parseJoinCode(code);
@@ -17,8 +17,10 @@ export default function JoinPage({ code }: { code: string }) {
   const submit = (e: Event) => {
     e.preventDefault();
     const id = parseJoinCode(value);
+    const event = id ? null : parseEventCode(value);
     if (id) navigate(pollPath(id));
-    else setError('That is not a join code. A code has 12 letters and digits, like 7kQx-3mWb-zR2a; capitals matter.');
+    else if (event) navigate(`/${event}`);
+    else setError('That is not a join code. An event code has up to 8 letters and digits, like K7TA9X (any case); a poll code has 12, like 7kQx-3mWb-zR2a.');
   };
   return (
     <Layout>

@@ -5,10 +5,11 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
+import { api } from '../lib/api.js';
 import { Loading } from '../components/layout.js';
 import { LiveBadge } from '../components/live-badge.js';
 import { QrCode } from '../components/qr-code.js';
-import { ResultBars } from '../components/result-bars.js';
+import { KindResults } from '../components/kind-results.js';
 import { plural, setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { useMe } from '../lib/session.js';
@@ -32,7 +33,19 @@ function Stage({ poll, owner }: { poll: Poll; owner: string | null }) {
   const manager = owner !== null || (me?.workspaces.some((w) => w.id === poll.workspaceId) ?? false);
   // The owner's browser can read results before the reveal (to show the vote count); others wait.
   const live = useLiveResults(poll.id, revealed || manager, owner);
-  const status = live.results?.status ?? poll.status;
+  // Without the results stream (hidden results, another browser), the status is asked now and then,
+  // so a close made elsewhere (manage page, schedule) is noticed and Reveal offered.
+  const [polled, setPolled] = useState(poll.status);
+  useEffect(() => {
+    if (revealed || manager || polled === 'closed') return;
+    const id = setInterval(() => {
+      api<{ poll: Poll }>('GET', `/v1/polls/${encodeURIComponent(poll.id)}`)
+        .then((r) => setPolled(r.poll.status))
+        .catch(() => undefined);
+    }, 3_000);
+    return () => clearInterval(id);
+  }, [poll.id, revealed, manager, polled]);
+  const status = live.results?.status ?? polled;
   const canReveal = manager || (poll.resultsVisibility === 'after_close' && status === 'closed');
 
   useEffect(() => {
@@ -69,7 +82,7 @@ function Stage({ poll, owner }: { poll: Poll; owner: string | null }) {
             <ErrorNotice error={live.error} />
           ) : (
             <div data-testid="present-results">
-              <ResultBars poll={poll} results={live.results} />
+              <KindResults poll={poll} results={live.results} />
             </div>
           )
         ) : (

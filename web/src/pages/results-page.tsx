@@ -3,7 +3,8 @@ import { useEffect } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout, Loading } from '../components/layout.js';
 import { LiveBadge } from '../components/live-badge.js';
-import { ResultBars, TotalLine } from '../components/result-bars.js';
+import { KindResults } from '../components/kind-results.js';
+import { TotalLine } from '../components/result-bars.js';
 import { setTitle } from '../lib/format.js';
 import { pollPath } from '../lib/router.js';
 import { ownerToken } from '../lib/storage.js';
@@ -35,7 +36,7 @@ export function LiveResultsView({ poll, owner }: { poll: Poll; owner: string | n
       {live.results ? (
         <>
           <TotalLine poll={poll} results={live.results} />
-          <ResultBars poll={poll} results={live.results} />
+          <KindResults poll={poll} results={live.results} />
         </>
       ) : (
         <Loading label="Connecting to live results…" />

@@ -1,8 +1,10 @@
 /** /p/{pollId}: the ballot, made for a phone in a crowd. */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout, Loading } from '../components/layout.js';
 import { VoteCard } from '../components/vote-card.js';
+import { KindBallot } from '../components/kind-ballot.js';
+import type { Poll } from '../lib/types.js';
 import { setTitle } from '../lib/format.js';
 import { formatJoinCode } from '../lib/join-code.js';
 import { usePoll, type PollState } from '../lib/use-poll.js';
@@ -20,6 +22,21 @@ export function useWaitForOpen(state: PollState): void {
   }, [poll, state]);
 }
 
+/** Ranked, rating and nps questions answered on their own (outside an event). */
+function ScaleOrRankBallot({ poll }: { poll: Poll }) {
+  const [done, setDone] = useState(false);
+  if (done) {
+    return (
+      <section class="state ok" data-state="voted" role="status">
+        <h2>Your answer is counted</h2>
+        {poll.resultsVisibility === 'live' && <a href={`/p/${poll.id}/results`}>See the results</a>}
+      </section>
+    );
+  }
+  if (poll.status !== 'open') return <p class="state waiting">{poll.status === 'closed' ? 'This poll is closed.' : 'This poll is not open yet.'}</p>;
+  return <KindBallot poll={poll} onAnswered={() => setDone(true)} />;
+}
+
 export default function VotePage({ pollId }: { pollId: string }) {
   const state = usePoll(pollId);
   const { poll, error, loading } = state;
@@ -32,7 +49,7 @@ export default function VotePage({ pollId }: { pollId: string }) {
       {poll ? (
         <article class="card vote">
           <h1 class="question">{poll.question}</h1>
-          <VoteCard poll={poll} />
+          {poll.kind === 'single' || poll.kind === 'multiple' ? <VoteCard poll={poll} /> : <ScaleOrRankBallot poll={poll} />}
           <p class="code-line muted small">
             Join code <span class="code">{formatJoinCode(poll.id)}</span>
           </p>

@@ -1,0 +1,131 @@
+/**
+ * The PostgreSQL event store: its own table (`events`, migrations in `event_migrations`) in the
+ * schema of DATABASE_URL, on the primary, with a small pool: presenter actions are rare next to votes.
+ * Pooler-safe like the account store: schema-qualified names, unnamed statements, a
+ * transaction-scoped advisory lock for migrations.
+ */
+import pg from 'pg';
+import type { LiveEvent } from '../../domain/event.js';
+import type { EventStore } from '../../ports/event-store.js';
+import { checkSchemaName, splitPgUrl } from './pg-sql.js';
+
+export interface PostgresEventStoreOptions {
+  url: string;
+  schema?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+  queryTimeoutMs?: number | undefined;
+}
+
+const MIGRATIONS: Array<{ version: number; sql: (s: string) => string }> = [
+  {
+    version: 1,
+    sql: (s) => `
+CREATE TABLE ${s}.events (
+  id text COLLATE "C" PRIMARY KEY,
+  code text COLLATE "C" NOT NULL UNIQUE,
+  def jsonb NOT NULL,
+  version bigint NOT NULL
+);`,
+  },
+];
+
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres';
+  readonly schema: string;
+  readonly #s: string;
+  readonly #pool: pg.Pool;
+  readonly #timeout: number;
+  #closed = false;
+
+  constructor(o: PostgresEventStoreOptions) {
+    const { url, schema } = splitPgUrl(o.url);
+    this.schema = checkSchemaName(o.schema ?? schema ?? 'public');
+    this.#s = `"${this.schema}"`;
+    this.#timeout = o.queryTimeoutMs ?? 8_000;
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: o.connectTimeoutMs ?? 3_000,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+      allowExitOnIdle: true,
+      application_name: 'pollcast-events',
+    });
+    this.#pool.on('error', () => {});
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
+  }
+
+  #q<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.#pool.query<R>({ text, values, query_timeout: this.#timeout } as pg.QueryConfig);
+  }
+
+  async migrate(): Promise<void> {
+    const s = this.#s;
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`pollcast:migrate:${this.schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.event_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>(`SELECT version FROM ${s}.event_migrations`)).rows.map(
+          (r) => r.version,
+        ),
+      );
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await client.query(m.sql(s));
+        await client.query(`INSERT INTO ${s}.event_migrations (version) VALUES ($1)`, [m.version]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async create(ev: LiveEvent): Promise<boolean> {
+    const r = await this.#q(
+      `INSERT INTO ${this.#s}.events (id, code, def, version) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [ev.id, ev.code, JSON.stringify(ev), ev.version],
+    );
+    return r.rowCount === 1;
+  }
+
+  async #read(where: 'id' | 'code', key: string): Promise<LiveEvent | null> {
+    const r = await this.#q<{ def: LiveEvent }>(`SELECT def FROM ${this.#s}.events WHERE ${where} = $1`, [key]);
+    return r.rows[0]?.def ?? null;
+  }
+
+  get(id: string): Promise<LiveEvent | null> {
+    return this.#read('id', id);
+  }
+
+  getByCode(code: string): Promise<LiveEvent | null> {
+    return this.#read('code', code);
+  }
+
+  async update(next: LiveEvent, expectedVersion: number): Promise<boolean> {
+    const r = await this.#q(`UPDATE ${this.#s}.events SET def = $2, version = $3 WHERE id = $1 AND version = $4`, [
+      next.id,
+      JSON.stringify(next),
+      next.version,
+      expectedVersion,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.#q(`DELETE FROM ${this.#s}.events WHERE id = $1`, [id])).rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

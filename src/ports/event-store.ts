@@ -1,0 +1,25 @@
+/**
+ * The event store port: events (a presenter's session of questions under one join code). The
+ * questions themselves are polls in the vote store. Adapters: embedded (SQLite file `events.db`
+ * under DATA_DIR) and PostgreSQL (its own tables on the primary). Both pass
+ * test/contract/event-store-contract.ts.
+ *
+ * Contract:
+ * - A join code belongs to at most one event (a unique key): `create` answers false, writing
+ *   nothing, when the code is taken, so the caller draws another.
+ * - `update` replaces the event only if its version is still `expectedVersion` (optimistic).
+ * - Codes are stored and looked up upper case; the caller normalizes what a person typed.
+ */
+import type { LiveEvent } from '../domain/event.js';
+
+export interface EventStore {
+  readonly kind: string;
+  migrate(): Promise<void>;
+  /** False when the join code is taken. */
+  create(ev: LiveEvent): Promise<boolean>;
+  get(id: string): Promise<LiveEvent | null>;
+  getByCode(code: string): Promise<LiveEvent | null>;
+  update(next: LiveEvent, expectedVersion: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,190 @@
+/** /e/new: build an event — a title and questions of any kind — then present it. */
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorNotice } from '../components/error-notice.js';
+import { Layout } from '../components/layout.js';
+import { api, asApiError, type ApiError } from '../lib/api.js';
+import { setTitle } from '../lib/format.js';
+import { navigate } from '../lib/router.js';
+import type { LiveEvent, PollKind } from '../lib/types.js';
+import { saveEventOwnerToken } from '../lib/use-event-stream.js';
+
+interface Draft {
+  question: string;
+  kind: PollKind;
+  /** One option per line (single, multiple, ranked). */
+  options: string;
+  min: number;
+  max: number;
+}
+
+const KINDS: Array<[PollKind, string]> = [
+  ['single', 'Single choice'],
+  ['multiple', 'Multiple choice'],
+  ['ranked', 'Ranking'],
+  ['rating', 'Rating scale'],
+  ['nps', 'Net Promoter Score'],
+];
+
+const blank = (): Draft => ({ question: '', kind: 'single', options: '', min: 1, max: 5 });
+
+function toBody(d: Draft): Record<string, unknown> {
+  if (d.kind === 'nps') return { question: d.question, kind: 'nps' };
+  if (d.kind === 'rating') return { question: d.question, kind: 'rating', scale: { min: d.min, max: d.max } };
+  return {
+    question: d.question,
+    kind: d.kind,
+    options: d.options
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+}
+
+export default function EventNewPage() {
+  const [title, setEventTitle] = useState('');
+  const [drafts, setDrafts] = useState<Draft[]>([blank()]);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setTitle('New event'), []);
+  const edit = (i: number, change: Partial<Draft>) =>
+    setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...change } : d)));
+  const move = (i: number, by: number) => {
+    const next = [...drafts];
+    const [d] = next.splice(i, 1);
+    next.splice(Math.max(0, Math.min(next.length, i + by)), 0, d!);
+    setDrafts(next);
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ event: LiveEvent; ownerToken: string }>('POST', '/v1/events', {
+        body: { title, questions: drafts.map(toBody) },
+      });
+      saveEventOwnerToken(r.event.id, r.ownerToken);
+      navigate(`/e/${r.event.id}/present`);
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Layout>
+      <form class="card event-builder" onSubmit={submit}>
+        <h1>New event</h1>
+        <p class="muted">One join code for all your questions; phones follow you from one to the next.</p>
+        <div class="field">
+          <label for="event-title">Title</label>
+          <input
+            id="event-title"
+            value={title}
+            onInput={(e) => setEventTitle(e.currentTarget.value)}
+            required
+            maxLength={200}
+          />
+        </div>
+        <ol class="question-drafts">
+          {drafts.map((d, i) => (
+            <li key={i} class="question-draft" data-testid="question-draft">
+              <div class="field">
+                <label for={`q-${i}`}>Question {i + 1}</label>
+                <input
+                  id={`q-${i}`}
+                  value={d.question}
+                  onInput={(e) => edit(i, { question: e.currentTarget.value })}
+                  required
+                  maxLength={500}
+                />
+              </div>
+              <div class="field">
+                <label for={`k-${i}`}>Kind</label>
+                <select
+                  id={`k-${i}`}
+                  value={d.kind}
+                  onChange={(e) => edit(i, { kind: e.currentTarget.value as PollKind })}
+                >
+                  {KINDS.map(([k, label]) => (
+                    <option key={k} value={k}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              {(d.kind === 'single' || d.kind === 'multiple' || d.kind === 'ranked') && (
+                <div class="field">
+                  <label for={`o-${i}`}>Options, one per line</label>
+                  <textarea
+                    id={`o-${i}`}
+                    rows={4}
+                    value={d.options}
+                    onInput={(e) => edit(i, { options: e.currentTarget.value })}
+                  />
+                </div>
+              )}
+              {d.kind === 'rating' && (
+                <div class="grid2">
+                  <div class="field">
+                    <label for={`min-${i}`}>From</label>
+                    <input
+                      id={`min-${i}`}
+                      type="number"
+                      min={0}
+                      max={1}
+                      value={d.min}
+                      onInput={(e) => edit(i, { min: Number(e.currentTarget.value) })}
+                    />
+                  </div>
+                  <div class="field">
+                    <label for={`max-${i}`}>To</label>
+                    <input
+                      id={`max-${i}`}
+                      type="number"
+                      min={2}
+                      max={10}
+                      value={d.max}
+                      onInput={(e) => edit(i, { max: Number(e.currentTarget.value) })}
+                    />
+                  </div>
+                </div>
+              )}
+              <div class="actions">
+                <button type="button" class="btn secondary small" disabled={i === 0} onClick={() => move(i, -1)}>
+                  Move up
+                </button>
+                <button
+                  type="button"
+                  class="btn secondary small"
+                  disabled={i === drafts.length - 1}
+                  onClick={() => move(i, 1)}
+                >
+                  Move down
+                </button>
+                <button
+                  type="button"
+                  class="btn danger-outline small"
+                  disabled={drafts.length === 1}
+                  onClick={() => setDrafts(drafts.filter((_, j) => j !== i))}
+                >
+                  Remove
+                </button>
+              </div>
+            </li>
+          ))}
+        </ol>
+        <button type="button" class="btn secondary" onClick={() => setDrafts([...drafts, blank()])}>
+          Add a question
+        </button>
+        {error && <ErrorNotice error={error} />}
+        <div class="actions">
+          <button class="btn primary big" type="submit" disabled={busy}>
+            Create and present
+          </button>
+        </div>
+      </form>
+    </Layout>
+  );
+}

@@ -41,9 +41,9 @@ export class ReconnectingViewer<T extends { version: number }> {
         let seen = 0;
         while (!s.ended && !this.#closed) {
           await s.waitForEnd(200).catch(() => undefined);
-          seen = this.#take(s, seen);
+          seen += this.#take(s);
         }
-        this.#take(s, seen);
+        seen += this.#take(s);
         if (!this.#closed) this.#count(seen === 0 ? 'stream ended by the other side before any results' : 'stream ended by the other side');
       } catch (err) {
         // refused or reset while opening: retry, as EventSource does
@@ -56,21 +56,31 @@ export class ReconnectingViewer<T extends { version: number }> {
     this.refusals.set(why, (this.refusals.get(why) ?? 0) + 1);
   }
 
-  #take(s: SseStream, from: number): number {
-    const all = s.results<T>();
-    for (const r of all.slice(from)) {
-      if (!this.latest || r.data.version >= this.latest.version) this.latest = r.data;
-      if (r.id !== undefined) this.#lastId = r.id;
+  /**
+   * Takes the events that arrived since the last take off the stream (so a viewer watching for
+   * half an hour neither keeps nor re-parses everything it saw: the soak's 1,000 viewers once
+   * starved its load generator that way) and returns how many were results.
+   */
+  #take(s: SseStream): number {
+    let results = 0;
+    for (const e of s.events.splice(0)) {
+      if (e.event !== 'results') continue;
+      results += 1;
+      const data = JSON.parse(e.data) as T;
+      if (!this.latest || data.version >= this.latest.version) this.latest = data;
+      if (e.id !== undefined) this.#lastId = e.id;
     }
     const hint = s.retries.at(-1);
     if (hint !== undefined) this.retryMs = hint;
-    return all.length;
+    s.retries.splice(0);
+    s.comments.splice(0);
+    return results;
   }
 
   /** The latest results, including events on the open stream not yet taken. */
   current(): T | undefined {
-    const last = this.#stream?.results<T>().at(-1)?.data;
-    return last && (!this.latest || last.version >= this.latest.version) ? last : this.latest;
+    if (this.#stream) this.#take(this.#stream);
+    return this.latest;
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ const skip = faultsSkip();
 const VOTES = size(12_000, 30_000);
 const RATE = size(1_000, 1_000);
 
-describe('fault matrix: PostgreSQL, Redis and NATS crash and stall under a vote surge', { skip, timeout: 600_000 }, () => {
+describe('fault matrix: PostgreSQL, Redis and NATS crash and stall under a vote surge', { skip, timeout: 1_800_000 }, () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await startFleet();

@@ -20,7 +20,7 @@ import { faultsSkip, replayDiffers, runCase, size, startFleet, type Fleet } from
 const skip = faultsSkip({ haproxy: true });
 const CHECK = { inter: '500ms', fall: 2, rise: 1 };
 
-describe('fault matrix: api processes behind HAProxy', { skip, timeout: 600_000 }, () => {
+describe('fault matrix: api processes behind HAProxy', { skip, timeout: 1_800_000 }, () => {
   let fleet: Fleet;
   let lb: Haproxy;
   let spare: number;

@@ -18,7 +18,7 @@ const VIEWERS = size(1_000, 5_000);
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
 
-describe('fault matrix: reconnect storm', { skip, timeout: 600_000 }, () => {
+describe('fault matrix: reconnect storm', { skip, timeout: 1_800_000 }, () => {
   let fleet: Fleet;
   let lb: Haproxy;
   before(async () => {

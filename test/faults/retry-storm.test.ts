@@ -9,7 +9,7 @@ import { faultsSkip, runCase, size, startFleet, type Fleet } from './fleet.js';
 const skip = faultsSkip();
 const KEYS = size(5_000, 10_000);
 
-describe('fault matrix: retry storm', { skip, timeout: 300_000 }, () => {
+describe('fault matrix: retry storm', { skip, timeout: 1_800_000 }, () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await startFleet();

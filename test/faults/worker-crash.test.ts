@@ -14,7 +14,7 @@ import { faultsSkip, runCase, size, startFleet, type Fleet } from './fleet.js';
 const skip = faultsSkip();
 const CRASHES = size(3, 5);
 
-describe('fault matrix: worker crash between apply and ack', { skip, timeout: 600_000 }, () => {
+describe('fault matrix: worker crash between apply and ack', { skip, timeout: 1_800_000 }, () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await startFleet({ roles: ['api', 'realtime'] });

@@ -176,7 +176,14 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       });
       deliveryWorker.start();
       pokeDeliveries = () => deliveryWorker.poke();
-      const fanout = new DeliveryFanout(store, accountStore, deliveryStore, { closeSummaries: config.email.kind === 'smtp' && config.email.closeSummaries, onEnqueued: pokeDeliveries });
+      const fanout = new DeliveryFanout(
+        store,
+        accountStore,
+        deliveryStore,
+        { closeSummaries: config.email.kind === 'smtp' && config.email.closeSummaries, onEnqueued: pokeDeliveries },
+        // Totals through the cached results reader: one read per vote batch must not reach the store.
+        async (id, fresh) => (await results.get(id, { fresh }))?.total ?? null,
+      );
       const stopDeliveries = await startDeliveryConsumer(fanout, bus);
       cleanup.push({ name: 'delivery worker', run: () => deliveryWorker.stop() });
       cleanup.push({ name: 'delivery consumer', run: stopDeliveries });

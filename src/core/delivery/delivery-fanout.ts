@@ -24,11 +24,17 @@ export interface FanoutOptions {
 export const newDeliveryId = (): string => 'dl_' + randomId(16);
 
 export class DeliveryFanout {
+  /** The highest milestone planned per poll in this process (a bounded memo: it only saves work). */
+  readonly #milestones = new Map<string, number>();
+  readonly #pending = new Map<string, number>();
+
   constructor(
     private readonly store: Pick<Store, 'getPoll' | 'getResults'>,
     private readonly accounts: Pick<AccountStore, 'listWebhooks' | 'listMembers'>,
     private readonly deliveries: Pick<DeliveryStore, 'enqueue'>,
     private readonly opts: FanoutOptions,
+    /** The poll's counted voters now (`fresh`: from the store, not a cache), or null when it is gone. */
+    private readonly totalOf: (pollId: string, fresh: boolean) => Promise<number | null> = async (id, fresh) => (await store.getResults(id, { fresh }))?.total ?? null,
   ) {}
 
   async handle(event: OutboxEvent): Promise<void> {
@@ -45,15 +51,27 @@ export class DeliveryFanout {
         planned.push({ type: 'results.final', id: `msg_${event.eventId}_final`, data: () => this.#finalResults(event.pollId, pollOnce) });
         summary = this.opts.closeSummaries;
       }
-    } else if (event.type === 'votes.recorded') {
-      // The total before this batch was at least votes − ballots (changed ballots do not add).
-      for (const m of milestonesCrossed(event.payload.votes - event.payload.ballots, event.payload.votes)) {
-        planned.push({ type: 'votes.milestone', id: `msg_${event.pollId}_votes_${m}`, data: async () => pollData(await pollOnce(), { milestone: m, votes: event.payload.votes }) });
+    }
+    if (event.type === 'votes.recorded' || event.type === 'poll.status') {
+      // votes.recorded carries the batch's new voters, not the poll's total: the total comes from
+      // the results (cached between batches; fresh at a status change, so the last crossing before
+      // a close is not missed). Every milestone up to the total is planned once per process; one
+      // planned again after a restart finds its delivery there (same eventId) and adds nothing.
+      const total = await this.totalOf(event.pollId, event.type === 'poll.status');
+      const seen = this.#milestones.get(event.pollId) ?? 0;
+      if (total !== null && total >= 100 && total > seen) {
+        const top = milestonesCrossed(0, total).at(-1) ?? 0;
+        if (top > seen) {
+          for (const m of milestonesCrossed(this.#milestones.has(event.pollId) ? seen : 0, total)) {
+            planned.push({ type: 'votes.milestone', id: `msg_${event.pollId}_votes_${m}`, data: async () => pollData(await pollOnce(), { milestone: m, votes: total }) });
+          }
+          this.#pending.set(event.pollId, top);
+        }
       }
     }
     if (planned.length === 0) return;
     const p = await pollOnce();
-    if (!p || p.workspaceId === null) return;
+    if (!p || p.workspaceId === null) return this.#settle(event.pollId);
     const workspaceId = p.workspaceId;
 
     const out: NewDelivery[] = [];
@@ -74,6 +92,16 @@ export class DeliveryFanout {
       for (const o of owners) out.push({ id: newDeliveryId(), channel: 'email', target: o.email, eventId: `summary_${event.eventId}`, eventType: 'close_summary', workspaceId: null, payload, createdAt: now });
     }
     if (out.length > 0 && (await this.deliveries.enqueue(out)) > 0) this.opts.onEnqueued?.();
+    this.#settle(event.pollId);
+  }
+
+  /** The milestones planned for this event are stored: remember them (only now, so a failed enqueue is planned again). */
+  #settle(pollId: string): void {
+    const top = this.#pending.get(pollId);
+    if (top === undefined) return;
+    this.#pending.delete(pollId);
+    if (this.#milestones.size >= 100_000) this.#milestones.clear();
+    this.#milestones.set(pollId, Math.max(top, this.#milestones.get(pollId) ?? 0));
   }
 
   async #finalResults(pollId: string, poll: () => Promise<Poll | null>): Promise<Record<string, unknown> | null> {

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { AccountLinks, fingerprint } from '../../src/domain/account-links.js';
 import { call, startTestApp, type TestApp } from '../support/app.js';
-import { signUp, workspacePoll, type Actor } from '../support/accounts.js';
+import { signUp, workspacePoll } from '../support/accounts.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { assertProblem } from '../support/problem.js';
 

@@ -18,6 +18,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
+import { LiveStreams } from './live-stream.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
@@ -119,8 +120,12 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await webhookRoutes(app, deps);
     await eventRoutes(app, deps);
   }
-  if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
-  if (serveApi || config.role === 'realtime') await eventStreamRoutes(app, deps);
+  if (serveApi || config.role === 'realtime') {
+    // One count of open streams per client address for every stream route of this process.
+    const streams = new LiveStreams(config.http.maxStreamsPerAddress);
+    await resultsRoutes(app, deps, streams);
+    await eventStreamRoutes(app, deps, streams);
+  }
   if (serveApi) await webRoutes(app, deps);
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -111,6 +111,22 @@ CREATE TABLE ${s}.votes_reset (
 CREATE INDEX votes_reset_poll ON ${s}.votes_reset (poll_id);
 `,
   },
+  {
+    // A vote batch is written by one statement in its own implicit transaction (pg-record-votes.ts):
+    // when what it read no longer holds, this raises a serialization failure inside the statement,
+    // so nothing of it is written and the batch runs again from its read.
+    version: 3,
+    sql: (s) => `
+CREATE FUNCTION ${s}.vote_batch_guard(held boolean, why text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $f$
+BEGIN
+  IF NOT held THEN
+    RAISE EXCEPTION 'vote batch raced with another write (%); retrying', why USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN true;
+END
+$f$;
+`,
+  },
 ];
 
 const LOCK = stmt('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');

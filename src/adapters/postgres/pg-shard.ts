@@ -10,9 +10,9 @@ import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { isPollcastError } from '../../errors.js';
 import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, VoteRecord } from '../../ports/store.js';
-import type { OpenTx, PgLink, Row, Stmt } from './pg-link.js';
+import type { PgLink, Row, Stmt } from './pg-link.js';
 import { migrate } from './pg-migrations.js';
-import { recordVotesTx } from './pg-record-votes.js';
+import { readAndPlan, writePlanned, type PlannedBatch } from './pg-record-votes.js';
 import { toPoll, type PollRow, type ResultsRow } from './pg-rows.js';
 import type { Sql } from './pg-sql.js';
 import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
@@ -94,9 +94,23 @@ export class PgShard {
     return row!.n;
   }
 
-  /** Runs the batch up to, not including, COMMIT. */
-  async beginVotes(batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<OpenTx<VoteOutcome[]>> {
-    return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render, traceparent));
+  /** Reads and plans the batch without writing (a batch over several shards plans them all first). */
+  async planVotes(batch: readonly VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<PlannedBatch> {
+    return this.primary.session((exec) => readAndPlan(exec, this.sql, batch, render, traceparent));
+  }
+
+  /**
+   * Reads, plans and writes the batch (see pg-record-votes.ts), or writes `planned`; committed
+   * when it returns. When the write finds that what was read no longer holds, the batch runs again
+   * from a new read.
+   */
+  async recordVotes(batch: readonly VoteCommand[], render: RenderAnswer, traceparent?: string, planned?: PlannedBatch): Promise<VoteOutcome[]> {
+    let first = planned;
+    return this.primary.session(async (exec) => {
+      const p = first ?? (await readAndPlan(exec, this.sql, batch, render, traceparent));
+      first = undefined;
+      return writePlanned(exec, this.sql, p);
+    });
   }
 
   async getResults(pollId: string, fresh: boolean): Promise<Results | null> {

@@ -62,32 +62,37 @@ export function buildSql(schema: string) {
     ),
     countResetVotes: stmt(`SELECT count(*)::int AS n FROM ${s}.votes_reset WHERE poll_id = $1`),
 
-    // --- the vote batch (pg-record-votes.ts), in the order it runs ---
-    /** Serializes batches per poll and fixes the status and version the plan uses until commit. */
-    lockPolls: stmt(
-      `SELECT id, def, status, opens_at, closes_at, updated_at, version FROM ${s}.polls WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
-    ),
+    // --- the vote batch (pg-record-votes.ts): two statements, each its own implicit transaction ---
     /**
-     * What the planner reads, in one round trip: the stored votes of the batch's voters (`answer`
-     * false) and the answers stored under its idempotency keys (`answer` true). Runs after
-     * lockPolls, so its snapshot holds every batch committed before the locks were granted.
-     * One index probe per voter and key (LATERAL … LIMIT 1): a join would let the planner scan a
-     * hot poll's every vote instead.
+     * What the planner reads, in one round trip and without locks: the batch's polls (`t` 0: id,
+     * definition, status, window, updated_at, version), the stored votes of its voters (`t` 1) and
+     * the answers stored under its idempotency keys (`t` 2). One index probe per voter and key
+     * (LATERAL … LIMIT 1): a join would let the planner scan a hot poll's every vote instead.
+     * Nothing is locked: writeBatch checks that what was read still holds when it writes.
      */
     readBatch: stmt(
-      `SELECT false AS answer, u.p, u.w AS k, v.option_ids AS a, v.receipt_id AS b, v.cast_at AS n
-         FROM unnest($1::text[], $2::text[]) AS u(p, w)
+      `SELECT 0 AS t, p.id AS p, NULL AS k, p.def::text AS a, p.status AS b, p.version AS n, p.opens_at AS o, p.closes_at AS c, p.updated_at AS u
+         FROM ${s}.polls p WHERE p.id = ANY($1::text[])
+       UNION ALL
+       SELECT 1, u.p, u.w, v.option_ids, v.receipt_id, v.cast_at, NULL, NULL, NULL
+         FROM unnest($2::text[], $3::text[]) AS u(p, w)
          CROSS JOIN LATERAL (
-           SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = u.p AND voter_id = u.w AND poll_id = ANY($3::text[]) LIMIT 1
+           SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = u.p AND voter_id = u.w AND poll_id = ANY($1::text[]) LIMIT 1
          ) AS v
        UNION ALL
-       SELECT true, u.p, u.k, i.request_hash, i.body, i.status
+       SELECT 2, u.p, u.k, i.request_hash, i.body, i.status, NULL, NULL, NULL
          FROM unnest($4::text[], $5::text[]) AS u(p, k)
          CROSS JOIN LATERAL (SELECT request_hash, body, status FROM ${s}.idempotency WHERE poll_id = u.p AND key = u.k LIMIT 1) AS i`,
     ),
     /**
-     * Every write of a batch plan in one statement, each part's rows sorted by its conflict key.
-     * Answers the rows each guarded part wrote, so the caller can tell the plan still held.
+     * Every write of a batch plan in one statement (so one implicit transaction, committed when it
+     * ends), each part's rows sorted by its conflict key. Its guards check that what readBatch saw
+     * still holds: keys and votes inserted only where none exist, a change only to the row as read,
+     * a poll counted only while its status and definition are the ones read. When any guard finds
+     * otherwise, vote_batch_guard raises a serialization failure and the statement writes nothing.
+     * The poll's version is taken from the row (version + 1) rather than from the read, so batches
+     * of one poll from any number of processes overlap and queue only on the poll's row lock,
+     * between this statement's update and its commit; each batch's events carry the version it got.
      */
     writeBatch: stmt(
       `WITH a AS (
@@ -108,16 +113,19 @@ export function buildSql(schema: string) {
          SELECT * FROM unnest($21::text[], $22::text[], $23::bigint[])
          ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
        ), b AS (
-         UPDATE ${s}.polls p SET version = u.v, total = p.total + u.t, results_at = $1
-           FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS u(id, v, t)
-          WHERE p.id = u.id AND p.version = u.v - 1
-         RETURNING 1
+         UPDATE ${s}.polls p SET version = p.version + 1, total = p.total + u.t, results_at = $1
+           FROM unnest($24::text[], $25::bigint[], $26::text[], $27::bigint[]) AS u(id, t, st, up)
+          WHERE p.id = u.id AND p.status = u.st AND p.updated_at = u.up
+         RETURNING p.id, p.version
        ), o AS (
          INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
-         SELECT u.e, 'votes.recorded', u.p, $1, u.j::jsonb FROM unnest($27::text[], $28::text[], $29::text[]) AS u(e, p, j)
+         SELECT u.e, 'votes.recorded', u.p, $1, jsonb_set(u.j::jsonb, '{version}', to_jsonb(b.version))
+           FROM unnest($28::text[], $29::text[], $30::text[]) AS u(e, p, j) JOIN b ON b.id = u.p
        )
-       SELECT (SELECT count(*) FROM a) AS answers, (SELECT count(*) FROM i) AS inserts,
-              (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM b) AS bumps`,
+       SELECT ${s}.vote_batch_guard((SELECT count(*) FROM a) = $31, 'idempotency key claimed meanwhile')
+          AND ${s}.vote_batch_guard((SELECT count(*) FROM i) = $32 AND (SELECT count(*) FROM c) = $33, 'vote written meanwhile')
+          AND ${s}.vote_batch_guard((SELECT count(*) FROM b) = $34, 'poll changed meanwhile') AS held,
+              (SELECT coalesce(json_agg(json_build_array(b.id, b.version)), '[]') FROM b)::text AS versions`,
     ),
 
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),

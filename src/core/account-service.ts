@@ -115,9 +115,14 @@ export class AccountService {
 
   async me(p: ResolvedPrincipal) {
     const u = requireUser(p);
-    const [user, workspaces] = await Promise.all([this.store.getUser(u.user.id), this.store.listWorkspaces(u.user.id)]);
+    const [user, workspaces, verifiedAt] = await Promise.all([this.store.getUser(u.user.id), this.store.listWorkspaces(u.user.id), this.store.getEmailVerifiedAt(u.user.id)]);
     if (!user) throw new PollcastError('authentication_required');
-    return { user: publicUser(user), csrfToken: u.csrfToken, workspaces: workspaces.map((w) => ({ ...publicWorkspace(w.workspace), role: w.role })) };
+    return {
+      user: publicUser(user),
+      csrfToken: u.csrfToken,
+      emailVerified: verifiedAt !== null,
+      workspaces: workspaces.map((w) => ({ ...publicWorkspace(w.workspace), role: w.role })),
+    };
   }
 
   /** Ends every other session of the user; this one stays. */

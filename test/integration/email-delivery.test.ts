@@ -99,7 +99,9 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     assert.match(m!.subject, /Confirm your e-mail/);
     const token = linkToken(m!, '/verify');
     assertProblem(await call(t.url, 'POST', '/v1/auth/verify-email', { token: token.slice(0, -2) + 'xx' }), 'verify_link_invalid');
+    assert.equal((await call(t.url, 'GET', '/v1/me', undefined, a.headers)).json.emailVerified, false);
     assert.equal((await call(t.url, 'POST', '/v1/auth/verify-email', { token })).status, 204);
+    assert.equal((await call(t.url, 'GET', '/v1/me', undefined, a.headers)).json.emailVerified, true);
     assert.equal((await call(t.url, 'POST', '/v1/auth/verify-email', { token })).status, 204, 'verifying twice is harmless');
     await sleep(300);
     assert.equal(to(a.email!).length, 1, 'one message');

@@ -57,5 +57,13 @@ export function toDelivery(r: DeliveryRow): Delivery {
 }
 
 export function toAttempt(r: AttemptRow): AttemptRecord {
-  return { deliveryId: r.delivery_id, attempt: r.attempt, at: n(r.at), ok: r.ok === true || r.ok === 1, status: r.status, error: r.error, durationMs: r.duration_ms };
+  return {
+    deliveryId: r.delivery_id,
+    attempt: r.attempt,
+    at: n(r.at),
+    ok: r.ok === true || r.ok === 1,
+    status: r.status,
+    error: r.error,
+    durationMs: r.duration_ms,
+  };
 }

@@ -45,7 +45,16 @@ export class AccountMail {
 
   async #enqueue<K extends EmailKind>(kind: K, to: string, eventId: string, payload: EmailPayloads[K]): Promise<void> {
     const added = await this.deliveries.enqueue([
-      { id: newDeliveryId(), channel: 'email', target: to, eventId, eventType: kind, workspaceId: null, payload: JSON.stringify(payload), createdAt: this.clock.now() },
+      {
+        id: newDeliveryId(),
+        channel: 'email',
+        target: to,
+        eventId,
+        eventType: kind,
+        workspaceId: null,
+        payload: JSON.stringify(payload),
+        createdAt: this.clock.now(),
+      },
     ]);
     if (added > 0) this.opts.onEnqueued?.();
   }
@@ -61,12 +70,14 @@ export class AccountMail {
   /** Sets a new password with a reset link's token; ends every session of the account. */
   async resetPassword(token: string, password: string): Promise<void> {
     const checked = this.links.check('reset', token, this.clock.now());
-    if (!checked.ok) throw new PollcastError(checked.reason === 'expired' ? 'reset_link_expired' : 'reset_link_invalid');
+    if (!checked.ok)
+      throw new PollcastError(checked.reason === 'expired' ? 'reset_link_expired' : 'reset_link_invalid');
     const user = await this.store.getUser(checked.claims.u);
     if (!user) throw new PollcastError('reset_link_invalid');
     if (fingerprint(user.passwordHash) !== checked.claims.f) throw new PollcastError('reset_link_used');
     checkPasswordRules(password, user.email);
-    if (!(await this.store.replacePasswordHash(user.id, user.passwordHash, await hashPassword(password)))) throw new PollcastError('reset_link_used');
+    if (!(await this.store.replacePasswordHash(user.id, user.passwordHash, await hashPassword(password))))
+      throw new PollcastError('reset_link_used');
     await this.store.deleteUserSessions(user.id);
     this.auth.forgetUserSessions(user.id);
   }
@@ -74,7 +85,10 @@ export class AccountMail {
   /** After sign-up (and on request): mails a verification link. Nothing when e-mail is off. */
   async sendVerification(user: { id: string; email: string }): Promise<void> {
     if (!this.opts.enabled) return;
-    await this.#enqueue('verify_email', user.email, `verify_${user.id}_${this.clock.now()}`, { userId: user.id, email: user.email });
+    await this.#enqueue('verify_email', user.email, `verify_${user.id}_${this.clock.now()}`, {
+      userId: user.id,
+      email: user.email,
+    });
   }
 
   async resendVerification(p: ResolvedPrincipal): Promise<void> {
@@ -87,7 +101,8 @@ export class AccountMail {
   async verifyEmail(token: string): Promise<void> {
     const now = this.clock.now();
     const checked = this.links.check('verify', token, now);
-    if (!checked.ok) throw new PollcastError(checked.reason === 'expired' ? 'verify_link_expired' : 'verify_link_invalid');
+    if (!checked.ok)
+      throw new PollcastError(checked.reason === 'expired' ? 'verify_link_expired' : 'verify_link_invalid');
     const user = await this.store.getUser(checked.claims.u);
     if (!user || fingerprint(user.email) !== checked.claims.f) throw new PollcastError('verify_link_invalid');
     await this.store.setEmailVerified(user.id, user.email, now);
@@ -100,6 +115,12 @@ export class AccountMail {
   /** Mails an invitation (each invite or renewal is one message). Nothing when e-mail is off. */
   async invitationSent(inv: Invitation, workspaceName: string, inviterName: string): Promise<void> {
     if (!this.opts.enabled) return;
-    await this.#enqueue('invitation', inv.email, `invite_${inv.id}_${inv.createdAt}`, { invitationId: inv.id, workspaceName, inviterName, role: inv.role, expiresAt: inv.expiresAt });
+    await this.#enqueue('invitation', inv.email, `invite_${inv.id}_${inv.createdAt}`, {
+      invitationId: inv.id,
+      workspaceName,
+      inviterName,
+      role: inv.role,
+      expiresAt: inv.expiresAt,
+    });
   }
 }

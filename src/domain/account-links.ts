@@ -22,7 +22,8 @@ export interface LinkClaims {
 /** How long a link works. */
 export const LINK_TTL_MS: Record<LinkKind, number> = { reset: 3_600_000, verify: 7 * 24 * 3_600_000 };
 
-export const fingerprint = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 16);
+export const fingerprint = (value: string): string =>
+  createHash('sha256').update(value).digest('base64url').slice(0, 16);
 
 export type LinkCheck = { ok: true; claims: LinkClaims } | { ok: false; reason: 'invalid' | 'expired' };
 
@@ -52,7 +53,8 @@ export class AccountLinks {
     let claims: LinkClaims;
     try {
       const c = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Partial<LinkClaims>;
-      if (typeof c.u !== 'string' || typeof c.x !== 'number' || typeof c.f !== 'string') return { ok: false, reason: 'invalid' };
+      if (typeof c.u !== 'string' || typeof c.x !== 'number' || typeof c.f !== 'string')
+        return { ok: false, reason: 'invalid' };
       claims = { u: c.u, x: c.x, f: c.f };
     } catch {
       return { ok: false, reason: 'invalid' };

@@ -96,7 +96,13 @@ export function retryDelayMs(policy: RetryPolicy, n: number, random: () => numbe
 export type NextState = { status: 'delivered' } | { status: 'dead' } | { status: 'pending'; nextAttemptAt: number };
 
 /** Where a delivery goes after an attempt that was its round's attempt number `roundAttempt`. */
-export function nextState(outcome: SendOutcome, roundAttempt: number, now: number, policy: RetryPolicy, random: () => number = Math.random): NextState {
+export function nextState(
+  outcome: SendOutcome,
+  roundAttempt: number,
+  now: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): NextState {
   if (outcome.ok) return { status: 'delivered' };
   if (outcome.permanent || roundAttempt >= policy.maxAttempts) return { status: 'dead' };
   return { status: 'pending', nextAttemptAt: now + retryDelayMs(policy, roundAttempt, random) };

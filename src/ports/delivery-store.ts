@@ -13,7 +13,14 @@
  * - Replay makes a delivered or dead delivery pending again with a fresh round of attempts; its
  *   id, eventId and payload stay the same.
  */
-import type { AttemptRecord, Delivery, DeliveryChannel, DeliveryStatus, NewDelivery, NextState } from '../domain/delivery.js';
+import type {
+  AttemptRecord,
+  Delivery,
+  DeliveryChannel,
+  DeliveryStatus,
+  NewDelivery,
+  NextState,
+} from '../domain/delivery.js';
 
 export type { AttemptRecord, Delivery, DeliveryChannel, DeliveryStatus, NewDelivery } from '../domain/delivery.js';
 
@@ -41,9 +48,20 @@ export interface DeliveryStore {
   /** Adds the deliveries that do not exist yet; returns how many were new. */
   enqueue(deliveries: readonly NewDelivery[]): Promise<number>;
   /** Up to `limit` pending deliveries of `channels` due at `now`, oldest due first, leased to `lease` until `now + leaseMs`. */
-  claim(now: number, limit: number, leaseMs: number, lease: string, channels: readonly DeliveryChannel[]): Promise<Delivery[]>;
+  claim(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    lease: string,
+    channels: readonly DeliveryChannel[],
+  ): Promise<Delivery[]>;
   /** Logs an attempt and moves the delivery to `next`; false (nothing written) when `lease` no longer holds it. */
-  record(id: string, lease: string, attempt: Omit<AttemptRecord, 'deliveryId' | 'attempt'>, next: NextState): Promise<boolean>;
+  record(
+    id: string,
+    lease: string,
+    attempt: Omit<AttemptRecord, 'deliveryId' | 'attempt'>,
+    next: NextState,
+  ): Promise<boolean>;
   get(id: string): Promise<Delivery | null>;
   /** Newest first; `before` (createdAt) pages backwards. */
   list(q: DeliveryQuery, opts: { limit: number; before?: number | undefined }): Promise<Delivery[]>;
@@ -53,7 +71,11 @@ export interface DeliveryStore {
    * Makes the matching deliveries that are not pending due again at `now` with a fresh round;
    * `onlyFailed`: dead ones only. Returns how many. At most `limit`.
    */
-  replay(q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean }, now: number, limit: number): Promise<number>;
+  replay(
+    q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean },
+    now: number,
+    limit: number,
+  ): Promise<number>;
   backlog(now: number): Promise<DeliveryBacklog>;
   /** Forgets delivered and dead deliveries (and their attempts) last changed before `before`; returns how many. */
   prune(before: number): Promise<number>;

@@ -26,7 +26,8 @@ interface Mail {
 }
 
 /** Quoted-printable soft breaks and escapes, as nodemailer writes long lines. */
-const unQp = (s: string) => s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+const unQp = (s: string) =>
+  s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 function parse(raw: string, rcpt: string): Mail {
   const [head, ...rest] = raw.split(/\r?\n\r?\n/);
@@ -98,11 +99,18 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     const [m] = await eventually(() => to(a.email!).length > 0 && to(a.email!), 'the verification e-mail');
     assert.match(m!.subject, /Confirm your e-mail/);
     const token = linkToken(m!, '/verify');
-    assertProblem(await call(t.url, 'POST', '/v1/auth/verify-email', { token: token.slice(0, -2) + 'xx' }), 'verify_link_invalid');
+    assertProblem(
+      await call(t.url, 'POST', '/v1/auth/verify-email', { token: token.slice(0, -2) + 'xx' }),
+      'verify_link_invalid',
+    );
     assert.equal((await call(t.url, 'GET', '/v1/me', undefined, a.headers)).json.emailVerified, false);
     assert.equal((await call(t.url, 'POST', '/v1/auth/verify-email', { token })).status, 204);
     assert.equal((await call(t.url, 'GET', '/v1/me', undefined, a.headers)).json.emailVerified, true);
-    assert.equal((await call(t.url, 'POST', '/v1/auth/verify-email', { token })).status, 204, 'verifying twice is harmless');
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/verify-email', { token })).status,
+      204,
+      'verifying twice is harmless',
+    );
     await sleep(300);
     assert.equal(to(a.email!).length, 1, 'one message');
   });
@@ -115,19 +123,58 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     const r2 = await call(t.url, 'POST', '/v1/auth/password-reset', { email: unknown });
     assert.deepEqual([r1.status, r1.text], [202, '']);
     assert.deepEqual([r2.status, r2.text], [r1.status, r1.text], 'nothing tells the addresses apart');
-    const reset = await eventually(() => to(a.email!).find((m) => /Reset your pollcast password/.test(m.subject)), 'the reset e-mail');
+    const reset = await eventually(
+      () => to(a.email!).find((m) => /Reset your pollcast password/.test(m.subject)),
+      'the reset e-mail',
+    );
     const token = linkToken(reset, '/reset');
 
-    assertProblem(await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token: token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), password: 'a new long passphrase 1' }), 'reset_link_invalid');
-    assertProblem(await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token: 'reset.e30.xyz', password: 'a new long passphrase 1' }), 'reset_link_invalid');
-    const expired = new AccountLinks(SECRET).issue('reset', { u: a.userId!, x: Date.now() - 1, f: fingerprint('irrelevant') });
-    assertProblem(await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token: expired, password: 'a new long passphrase 1' }), 'reset_link_expired');
+    assertProblem(
+      await call(t.url, 'POST', '/v1/auth/password-reset/confirm', {
+        token: token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+        password: 'a new long passphrase 1',
+      }),
+      'reset_link_invalid',
+    );
+    assertProblem(
+      await call(t.url, 'POST', '/v1/auth/password-reset/confirm', {
+        token: 'reset.e30.xyz',
+        password: 'a new long passphrase 1',
+      }),
+      'reset_link_invalid',
+    );
+    const expired = new AccountLinks(SECRET).issue('reset', {
+      u: a.userId!,
+      x: Date.now() - 1,
+      f: fingerprint('irrelevant'),
+    });
+    assertProblem(
+      await call(t.url, 'POST', '/v1/auth/password-reset/confirm', {
+        token: expired,
+        password: 'a new long passphrase 1',
+      }),
+      'reset_link_expired',
+    );
 
-    assert.equal((await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token, password: 'a new long passphrase 1' })).status, 204);
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token, password: 'a new long passphrase 1' }))
+        .status,
+      204,
+    );
     assertProblem(await call(t.url, 'GET', '/v1/me', undefined, a.headers), 'authentication_required');
-    assert.equal((await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: 'a new long passphrase 1' })).status, 200);
-    assertProblem(await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token, password: 'yet another passphrase 2' }), 'reset_link_used');
-    assert.equal((await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: 'yet another passphrase 2' })).status, 401, 'the reused link changed nothing');
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: 'a new long passphrase 1' })).status,
+      200,
+    );
+    assertProblem(
+      await call(t.url, 'POST', '/v1/auth/password-reset/confirm', { token, password: 'yet another passphrase 2' }),
+      'reset_link_used',
+    );
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/login', { email: a.email, password: 'yet another passphrase 2' })).status,
+      401,
+      'the reused link changed nothing',
+    );
 
     await sleep(300);
     assert.equal(to(a.email!).length, 2, 'verification + one reset');
@@ -138,21 +185,45 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     const owner = await signUp(t.url, 'Inviter');
     const invitee = await signUp(t.url, 'Invitee');
     const verifyMail = await eventually(() => to(invitee.email!)[0], "the invitee's verification e-mail");
-    const r = await call(t.url, 'POST', `/v1/workspaces/${owner.workspaceId}/invitations`, { email: invitee.email, role: 'editor' }, owner.headers);
+    const r = await call(
+      t.url,
+      'POST',
+      `/v1/workspaces/${owner.workspaceId}/invitations`,
+      { email: invitee.email, role: 'editor' },
+      owner.headers,
+    );
     assert.equal(r.status, 202, r.text);
     const id = r.json.invitation.id as string;
     const stranger = `stranger-${Date.now()}@example.test`;
-    const r2 = await call(t.url, 'POST', `/v1/workspaces/${owner.workspaceId}/invitations`, { email: stranger, role: 'editor' }, owner.headers);
+    const r2 = await call(
+      t.url,
+      'POST',
+      `/v1/workspaces/${owner.workspaceId}/invitations`,
+      { email: stranger, role: 'editor' },
+      owner.headers,
+    );
     assert.equal(r2.status, r.status, 'the same answer for an address without an account');
-    const inv = await eventually(() => to(invitee.email!).find((m) => /invited you/.test(m.subject)), 'the invitation e-mail');
+    const inv = await eventually(
+      () => to(invitee.email!).find((m) => /invited you/.test(m.subject)),
+      'the invitation e-mail',
+    );
     assert.ok(inv.text.includes(`${PUBLIC}/account?invitation=${id}`), inv.text);
     assert.ok(inv.subject.includes('Inviter'));
 
-    assertProblem(await call(t.url, 'POST', `/v1/me/invitations/${id}/accept`, undefined, invitee.headers), 'email_not_verified');
-    assert.equal((await call(t.url, 'POST', '/v1/auth/verify-email', { token: linkToken(verifyMail, '/verify') })).status, 204);
+    assertProblem(
+      await call(t.url, 'POST', `/v1/me/invitations/${id}/accept`, undefined, invitee.headers),
+      'email_not_verified',
+    );
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/verify-email', { token: linkToken(verifyMail, '/verify') })).status,
+      204,
+    );
     const ok = await call(t.url, 'POST', `/v1/me/invitations/${id}/accept`, undefined, invitee.headers);
     assert.equal(ok.status, 200, ok.text);
-    assertProblem(await call(t.url, 'POST', `/v1/me/invitations/${id}/accept`, undefined, invitee.headers), 'invitation_not_found');
+    assertProblem(
+      await call(t.url, 'POST', `/v1/me/invitations/${id}/accept`, undefined, invitee.headers),
+      'invitation_not_found',
+    );
     await eventually(() => to(stranger).length === 1, 'the stranger got their invitation too');
     await sleep(300);
     assert.equal(to(invitee.email!).length, 2, 'verification + invitation, once each');
@@ -161,7 +232,11 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
   it('a closed workspace poll mails its owner one summary', async () => {
     const owner = await signUp(t.url, 'Summary');
     const poll = await workspacePoll(t.url, owner, owner.workspaceId!);
-    for (let i = 0; i < 3; i++) assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id] })).status, 201);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await call(t.url, 'POST', `/v1/polls/${poll.id}/votes`, { optionIds: [poll.options[0]!.id] })).status,
+        201,
+      );
     assert.equal((await call(t.url, 'POST', `/v1/polls/${poll.id}/close`, undefined, owner.headers)).status, 200);
     const m = await eventually(() => to(owner.email!).find((x) => /Poll closed/.test(x.subject)), 'the summary');
     assert.match(m.text, /closed with 3 voters/);
@@ -174,7 +249,11 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     const a = await signUp(t.url, 'Patient');
     await eventually(() => to(a.email!).length === 1, 'the verification e-mail');
     await stopSmtp();
-    assert.equal((await call(t.url, 'POST', '/v1/auth/password-reset', { email: a.email })).status, 202, 'accepted while SMTP is down');
+    assert.equal(
+      (await call(t.url, 'POST', '/v1/auth/password-reset', { email: a.email })).status,
+      202,
+      'accepted while SMTP is down',
+    );
     const b = await signUp(t.url, 'WhileDown');
     // Several attempts fail meanwhile (refused connections), each scheduled again.
     await sleep(1_500);
@@ -183,15 +262,28 @@ describe('e-mail through the delivery queue, against a real SMTP server', () => 
     if (t.backend === 'embedded') {
       const db = new Database(join(t.dataDir, 'deliveries.db'), { readonly: true });
       try {
-        const failed = db.prepare("SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel = 'email' AND a.ok = 0").pluck().get() as number;
+        const failed = db
+          .prepare(
+            "SELECT count(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel = 'email' AND a.ok = 0",
+          )
+          .pluck()
+          .get() as number;
         assert.ok(failed >= 2, `attempts failed while SMTP was down (${failed})`);
-        assert.equal(db.prepare("SELECT count(*) FROM deliveries WHERE channel = 'email' AND status = 'dead'").pluck().get(), 0, 'none given up');
+        assert.equal(
+          db.prepare("SELECT count(*) FROM deliveries WHERE channel = 'email' AND status = 'dead'").pluck().get(),
+          0,
+          'none given up',
+        );
       } finally {
         db.close();
       }
     }
     await startSmtp();
-    await eventually(() => to(a.email!).length === 2 && to(b.email!).length === 1, 'the waiting messages went out', 15_000);
+    await eventually(
+      () => to(a.email!).length === 2 && to(b.email!).length === 1,
+      'the waiting messages went out',
+      15_000,
+    );
     await sleep(1_000);
     assert.equal(to(a.email!).length, 2, 'the reset once');
     assert.equal(to(b.email!).length, 1, 'the verification once');

@@ -22,16 +22,39 @@ describe('config: e-mail and deliveries', () => {
   });
 
   it('SMTP with its sender and public URL (trailing slash dropped)', () => {
-    const c = loadConfig({ SMTP_URL: 'smtp://u:p@mail.example.com:587', SMTP_FROM: 'pollcast <noreply@example.com>', PUBLIC_URL: 'https://polls.example.com/', EMAIL_CLOSE_SUMMARIES: 'true' });
-    assert.deepEqual(c.email, { kind: 'smtp', url: 'smtp://u:p@mail.example.com:587', from: 'pollcast <noreply@example.com>', publicUrl: 'https://polls.example.com', closeSummaries: true });
+    const c = loadConfig({
+      SMTP_URL: 'smtp://u:p@mail.example.com:587',
+      SMTP_FROM: 'pollcast <noreply@example.com>',
+      PUBLIC_URL: 'https://polls.example.com/',
+      EMAIL_CLOSE_SUMMARIES: 'true',
+    });
+    assert.deepEqual(c.email, {
+      kind: 'smtp',
+      url: 'smtp://u:p@mail.example.com:587',
+      from: 'pollcast <noreply@example.com>',
+      publicUrl: 'https://polls.example.com',
+      closeSummaries: true,
+    });
   });
 
   it('refuses SMTP without SMTP_FROM and PUBLIC_URL (both named), a non-SMTP URL, a From over two lines, and a cap below the base', () => {
     const p = problems({ SMTP_URL: 'smtp://mail.example.com' });
     assert.ok(p.some((x) => x.startsWith('SMTP_FROM:')) && p.some((x) => x.startsWith('PUBLIC_URL:')), p.join('\n'));
-    assert.ok(problems({ SMTP_URL: 'http://mail.example.com', SMTP_FROM: 'a@b.c', PUBLIC_URL: 'https://x.y' }).some((x) => x.startsWith('SMTP_URL:')));
-    assert.ok(problems({ SMTP_URL: 'smtp://m', SMTP_FROM: 'a@b.c\r\nBcc: x@y.z', PUBLIC_URL: 'https://x.y' }).some((x) => x.startsWith('SMTP_FROM:')));
-    assert.ok(problems({ DELIVERY_RETRY_BASE_MS: '60000', DELIVERY_RETRY_MAX_DELAY_MS: '1000' }).some((x) => x.startsWith('DELIVERY_RETRY_MAX_DELAY_MS:')));
+    assert.ok(
+      problems({ SMTP_URL: 'http://mail.example.com', SMTP_FROM: 'a@b.c', PUBLIC_URL: 'https://x.y' }).some((x) =>
+        x.startsWith('SMTP_URL:'),
+      ),
+    );
+    assert.ok(
+      problems({ SMTP_URL: 'smtp://m', SMTP_FROM: 'a@b.c\r\nBcc: x@y.z', PUBLIC_URL: 'https://x.y' }).some((x) =>
+        x.startsWith('SMTP_FROM:'),
+      ),
+    );
+    assert.ok(
+      problems({ DELIVERY_RETRY_BASE_MS: '60000', DELIVERY_RETRY_MAX_DELAY_MS: '1000' }).some((x) =>
+        x.startsWith('DELIVERY_RETRY_MAX_DELAY_MS:'),
+      ),
+    );
     assert.ok(problems({ DELIVERY_MAX_ATTEMPTS: '0' }).some((x) => x.startsWith('DELIVERY_MAX_ATTEMPTS:')));
   });
 });

@@ -35,12 +35,24 @@ export class SmtpMailer implements Mailer {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     try {
-      await this.#transport.sendMail({ from: this.#from, to: m.to, subject: m.subject, text: m.text, messageId: m.messageId });
+      await this.#transport.sendMail({
+        from: this.#from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: m.messageId,
+      });
       return { ok: true, status: 250, durationMs: ms() };
     } catch (err) {
       const e = err as SmtpError;
       const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-      return { ok: false, status: code, error: `${e.code ?? 'smtp'}: ${e.message}`.slice(0, 300), durationMs: ms(), permanent: code !== null && code >= 500 };
+      return {
+        ok: false,
+        status: code,
+        error: `${e.code ?? 'smtp'}: ${e.message}`.slice(0, 300),
+        durationMs: ms(),
+        permanent: code !== null && code >= 500,
+      };
     }
   }
 

@@ -8,7 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeliveryChannel, NextState } from '../../domain/delivery.js';
-import type { AttemptRecord, Delivery, DeliveryBacklog, DeliveryQuery, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
+import type {
+  AttemptRecord,
+  Delivery,
+  DeliveryBacklog,
+  DeliveryQuery,
+  DeliveryStore,
+  NewDelivery,
+} from '../../ports/delivery-store.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from '../delivery-rows.js';
 import { runSqliteMigrations, type SqliteMigration } from './sqlite-schema.js';
 
@@ -79,33 +86,70 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async enqueue(deliveries: readonly NewDelivery[]): Promise<number> {
-    return this.#db.transaction(() => {
-      let added = 0;
-      for (const d of deliveries) {
-        added += this.#s.insert.run(d.id, d.channel, d.target, d.eventId, d.eventType, d.workspaceId, d.payload, d.createdAt, d.createdAt, d.createdAt).changes;
-      }
-      return added;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        let added = 0;
+        for (const d of deliveries) {
+          added += this.#s.insert.run(
+            d.id,
+            d.channel,
+            d.target,
+            d.eventId,
+            d.eventType,
+            d.workspaceId,
+            d.payload,
+            d.createdAt,
+            d.createdAt,
+            d.createdAt,
+          ).changes;
+        }
+        return added;
+      })
+      .immediate();
   }
 
-  async claim(now: number, limit: number, leaseMs: number, lease: string, channels: readonly DeliveryChannel[]): Promise<Delivery[]> {
-    return this.#db.transaction(() => {
-      const rows = this.#s.due.all(now, JSON.stringify(channels), limit) as DeliveryRow[];
-      for (const r of rows) this.#s.lease.run(now + leaseMs, lease, r.id);
-      return rows.map(toDelivery);
-    }).immediate();
+  async claim(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    lease: string,
+    channels: readonly DeliveryChannel[],
+  ): Promise<Delivery[]> {
+    return this.#db
+      .transaction(() => {
+        const rows = this.#s.due.all(now, JSON.stringify(channels), limit) as DeliveryRow[];
+        for (const r of rows) this.#s.lease.run(now + leaseMs, lease, r.id);
+        return rows.map(toDelivery);
+      })
+      .immediate();
   }
 
-  async record(id: string, lease: string, a: Omit<AttemptRecord, 'deliveryId' | 'attempt'>, next: NextState): Promise<boolean> {
-    return this.#db.transaction(() => {
-      const row = this.#s.held.get(id, lease) as { attempts: number } | undefined;
-      if (!row) return false;
-      const attempt = row.attempts + 1;
-      this.#s.insertAttempt.run(id, attempt, a.at, a.ok ? 1 : 0, a.status, a.error, a.durationMs);
-      const nextAt = next.status === 'pending' ? next.nextAttemptAt : a.at;
-      this.#s.afterAttempt.run(next.status, nextAt, a.status, a.error, a.durationMs, a.at, next.status === 'delivered' ? a.at : null, id);
-      return true;
-    }).immediate();
+  async record(
+    id: string,
+    lease: string,
+    a: Omit<AttemptRecord, 'deliveryId' | 'attempt'>,
+    next: NextState,
+  ): Promise<boolean> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#s.held.get(id, lease) as { attempts: number } | undefined;
+        if (!row) return false;
+        const attempt = row.attempts + 1;
+        this.#s.insertAttempt.run(id, attempt, a.at, a.ok ? 1 : 0, a.status, a.error, a.durationMs);
+        const nextAt = next.status === 'pending' ? next.nextAttemptAt : a.at;
+        this.#s.afterAttempt.run(
+          next.status,
+          nextAt,
+          a.status,
+          a.error,
+          a.durationMs,
+          a.at,
+          next.status === 'delivered' ? a.at : null,
+          id,
+        );
+        return true;
+      })
+      .immediate();
   }
 
   async get(id: string): Promise<Delivery | null> {
@@ -114,7 +158,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async list(q: DeliveryQuery, opts: { limit: number; before?: number | undefined }): Promise<Delivery[]> {
-    const rows = this.#s.list.all({ ...this.#where(q), before: opts.before ?? null, limit: opts.limit }) as DeliveryRow[];
+    const rows = this.#s.list.all({
+      ...this.#where(q),
+      before: opts.before ?? null,
+      limit: opts.limit,
+    }) as DeliveryRow[];
     return rows.map(toDelivery);
   }
 
@@ -122,7 +170,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return (this.#s.attempts.all(id) as AttemptRow[]).map(toAttempt);
   }
 
-  async replay(q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean }, now: number, limit: number): Promise<number> {
+  async replay(
+    q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean },
+    now: number,
+    limit: number,
+  ): Promise<number> {
     const ids = q.ids === undefined ? null : JSON.stringify(q.ids);
     return this.#s.replay.run({ ...this.#where(q), now, failed: q.onlyFailed ? 'dead' : null, ids, limit }).changes;
   }
@@ -133,7 +185,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   async backlog(now: number): Promise<DeliveryBacklog> {
     const r = this.#s.backlog.get({ now }) as { pending: number | null; dead: number | null; oldest: number | null };
-    return { pending: r.pending ?? 0, dead: r.dead ?? 0, oldestDueMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest) };
+    return {
+      pending: r.pending ?? 0,
+      dead: r.dead ?? 0,
+      oldestDueMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest),
+    };
   }
 
   async prune(before: number): Promise<number> {
@@ -158,10 +214,14 @@ function prepare(db: Database.Database) {
       `INSERT INTO deliveries (id, channel, target, event_id, event_type, workspace_id, payload, created_at, status, next_attempt_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (channel, target, event_id) DO NOTHING`,
     ),
-    due: p(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND channel IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?`),
+    due: p(
+      `SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND channel IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?`,
+    ),
     lease: p('UPDATE deliveries SET next_attempt_at = ?, lease = ? WHERE id = ?'),
     held: p("SELECT attempts FROM deliveries WHERE id = ? AND lease = ? AND status = 'pending'"),
-    insertAttempt: p('INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertAttempt: p(
+      'INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     afterAttempt: p(
       `UPDATE deliveries SET status = ?, next_attempt_at = ?, lease = NULL, attempts = attempts + 1, round_attempts = round_attempts + 1,
          last_status = ?, last_error = ?, last_duration_ms = ?, updated_at = ?, delivered_at = coalesce(?, delivered_at) WHERE id = ?`,

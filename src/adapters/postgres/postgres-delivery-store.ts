@@ -6,7 +6,14 @@
  * one of them. Pooler-safe like the account store: schema-qualified names, unnamed statements.
  */
 import type { DeliveryChannel, NextState } from '../../domain/delivery.js';
-import type { AttemptRecord, Delivery, DeliveryBacklog, DeliveryQuery, DeliveryStore, NewDelivery } from '../../ports/delivery-store.js';
+import type {
+  AttemptRecord,
+  Delivery,
+  DeliveryBacklog,
+  DeliveryQuery,
+  DeliveryStore,
+  NewDelivery,
+} from '../../ports/delivery-store.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from '../delivery-rows.js';
 import { PgLink, stmt } from './pg-link.js';
 import { runPgMigrations, type PgMigration } from './pg-migrations.js';
@@ -98,49 +105,85 @@ export class PostgresDeliveryStore implements DeliveryStore {
         ON CONFLICT (channel, target, event_id) DO NOTHING RETURNING id`),
       [
         JSON.stringify(
-          deliveries.map((d) => ({ id: d.id, channel: d.channel, target: d.target, event_id: d.eventId, event_type: d.eventType, workspace_id: d.workspaceId, payload: d.payload, created_at: d.createdAt })),
+          deliveries.map((d) => ({
+            id: d.id,
+            channel: d.channel,
+            target: d.target,
+            event_id: d.eventId,
+            event_type: d.eventType,
+            workspace_id: d.workspaceId,
+            payload: d.payload,
+            created_at: d.createdAt,
+          })),
         ),
       ],
     );
     return rows.length;
   }
 
-  async claim(now: number, limit: number, leaseMs: number, lease: string, channels: readonly DeliveryChannel[]): Promise<Delivery[]> {
+  async claim(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    lease: string,
+    channels: readonly DeliveryChannel[],
+  ): Promise<Delivery[]> {
     const rows = await this.#link.query<DeliveryRow>(
       stmt(`UPDATE ${this.#s}.deliveries d SET next_attempt_at = $2, lease = $3
          FROM (SELECT id FROM ${this.#s}.deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND channel = ANY($5::text[])
           ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) due
-        WHERE d.id = due.id RETURNING ${COLUMNS.split(', ').map((c) => 'd.' + c).join(', ')}`),
+        WHERE d.id = due.id RETURNING ${COLUMNS.split(', ')
+          .map((c) => 'd.' + c)
+          .join(', ')}`),
       [now, now + leaseMs, lease, limit, [...channels]],
     );
     // RETURNING shows the leased next_attempt_at; order as claimed.
     return rows.map(toDelivery).sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async record(id: string, lease: string, a: Omit<AttemptRecord, 'deliveryId' | 'attempt'>, next: NextState): Promise<boolean> {
+  async record(
+    id: string,
+    lease: string,
+    a: Omit<AttemptRecord, 'deliveryId' | 'attempt'>,
+    next: NextState,
+  ): Promise<boolean> {
     return this.#link.tx(async (exec) => {
-      const [row] = await exec<{ attempts: number }>(stmt(`SELECT attempts FROM ${this.#s}.deliveries WHERE id = $1 AND lease = $2 AND status = 'pending' FOR UPDATE`), [id, lease]);
+      const [row] = await exec<{ attempts: number }>(
+        stmt(
+          `SELECT attempts FROM ${this.#s}.deliveries WHERE id = $1 AND lease = $2 AND status = 'pending' FOR UPDATE`,
+        ),
+        [id, lease],
+      );
       if (!row) return false;
-      await exec(stmt(`INSERT INTO ${this.#s}.delivery_attempts (delivery_id, attempt, at, ok, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)`), [
-        id,
-        row.attempts + 1,
-        a.at,
-        a.ok,
-        a.status,
-        a.error,
-        a.durationMs,
-      ]);
+      await exec(
+        stmt(
+          `INSERT INTO ${this.#s}.delivery_attempts (delivery_id, attempt, at, ok, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        ),
+        [id, row.attempts + 1, a.at, a.ok, a.status, a.error, a.durationMs],
+      );
       await exec(
         stmt(`UPDATE ${this.#s}.deliveries SET status = $1, next_attempt_at = $2, lease = NULL, attempts = attempts + 1, round_attempts = round_attempts + 1,
            last_status = $3, last_error = $4, last_duration_ms = $5, updated_at = $6, delivered_at = coalesce($7, delivered_at) WHERE id = $8`),
-        [next.status, next.status === 'pending' ? next.nextAttemptAt : a.at, a.status, a.error, a.durationMs, a.at, next.status === 'delivered' ? a.at : null, id],
+        [
+          next.status,
+          next.status === 'pending' ? next.nextAttemptAt : a.at,
+          a.status,
+          a.error,
+          a.durationMs,
+          a.at,
+          next.status === 'delivered' ? a.at : null,
+          id,
+        ],
       );
       return true;
     });
   }
 
   async get(id: string): Promise<Delivery | null> {
-    const [row] = await this.#link.query<DeliveryRow>(stmt(`SELECT ${COLUMNS} FROM ${this.#s}.deliveries WHERE id = $1`), [id]);
+    const [row] = await this.#link.query<DeliveryRow>(
+      stmt(`SELECT ${COLUMNS} FROM ${this.#s}.deliveries WHERE id = $1`),
+      [id],
+    );
     return row ? toDelivery(row) : null;
   }
 
@@ -155,18 +198,35 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async attempts(id: string): Promise<AttemptRecord[]> {
-    const rows = await this.#link.query<AttemptRow>(stmt(`SELECT * FROM ${this.#s}.delivery_attempts WHERE delivery_id = $1 ORDER BY attempt`), [id]);
+    const rows = await this.#link.query<AttemptRow>(
+      stmt(`SELECT * FROM ${this.#s}.delivery_attempts WHERE delivery_id = $1 ORDER BY attempt`),
+      [id],
+    );
     return rows.map(toAttempt);
   }
 
-  async replay(q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean }, now: number, limit: number): Promise<number> {
+  async replay(
+    q: DeliveryQuery & { ids?: readonly string[] | undefined; onlyFailed: boolean },
+    now: number,
+    limit: number,
+  ): Promise<number> {
     const rows = await this.#link.query<{ id: string }>(
       stmt(`UPDATE ${this.#s}.deliveries SET status = 'pending', round_attempts = 0, next_attempt_at = $1, lease = NULL, updated_at = $1
         WHERE id IN (SELECT id FROM ${this.#s}.deliveries WHERE channel = $2 AND target = $3 AND status <> 'pending'
           AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR status = $5)
           AND ($6::bigint IS NULL OR created_at >= $6) AND ($7::bigint IS NULL OR created_at < $7)
           AND ($8::text[] IS NULL OR id = ANY($8::text[])) ORDER BY created_at LIMIT $9 FOR UPDATE SKIP LOCKED) RETURNING id`),
-      [now, q.channel, q.target, q.onlyFailed ? 'dead' : null, q.status ?? null, q.from ?? null, q.to ?? null, q.ids === undefined ? null : [...q.ids], limit],
+      [
+        now,
+        q.channel,
+        q.target,
+        q.onlyFailed ? 'dead' : null,
+        q.status ?? null,
+        q.from ?? null,
+        q.to ?? null,
+        q.ids === undefined ? null : [...q.ids],
+        limit,
+      ],
     );
     return rows.length;
   }
@@ -178,11 +238,18 @@ export class PostgresDeliveryStore implements DeliveryStore {
                    (SELECT min(next_attempt_at) FROM ${this.#s}.deliveries WHERE status = 'pending' AND next_attempt_at <= $1) AS oldest`),
       [now],
     );
-    return { pending: Number(r?.pending ?? 0), dead: Number(r?.dead ?? 0), oldestDueMs: r?.oldest == null ? 0 : Math.max(0, now - Number(r.oldest)) };
+    return {
+      pending: Number(r?.pending ?? 0),
+      dead: Number(r?.dead ?? 0),
+      oldestDueMs: r?.oldest == null ? 0 : Math.max(0, now - Number(r.oldest)),
+    };
   }
 
   async prune(before: number): Promise<number> {
-    const rows = await this.#link.query<{ id: string }>(stmt(`DELETE FROM ${this.#s}.deliveries WHERE status <> 'pending' AND updated_at < $1 RETURNING id`), [before]);
+    const rows = await this.#link.query<{ id: string }>(
+      stmt(`DELETE FROM ${this.#s}.deliveries WHERE status <> 'pending' AND updated_at < $1 RETURNING id`),
+      [before],
+    );
     return rows.length;
   }
 

@@ -34,21 +34,36 @@ export class DeliveryFanout {
     private readonly deliveries: Pick<DeliveryStore, 'enqueue'>,
     private readonly opts: FanoutOptions,
     /** The poll's counted voters now (`fresh`: from the store, not a cache), or null when it is gone. */
-    private readonly totalOf: (pollId: string, fresh: boolean) => Promise<number | null> = async (id, fresh) => (await store.getResults(id, { fresh }))?.total ?? null,
+    private readonly totalOf: (pollId: string, fresh: boolean) => Promise<number | null> = async (id, fresh) =>
+      (await store.getResults(id, { fresh }))?.total ?? null,
   ) {}
 
   async handle(event: OutboxEvent): Promise<void> {
     const planned: Array<{ type: WebhookEvent; id: string; data: () => Promise<Record<string, unknown> | null> }> = [];
     let poll: Poll | null | undefined;
-    const pollOnce = async () => (poll === undefined ? (poll = await this.store.getPoll(event.pollId, { fresh: true })) : poll);
+    const pollOnce = async () =>
+      poll === undefined ? (poll = await this.store.getPoll(event.pollId, { fresh: true })) : poll;
     let summary = false;
 
     if (event.type === 'poll.status') {
       const { status, version } = event.payload;
-      if (status === 'open') planned.push({ type: 'poll.opened', id: `msg_${event.eventId}`, data: async () => pollData(await pollOnce(), { status, version }) });
+      if (status === 'open')
+        planned.push({
+          type: 'poll.opened',
+          id: `msg_${event.eventId}`,
+          data: async () => pollData(await pollOnce(), { status, version }),
+        });
       if (status === 'closed') {
-        planned.push({ type: 'poll.closed', id: `msg_${event.eventId}`, data: async () => pollData(await pollOnce(), { status, version }) });
-        planned.push({ type: 'results.final', id: `msg_${event.eventId}_final`, data: () => this.#finalResults(event.pollId, pollOnce) });
+        planned.push({
+          type: 'poll.closed',
+          id: `msg_${event.eventId}`,
+          data: async () => pollData(await pollOnce(), { status, version }),
+        });
+        planned.push({
+          type: 'results.final',
+          id: `msg_${event.eventId}_final`,
+          data: () => this.#finalResults(event.pollId, pollOnce),
+        });
         summary = this.opts.closeSummaries;
       }
     }
@@ -63,7 +78,11 @@ export class DeliveryFanout {
         const top = milestonesCrossed(0, total).at(-1) ?? 0;
         if (top > seen) {
           for (const m of milestonesCrossed(this.#milestones.has(event.pollId) ? seen : 0, total)) {
-            planned.push({ type: 'votes.milestone', id: `msg_${event.pollId}_votes_${m}`, data: async () => pollData(await pollOnce(), { milestone: m, votes: total }) });
+            planned.push({
+              type: 'votes.milestone',
+              id: `msg_${event.pollId}_votes_${m}`,
+              data: async () => pollData(await pollOnce(), { milestone: m, votes: total }),
+            });
           }
           this.#pending.set(event.pollId, top);
         }
@@ -82,14 +101,38 @@ export class DeliveryFanout {
       if (subscribed.length === 0) continue;
       const data = await plan.data();
       if (data === null) continue;
-      const body: WebhookBody = { type: plan.type, timestamp: new Date(event.at).toISOString(), data: { workspaceId, ...data } };
+      const body: WebhookBody = {
+        type: plan.type,
+        timestamp: new Date(event.at).toISOString(),
+        data: { workspaceId, ...data },
+      };
       const payload = JSON.stringify(body);
-      for (const e of subscribed) out.push({ id: newDeliveryId(), channel: 'webhook', target: e.id, eventId: plan.id, eventType: plan.type, workspaceId, payload, createdAt: now });
+      for (const e of subscribed)
+        out.push({
+          id: newDeliveryId(),
+          channel: 'webhook',
+          target: e.id,
+          eventId: plan.id,
+          eventType: plan.type,
+          workspaceId,
+          payload,
+          createdAt: now,
+        });
     }
     if (summary) {
       const owners = (await this.accounts.listMembers(workspaceId)).filter((m) => m.role === 'owner');
       const payload = JSON.stringify({ pollId: event.pollId, workspaceId });
-      for (const o of owners) out.push({ id: newDeliveryId(), channel: 'email', target: o.email, eventId: `summary_${event.eventId}`, eventType: 'close_summary', workspaceId: null, payload, createdAt: now });
+      for (const o of owners)
+        out.push({
+          id: newDeliveryId(),
+          channel: 'email',
+          target: o.email,
+          eventId: `summary_${event.eventId}`,
+          eventType: 'close_summary',
+          workspaceId: null,
+          payload,
+          createdAt: now,
+        });
     }
     if (out.length > 0 && (await this.deliveries.enqueue(out)) > 0) this.opts.onEnqueued?.();
     this.#settle(event.pollId);
@@ -108,7 +151,10 @@ export class DeliveryFanout {
     const [p, r] = await Promise.all([poll(), this.store.getResults(pollId, { fresh: true })]);
     if (!p || !r) return null;
     const text = new Map(p.options.map((o) => [o.id, o.text]));
-    return { ...pollData(p, {}), results: { ...r, options: r.options.map((o) => ({ ...o, text: text.get(o.id) ?? null })) } };
+    return {
+      ...pollData(p, {}),
+      results: { ...r, options: r.options.map((o) => ({ ...o, text: text.get(o.id) ?? null })) },
+    };
   }
 }
 

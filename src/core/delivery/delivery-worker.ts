@@ -7,7 +7,13 @@
  * its Message-ID.
  */
 import { randomBytes } from 'node:crypto';
-import { nextState, type Delivery, type DeliveryChannel, type RetryPolicy, type SendOutcome } from '../../domain/delivery.js';
+import {
+  nextState,
+  type Delivery,
+  type DeliveryChannel,
+  type RetryPolicy,
+  type SendOutcome,
+} from '../../domain/delivery.js';
 import type { DeliveryStore } from '../../ports/delivery-store.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
@@ -116,9 +122,16 @@ export class DeliveryWorker {
     }
     const now = this.clock.now();
     const next = nextState(outcome, d.roundAttempts + 1, now, this.opts.policy, this.random);
-    const error = outcome.ok ? null : (outcome.error ?? (outcome.status === null ? 'failed' : `status ${outcome.status}`)).slice(0, 500);
+    const error = outcome.ok
+      ? null
+      : (outcome.error ?? (outcome.status === null ? 'failed' : `status ${outcome.status}`)).slice(0, 500);
     try {
-      const recorded = await this.store.record(d.id, this.#lease, { at: now, ok: outcome.ok, status: outcome.status, error, durationMs: Math.round(outcome.durationMs) }, next);
+      const recorded = await this.store.record(
+        d.id,
+        this.#lease,
+        { at: now, ok: outcome.ok, status: outcome.status, error, durationMs: Math.round(outcome.durationMs) },
+        next,
+      );
       if (recorded) this.metrics.deliveryAttempted(d.channel, next.status === 'pending' ? 'retry' : next.status);
     } catch (err) {
       // Not recorded: the lease ends and the delivery is tried again (same id, same webhook-id).

@@ -37,7 +37,14 @@ export class EmailChannel implements DeliveryHandler {
 
   async send(d: Delivery): Promise<SendOutcome> {
     const message = await this.compose(d);
-    if (!message) return { ok: false, status: null, error: 'gone: the recipient or the poll no longer exists', durationMs: 0, permanent: true };
+    if (!message)
+      return {
+        ok: false,
+        status: null,
+        error: 'gone: the recipient or the poll no longer exists',
+        durationMs: 0,
+        permanent: true,
+      };
     return this.deps.mailer.send(message);
   }
 
@@ -51,7 +58,11 @@ export class EmailChannel implements DeliveryHandler {
         const p = JSON.parse(d.payload) as EmailPayloads['password_reset'];
         const user = await this.deps.accounts.getUser(p.userId);
         if (!user || user.email !== d.target) return null;
-        const token = this.deps.links.issue('reset', { u: user.id, x: d.createdAt + LINK_TTL_MS.reset, f: fingerprint(user.passwordHash) });
+        const token = this.deps.links.issue('reset', {
+          u: user.id,
+          x: d.createdAt + LINK_TTL_MS.reset,
+          f: fingerprint(user.passwordHash),
+        });
         const link = `${base}/reset#token=${token}`;
         return {
           to: d.target,
@@ -64,9 +75,18 @@ export class EmailChannel implements DeliveryHandler {
         const p = JSON.parse(d.payload) as EmailPayloads['verify_email'];
         const user = await this.deps.accounts.getUser(p.userId);
         if (!user || user.email !== p.email) return null;
-        const token = this.deps.links.issue('verify', { u: user.id, x: d.createdAt + LINK_TTL_MS.verify, f: fingerprint(p.email) });
+        const token = this.deps.links.issue('verify', {
+          u: user.id,
+          x: d.createdAt + LINK_TTL_MS.verify,
+          f: fingerprint(p.email),
+        });
         const link = `${base}/verify#token=${token}`;
-        return { to: d.target, messageId, subject: 'Confirm your e-mail address for pollcast', text: `Welcome to pollcast, ${user.name}.\n\nConfirm that ${p.email} is your address by opening this link within 7 days:\n\n${link}\n` };
+        return {
+          to: d.target,
+          messageId,
+          subject: 'Confirm your e-mail address for pollcast',
+          text: `Welcome to pollcast, ${user.name}.\n\nConfirm that ${p.email} is your address by opening this link within 7 days:\n\n${link}\n`,
+        };
       }
       case 'invitation': {
         const p = JSON.parse(d.payload) as EmailPayloads['invitation'];
@@ -79,7 +99,10 @@ export class EmailChannel implements DeliveryHandler {
       }
       case 'close_summary': {
         const p = JSON.parse(d.payload) as EmailPayloads['close_summary'];
-        const [poll, results] = await Promise.all([this.deps.polls.getPoll(p.pollId, { fresh: true }), this.deps.polls.getResults(p.pollId, { fresh: true })]);
+        const [poll, results] = await Promise.all([
+          this.deps.polls.getPoll(p.pollId, { fresh: true }),
+          this.deps.polls.getResults(p.pollId, { fresh: true }),
+        ]);
         if (!poll || !results) return null;
         const text = new Map(poll.options.map((o) => [o.id, o.text]));
         const lines = results.options.map((o) => `  ${text.get(o.id) ?? o.id}: ${o.votes}`);

@@ -26,7 +26,12 @@ export class WebhookChannel implements DeliveryHandler {
     const headers = signedHeaders(secrets, d.eventId, Math.floor(now / 1000), d.payload);
     const a = await this.sender.send(endpoint.url, headers, d.payload);
     if (a.ok) return { ok: true, status: a.status, durationMs: a.durationMs };
-    const error = a.error === 'status' ? `status ${a.status}` : a.detail ? `${a.error ?? 'failed'}: ${a.detail}` : (a.error ?? 'failed');
+    const error =
+      a.error === 'status'
+        ? `status ${a.status}`
+        : a.detail
+          ? `${a.error ?? 'failed'}: ${a.detail}`
+          : (a.error ?? 'failed');
     // A URL no request can use stays unusable; every other failure may pass (DNS, a receiver back up).
     return { ok: false, status: a.status, error, durationMs: a.durationMs, permanent: a.error === 'invalid_url' };
   }

@@ -13,8 +13,14 @@ import { Problem } from '../schemas.js';
 
 const strict = { additionalProperties: false } as const;
 const Token = Type.String({ minLength: 1, maxLength: 1_000 });
-const ResetRequest = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' }) }, strict);
-const ResetConfirm = Type.Object({ token: Token, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }) }, strict);
+const ResetRequest = Type.Object(
+  { email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' }) },
+  strict,
+);
+const ResetConfirm = Type.Object(
+  { token: Token, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }) },
+  strict,
+);
 const VerifyBody = Type.Object({ token: Token }, strict);
 const problems = { 400: Problem, 401: Problem, 403: Problem, 409: Problem, 410: Problem, 422: Problem, 429: Problem };
 
@@ -29,7 +35,8 @@ export async function accountMailRoutes(app: FastifyInstance, deps: HttpDeps): P
     {
       schema: {
         summary: 'Ask for a password reset link by e-mail',
-        description: 'Answered 202 whether or not an account has this address. The link works once, for an hour. 409 email_disabled when the server sends no e-mail.',
+        description:
+          'Answered 202 whether or not an account has this address. The link works once, for an hour. 409 email_disabled when the server sends no e-mail.',
         tags: ['accounts'],
         body: ResetRequest,
         response: { 202: Type.Null(), ...problems },
@@ -62,7 +69,14 @@ export async function accountMailRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.post<{ Body: Static<typeof VerifyBody> }>(
     '/v1/auth/verify-email',
-    { schema: { summary: 'Confirm an e-mail address with the token of a verification link', tags: ['accounts'], body: VerifyBody, response: { 204: Type.Null(), ...problems } } },
+    {
+      schema: {
+        summary: 'Confirm an e-mail address with the token of a verification link',
+        tags: ['accounts'],
+        body: VerifyBody,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
     async (req, reply) => {
       await limitOrThrow(deps.limiter, reply, 'loginip:' + req.ip, loginPerMinute * 5);
       await mail.verifyEmail(req.body.token);
@@ -72,7 +86,13 @@ export async function accountMailRoutes(app: FastifyInstance, deps: HttpDeps): P
 
   app.post(
     '/v1/me/email-verification',
-    { schema: { summary: 'Send the verification e-mail again (nothing if the address is confirmed)', tags: ['accounts'], response: { 202: Type.Null(), ...problems } } },
+    {
+      schema: {
+        summary: 'Send the verification e-mail again (nothing if the address is confirmed)',
+        tags: ['accounts'],
+        response: { 202: Type.Null(), ...problems },
+      },
+    },
     async (req, reply) => {
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writesPerMinute);
       await mail.resendVerification(await principalOf(req, auth));

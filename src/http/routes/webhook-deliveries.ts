@@ -12,18 +12,28 @@ import type { HttpDeps } from '../deps.js';
 import { limitOrThrow } from '../rate-guard.js';
 import { Problem } from '../schemas.js';
 
-const HookParams = Type.Object({ workspaceId: Type.String({ maxLength: 64 }), webhookId: Type.String({ maxLength: 64 }) });
-const DeliveryParams = Type.Object({ workspaceId: Type.String({ maxLength: 64 }), webhookId: Type.String({ maxLength: 64 }), deliveryId: Type.String({ maxLength: 64 }) });
+const HookParams = Type.Object({
+  workspaceId: Type.String({ maxLength: 64 }),
+  webhookId: Type.String({ maxLength: 64 }),
+});
+const DeliveryParams = Type.Object({
+  workspaceId: Type.String({ maxLength: 64 }),
+  webhookId: Type.String({ maxLength: 64 }),
+  deliveryId: Type.String({ maxLength: 64 }),
+});
 const Status = Type.Unsafe<(typeof DELIVERY_STATUSES)[number]>({ type: 'string', enum: [...DELIVERY_STATUSES] });
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Status),
-    before: Type.Optional(Type.String({ format: 'date-time', description: 'page backwards: deliveries created before this time' })),
+    before: Type.Optional(
+      Type.String({ format: 'date-time', description: 'page backwards: deliveries created before this time' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },
 );
-const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) =>
+  Type.Union([t, Type.Null()]);
 const DeliveryView = Type.Object({
   id: Type.String(),
   eventId: Type.String({ description: 'sent as webhook-id, the same on every attempt and replay' }),
@@ -37,12 +47,21 @@ const DeliveryView = Type.Object({
   nextAttemptAt: Nullable(Type.String()),
   deliveredAt: Nullable(Type.String()),
 });
-const AttemptView = Type.Object({ attempt: Type.Integer(), at: Type.String(), ok: Type.Boolean(), status: Nullable(Type.Integer()), error: Nullable(Type.String()), durationMs: Type.Integer() });
+const AttemptView = Type.Object({
+  attempt: Type.Integer(),
+  at: Type.String(),
+  ok: Type.Boolean(),
+  status: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+});
 const RangeBody = Type.Object(
   {
     from: Type.String({ format: 'date-time' }),
     to: Type.String({ format: 'date-time' }),
-    onlyFailed: Type.Optional(Type.Boolean({ default: true, description: 'true: only dead deliveries; false: every delivered or dead one' })),
+    onlyFailed: Type.Optional(
+      Type.Boolean({ default: true, description: 'true: only dead deliveries; false: every delivered or dead one' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -56,7 +75,8 @@ function checkWorkspaceId(id: string): void {
 
 function time(v: string, field: string): number {
   const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new PollcastError('invalid_time_range', `${field} is not an ISO 8601 time`, { field });
+  if (!Number.isFinite(ms))
+    throw new PollcastError('invalid_time_range', `${field} is not an ISO 8601 time`, { field });
   return ms;
 }
 
@@ -72,7 +92,8 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
     {
       schema: {
         summary: 'The delivery log of a webhook endpoint (owner), newest first',
-        description: 'Each delivery: its event, status (pending, delivered, dead), attempts, the last status code, error and response time. Kept 30 days after it ends.',
+        description:
+          'Each delivery: its event, status (pending, delivered, dead), attempts, the last status code, error and response time. Kept 30 days after it ends.',
         tags: ['webhooks'],
         params: HookParams,
         querystring: ListQuery,
@@ -83,7 +104,13 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
       checkWorkspaceId(req.params.workspaceId);
       reply.header('cache-control', 'no-store');
       const before = req.query.before === undefined ? undefined : time(req.query.before, 'before');
-      return { deliveries: await hooks.listDeliveries(await who(req), req.params.workspaceId, req.params.webhookId, { status: req.query.status, before, limit: req.query.limit ?? 50 }) };
+      return {
+        deliveries: await hooks.listDeliveries(await who(req), req.params.workspaceId, req.params.webhookId, {
+          status: req.query.status,
+          before,
+          limit: req.query.limit ?? 50,
+        }),
+      };
     },
   );
 
@@ -94,7 +121,13 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
         summary: 'One delivery (owner): every attempt, and the body it sends',
         tags: ['webhooks'],
         params: DeliveryParams,
-        response: { 200: Type.Object({ delivery: Type.Intersect([DeliveryView, Type.Object({ payload: Type.String() })]), attempts: Type.Array(AttemptView) }), ...problems },
+        response: {
+          200: Type.Object({
+            delivery: Type.Intersect([DeliveryView, Type.Object({ payload: Type.String() })]),
+            attempts: Type.Array(AttemptView),
+          }),
+          ...problems,
+        },
       },
     },
     async (req, reply) => {
@@ -118,7 +151,12 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
     async (req, reply) => {
       checkWorkspaceId(req.params.workspaceId);
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      const r = await hooks.replayDelivery(await who(req), req.params.workspaceId, req.params.webhookId, req.params.deliveryId);
+      const r = await hooks.replayDelivery(
+        await who(req),
+        req.params.workspaceId,
+        req.params.webhookId,
+        req.params.deliveryId,
+      );
       reply.code(202);
       return r;
     },
@@ -129,7 +167,8 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
     {
       schema: {
         summary: 'Send again the deliveries created in a time range (owner): by default the dead ones only',
-        description: 'Deliveries created at or after `from` and before `to`, at most 10,000 per call; pending ones are left as they are.',
+        description:
+          'Deliveries created at or after `from` and before `to`, at most 10,000 per call; pending ones are left as they are.',
         tags: ['webhooks'],
         params: HookParams,
         body: RangeBody,
@@ -139,7 +178,11 @@ export async function webhookDeliveryRoutes(app: FastifyInstance, deps: HttpDeps
     async (req, reply) => {
       checkWorkspaceId(req.params.workspaceId);
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      const range = { from: time(req.body.from, 'from'), to: time(req.body.to, 'to'), onlyFailed: req.body.onlyFailed ?? true };
+      const range = {
+        from: time(req.body.from, 'from'),
+        to: time(req.body.to, 'to'),
+        onlyFailed: req.body.onlyFailed ?? true,
+      };
       const r = await hooks.replayRange(await who(req), req.params.workspaceId, req.params.webhookId, range);
       reply.code(202);
       return r;

@@ -92,11 +92,20 @@ function Endpoint({ base, hook }: { base: string; hook: Webhook }) {
   }
   const replayFailed = () => {
     const to = new Date();
-    void replay(`${base}/replay`, { from: new Date(to.getTime() - 24 * 3_600_000).toISOString(), to: to.toISOString(), onlyFailed: true }, 'failed deliveries of the last 24 hours');
+    void replay(
+      `${base}/replay`,
+      { from: new Date(to.getTime() - 24 * 3_600_000).toISOString(), to: to.toISOString(), onlyFailed: true },
+      'failed deliveries of the last 24 hours',
+    );
   };
 
   return (
-    <details class="webhook" open={open} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)} data-webhook={hook.id}>
+    <details
+      class="webhook"
+      open={open}
+      onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+      data-webhook={hook.id}
+    >
       <summary>
         <strong class="webhook-url">{hook.url}</strong> <span class="muted small">{hook.events.join(', ')}</span>
       </summary>
@@ -149,7 +158,15 @@ function Endpoint({ base, hook }: { base: string; hook: Webhook }) {
                 <td class="small">{formatTime(d.createdAt)}</td>
                 <td>
                   {d.status !== 'pending' && (
-                    <button type="button" class="btn secondary small" disabled={busy} onClick={() => void replay(`${base}/deliveries/${encodeURIComponent(d.id)}/replay`, undefined, d.eventType)} aria-label={`Send ${d.eventType} again`}>
+                    <button
+                      type="button"
+                      class="btn secondary small"
+                      disabled={busy}
+                      onClick={() =>
+                        void replay(`${base}/deliveries/${encodeURIComponent(d.id)}/replay`, undefined, d.eventType)
+                      }
+                      aria-label={`Send ${d.eventType} again`}
+                    >
                       Send again
                     </button>
                   )}

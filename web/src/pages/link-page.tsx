@@ -21,7 +21,8 @@ function Verify() {
   useEffect(() => {
     setTitle('Confirm your address');
     const token = tokenOf();
-    if (!token) return setState(new ApiError(400, 'verify_link_invalid', { status: 400, code: 'verify_link_invalid' }, null));
+    if (!token)
+      return setState(new ApiError(400, 'verify_link_invalid', { status: 400, code: 'verify_link_invalid' }, null));
     api('POST', '/v1/auth/verify-email', { body: { token } }).then(
       () => setState('done'),
       (err) => setState(asApiError(err)),
@@ -55,7 +56,8 @@ function Reset() {
   async function submit(e: Event) {
     e.preventDefault();
     setError(null);
-    if (token && password.length < PASSWORD_MIN) return setError(new ApiError(422, 'weak_password', { status: 422, code: 'weak_password' }, null));
+    if (token && password.length < PASSWORD_MIN)
+      return setError(new ApiError(422, 'weak_password', { status: 422, code: 'weak_password' }, null));
     setBusy(true);
     try {
       if (token) {
@@ -79,12 +81,25 @@ function Reset() {
         {token ? (
           <div class="field">
             <label for="new-password">New password</label>
-            <input id="new-password" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              id="new-password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </div>
         ) : (
           <div class="field">
             <label for="reset-email">Email</label>
-            <input id="reset-email" type="email" autoComplete="email" maxLength={254} value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+            <input
+              id="reset-email"
+              type="email"
+              autoComplete="email"
+              maxLength={254}
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
           </div>
         )}
         <p class="said" role="status">

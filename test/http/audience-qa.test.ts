@@ -108,6 +108,8 @@ describe('HTTP: audience Q&A', () => {
     assertProblem(await call(u, 'GET', `${base(id)}?state=pending`), 'owner_token_required');
     assertProblem(await call(u, 'GET', `${base(id)}?sort=best`), 'validation_failed');
     assertProblem(await call(u, 'GET', `${base(id)}?limit=0`), 'validation_failed');
+    assertProblem(await call(u, 'GET', `${base(id)}?limit=ten`), 'validation_failed');
+    assert.equal((await call(u, 'GET', `${base(id)}?limit=9999&sort=recent`)).status, 200);
     const l = await list(id);
     assert.equal(l.questions.length, 1, 'only the 300-character question was stored');
     assert.equal(l.questions[0].upvotes, 0);
@@ -183,6 +185,7 @@ describe('HTTP: audience Q&A', () => {
     assert.deepEqual(await texts('?sort=top'), [b, c, a]);
     assert.deepEqual(await texts(''), [b, c, a], 'top is the default');
     assert.deepEqual(await texts('?sort=recent'), [c, b, a]);
+    assert.deepEqual(await texts('?sort=recent&limit=2'), [c, b]);
     // Pinned goes first; answered goes last; hidden leaves the audience's list and loses its pin.
     await call(u, 'PATCH', `${base(id)}/${a}`, { pinned: true }, auth);
     await call(u, 'PATCH', `${base(id)}/${b}`, { answered: true }, auth);
@@ -197,7 +200,7 @@ describe('HTTP: audience Q&A', () => {
     assert.equal(all.questions.length, 3);
   });
 
-  it('the event stream carries the visible questions live: asked, upvoted, moderated; never pending ones; ids grow', async () => {
+  it('the event stream carries the visible questions live: asked, upvoted, moderated; never pending ones; ids never go back', async () => {
     const { id, auth } = await create();
     const phone = await SseStream.open(`${u}/v1/events/${id}/stream`);
     const last = () => JSON.parse(phone.events.filter((e) => e.event === 'event').at(-1)?.data ?? 'null');
@@ -220,8 +223,8 @@ describe('HTTP: audience Q&A', () => {
       await call(u, 'PATCH', `${base(id)}/${q}`, { state: 'hidden' }, auth);
       await eventually(() => last().qa.questions.length === 1 && last().qa.questions[0].id === p, 'the hidden question leaves');
       const ids = phone.events.filter((e) => e.event === 'event').map((e) => Number(e.id));
+      // Never back (a push at the same id happens when only the audience count changed).
       assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
-      assert.equal(new Set(ids).size, ids.length);
     } finally {
       await phone.close();
     }

@@ -50,7 +50,8 @@ const ListQuery = Type.Object(
         description: 'visible (default) for anyone; the others need the event owner token',
       }),
     ),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: QA_LIMITS.listMax })),
+    // Query strings are not coerced (server.ts): a whole number as text, capped at listMax.
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `At most this many questions (1–${QA_LIMITS.listMax}; more is read as ${QA_LIMITS.listMax})` })),
   },
   { additionalProperties: false },
 );
@@ -129,7 +130,7 @@ export async function audienceQaRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     async (req) =>
       qa.list(
         req.params.eventId,
-        { sort: req.query.sort ?? 'top', state: req.query.state ?? 'visible', limit: req.query.limit },
+        { sort: req.query.sort ?? 'top', state: req.query.state ?? 'visible', limit: req.query.limit === undefined ? undefined : Number(req.query.limit) },
         await callerOf(req, auth),
         claim(req),
       ),

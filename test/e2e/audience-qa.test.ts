@@ -130,6 +130,10 @@ describe('audience Q&A in Chromium: two phones and the presenter', { skip }, () 
     await presenter.locator('[data-testid=qa-pending-item]', { hasText: 'Needs approval first' }).getByRole('button', { name: 'Approve' }).click();
     for (const p of phones) await p.waitForSelector('[data-testid=qa-item]:has-text("Needs approval first")');
 
+    // Anonymous only, from the console: the phones' name field goes away.
+    await presenter.selectOption('[data-testid=qa-names]', 'off');
+    for (const p of phones) await p.waitForSelector('#qa-name', { state: 'detached' });
+
     for (const [i, p] of [...phones, presenter].entries()) await assertInert(p, `page ${i}`);
   });
 });

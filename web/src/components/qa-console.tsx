@@ -73,6 +73,18 @@ export function QaConsole({ eventId, token, live }: { eventId: string; token: st
               />
               Approve before showing
             </label>
+            <label class="inline">
+              Names{' '}
+              <select
+                value={settings.names}
+                onChange={(e) => setSettings({ names: e.currentTarget.value as QaSettings['names'] })}
+                data-testid="qa-names"
+              >
+                <option value="optional">optional</option>
+                <option value="required">required</option>
+                <option value="off">anonymous only</option>
+              </select>
+            </label>
           </div>
         )}
       </header>

@@ -43,6 +43,9 @@ import type { Caller } from './poll-service.js';
 import { DEVICE, failureKey } from './vote/voter-identity.js';
 
 const MINUTE = 60_000;
+/** How long an upvote trusts an event it read (the rows decide anyway: a deleted event's questions are gone). */
+const EVENT_TTL_MS = 1_000;
+const EVENT_CACHE_MAX = 10_000;
 
 export interface QaLimits {
   /** Questions one voter may ask in one event per minute (0: no limit). */
@@ -83,6 +86,8 @@ export type StateFilter = AudienceQuestionState | 'all';
 
 export class AudienceQaService {
   readonly #upvotes: GroupCommitter<UpvoteOp, UpvoteOutcome>;
+  /** Events read by upvotes lately: a surge of upvotes reads its event once a second, not once per upvote. */
+  readonly #recent = new Map<string, { ev: LiveEvent; at: number }>();
 
   constructor(
     private readonly store: AudienceQaStore,
@@ -108,6 +113,16 @@ export class AudienceQaService {
   async #event(eventId: string): Promise<LiveEvent> {
     const ev = await this.events.find(eventId);
     if (!ev) throw new PollcastError('event_not_found');
+    return ev;
+  }
+
+  async #eventForUpvote(eventId: string): Promise<LiveEvent> {
+    const now = Date.now();
+    const hit = this.#recent.get(eventId);
+    if (hit && now - hit.at < EVENT_TTL_MS) return hit.ev;
+    const ev = await this.#event(eventId);
+    if (this.#recent.size >= EVENT_CACHE_MAX) this.#recent.clear();
+    this.#recent.set(eventId, { ev, at: now });
     return ev;
   }
 
@@ -165,7 +180,7 @@ export class AudienceQaService {
 
   /** `up`: upvote (409 already_upvoted when counted before); else take it back (idempotent). */
   async upvote(eventId: string, questionId: string, up: boolean, claim: QaClaim): Promise<UpvoteAnswer> {
-    const ev = await this.#event(eventId);
+    const ev = await this.#eventForUpvote(eventId);
     if (!isAudienceQuestionId(questionId)) throw new PollcastError('audience_question_not_found');
     const voter = await this.#voter(claim);
     await this.#admit(claim.ip, 'qup', ev.id, voter.key);

@@ -22,6 +22,7 @@ import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { LiveStreams } from './live-stream.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
+import { audienceQaRoutes } from './routes/audience-qa.js';
 import { voteRoutes } from './routes/votes.js';
 import { webRoutes } from './routes/web.js';
 import { metricsRoute, observeHttp } from './http-observability.js';
@@ -123,6 +124,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await webhookDeliveryRoutes(app, deps);
     await accountMailRoutes(app, deps);
     await eventRoutes(app, deps);
+    await audienceQaRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') {
     // One count of open streams per client address for every stream route of this process.

@@ -8,6 +8,7 @@ import { ErrorNotice } from '../components/error-notice.js';
 import { KindBallot } from '../components/kind-ballot.js';
 import { KindResults } from '../components/kind-results.js';
 import { Layout, Loading } from '../components/layout.js';
+import { QaPhone } from '../components/qa-phone.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
 import { setTitle } from '../lib/format.js';
 import type { LiveEvent } from '../lib/types.js';
@@ -74,6 +75,7 @@ export default function EventJoinPage({ code }: { code: string }) {
           </>
         )}
       </section>
+      {!gone && frame.qa && <QaPhone eventId={frame.eventId} live={frame.qa} />}
     </Layout>
   );
 }

@@ -9,6 +9,7 @@ import { ErrorNotice } from '../components/error-notice.js';
 import { KindResults } from '../components/kind-results.js';
 import { Loading } from '../components/layout.js';
 import { QrCode } from '../components/qr-code.js';
+import { QaConsole } from '../components/qa-console.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
 import { plural, setTitle } from '../lib/format.js';
 import type { EventFrame } from '../lib/types.js';
@@ -154,6 +155,7 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
   // The console reads results with the owner token, shown or not, so the presenter sees them first.
   const live = useLiveResults(q?.id ?? '', q !== null, token);
   const left = useSecondsLeft(frame?.status === 'open' ? q?.closesAt : null);
+  const [showQa, setShowQa] = useState(false);
 
   useEffect(() => {
     setTitle(frame ? `Presenting: ${frame.title}` : 'Presenter');
@@ -187,6 +189,7 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
         s: c.toggleResults,
         r: c.reset,
         t: c.countdown,
+        q: () => setShowQa((v) => !v),
         f: () =>
           document.fullscreenElement
             ? document.exitFullscreen()
@@ -258,7 +261,9 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
             </span>
           )}
         </div>
-        {q && frame.resultsShown ? (
+        {showQa ? (
+          <QaConsole eventId={eventId} token={token} live={frame.qa} />
+        ) : q && frame.resultsShown ? (
           <div data-testid="console-results">
             <KindResults poll={q} results={results} />
           </div>
@@ -266,12 +271,25 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
           <p class="stage-hidden">Results are hidden. Press S to show them.</p>
         )}
         <ControlBar frame={frame} c={c} remote={false} />
+        <div class="console-controls">
+          <button
+            type="button"
+            class={`btn ${showQa ? 'primary' : 'secondary'}`}
+            aria-pressed={showQa}
+            onClick={() => setShowQa(!showQa)}
+            title="Show the audience's questions (Q)"
+            data-testid="toggle-qa"
+          >
+            Q&amp;A{frame.qa ? ` · ${frame.qa.counts.visible}` : ''}
+            {frame.qa && frame.qa.counts.pending > 0 ? ` (+${frame.qa.counts.pending} to approve)` : ''}
+          </button>
+        </div>
         {c.error && <ErrorNotice error={c.error} />}
         {token && (
           <p class="small muted remote-link">
             Remote for your phone:{' '}
             <a href={`/e/${eventId}/remote#owner=${encodeURIComponent(token)}`}>/e/{eventId}/remote</a> · keys: ← → O C
-            S T R F
+            S T R Q F
           </p>
         )}
       </section>

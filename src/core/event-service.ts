@@ -22,13 +22,15 @@ import {
 } from '../domain/event.js';
 import type { QaSettings } from '../domain/audience-question.js';
 import { newOwnerToken } from '../domain/ids.js';
-import type { Poll, PollDraft, PollPatch } from '../domain/poll.js';
+import type { Poll, PollDraft, PollKind, PollPatch } from '../domain/poll.js';
 import { PollcastError } from '../errors.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { hashOwnerToken, isPollOwner } from './access.js';
 import type { PollDirectory } from './poll-directory.js';
 import type { Caller, PollService } from './poll-service.js';
+import type { ExportedAnswer } from './vote-export.js';
+import type { MinuteCount } from '../ports/store.js';
 
 /** Attempts at drawing a join code nobody holds (21^6 ≈ 86 million codes). */
 const CODE_ATTEMPTS = 20;
@@ -39,6 +41,15 @@ export interface EventWithQuestions {
   event: LiveEvent;
   /** In the event's order; a question deleted behind the event's back is left out. */
   questions: Poll[];
+}
+
+/** One answer in an event's export: the answer and which question it answers. */
+export interface EventAnswer extends ExportedAnswer {
+  /** 1-based, in the presenter's order. */
+  position: number;
+  questionId: string;
+  question: string;
+  kind: PollKind;
 }
 
 export class EventService {
@@ -226,6 +237,44 @@ export class EventService {
     await this.#question(id, caller, questionId);
     await this.polls.reset(questionId, caller);
     this.notifier.publish({ type: 'event', eventId: id });
+  }
+
+  /**
+   * Every counted answer of every question, question by question in the presenter's order, a
+   * store page at a time (core/vote-export.ts): memory stays one page whatever the event's size,
+   * and live questions keep taking answers meanwhile. Owner only; each question is read through
+   * the poll export, which checks the same token again.
+   */
+  async exportAnswers(id: string, caller: Caller): Promise<{ event: LiveEvent; pages: AsyncGenerator<EventAnswer[]> }> {
+    const event = await this.#owned(id, caller);
+    const polls = this.polls;
+    async function* pages(): AsyncGenerator<EventAnswer[]> {
+      for (const [i, questionId] of event.questionIds.entries()) {
+        const q = await polls.exportAnswers(questionId, caller).catch((err: unknown) => {
+          // Removed since the event was read: nothing to export.
+          if (err instanceof PollcastError && err.code === 'poll_not_found') return null;
+          throw err;
+        });
+        if (!q) continue;
+        const about = { position: i + 1, questionId, question: q.poll.question, kind: q.poll.kind };
+        for await (const page of q.pages) yield page.map((a) => ({ ...a, ...about }));
+      }
+    }
+    return { event, pages: pages() };
+  }
+
+  /** Answers per minute of each question (from the analytics consumer), owner only. */
+  async minuteCounts(id: string, caller: Caller): Promise<{ event: LiveEvent; questions: Array<{ poll: Poll; minutes: MinuteCount[] }> }> {
+    const event = await this.#owned(id, caller);
+    const questions = [];
+    for (const questionId of event.questionIds) {
+      const q = await this.polls.minuteCounts(questionId, caller).catch((err: unknown) => {
+        if (err instanceof PollcastError && err.code === 'poll_not_found') return null;
+        throw err;
+      });
+      if (q) questions.push(q);
+    }
+    return { event, questions };
   }
 
   /** Deletes the event and its questions; the join code is free again. */

@@ -1,7 +1,8 @@
 /**
  * Answer exports and analytics in Chromium: the presenter console's "Answers CSV" downloads every
  * answer of the event through GET /v1/events/{id}/export; the analytics pages of an event and of
- * a poll show answers per minute and follow new answers without a reload.
+ * a poll show answers per minute and follow new answers without a reload. Also the create page's
+ * new kinds: a standalone ranked, rating and nps poll made and answered in the browser.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -102,5 +103,46 @@ describe('exports and analytics in Chromium', { skip }, () => {
     const stranger = await device(1280, 800);
     await stranger.goto(`${t.url}/p/${poll.id}/analytics`);
     await stranger.locator('[role=alert][data-code=owner_token_required]').waitFor();
+  });
+
+  it('the create page makes ranked, rating and nps polls (no options for the scales), and each is answered on its own vote page', async () => {
+    const page = await device(1280, 900);
+    const made: Record<string, string> = {};
+    for (const kind of ['ranked', 'rating', 'nps'] as const) {
+      await page.goto(`${t.url}/`);
+      await page.fill('#question', `A ${kind} question?`);
+      await page.check(`input[name=kind][value=${kind}]`);
+      if (kind === 'ranked') {
+        await page.fill('#option-0', 'Red');
+        await page.fill('#option-1', 'Green');
+        await page.getByRole('button', { name: '+ Add option' }).click();
+        await page.fill('#option-2', 'Blue');
+        await page.fill('#max-rank', '2');
+      } else {
+        assert.equal(await page.locator('#option-0').count(), 0, 'a scale question has no options to fill');
+        if (kind === 'rating') await page.fill('#scale-max', '7');
+      }
+      await page.getByRole('button', { name: 'Create poll' }).click();
+      await page.waitForURL(/\/p\/[^/]+\/share$/);
+      made[kind] = new URL(page.url()).pathname.split('/')[2]!;
+    }
+    const polls = await Promise.all(Object.values(made).map(async (id) => (await call(t.url, 'GET', `/v1/polls/${id}`)).json.poll));
+    assert.deepEqual(
+      polls.map((p: { kind: string; maxRank?: number; scale?: { min: number; max: number }; options: unknown[] }) => [p.kind, p.maxRank ?? null, p.scale ?? null, p.options.length]),
+      [['ranked', 2, null, 3], ['rating', null, { min: 1, max: 7 }, 0], ['nps', null, { min: 0, max: 10 }, 0]],
+    );
+
+    await page.goto(`${t.url}/p/${made.ranked}`);
+    for (const text of ['Blue', 'Red']) await page.click(`button.rank-choice:has-text("${text}")`);
+    await page.click('text=Send answer');
+    await page.locator('[data-state=voted]').waitFor();
+    await page.goto(`${t.url}/p/${made.rating}`);
+    await page.click('.scale-value:has-text("6")');
+    await page.click('text=Send answer');
+    await page.locator('[data-state=voted]').waitFor();
+    const ranked = (await call(t.url, 'GET', `/v1/polls/${made.ranked}/results`)).json;
+    assert.equal(ranked.total, 1);
+    assert.deepEqual(ranked.irv.rounds[0].counts[polls[0].options[2].id], 1, 'Blue is the first preference');
+    assert.equal((await call(t.url, 'GET', `/v1/polls/${made.rating}/results`)).json.mean, 6);
   });
 });

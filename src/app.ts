@@ -145,7 +145,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     cleanup.push({ name: 'audience Q&A store', run: () => qaStore.close() });
     await qaStore.migrate();
     let qaService: AudienceQaService | null = null;
-    const events = new EventService(eventStore, pollService, polls, notifier, (id) => qaService?.deleteEvent(id) ?? Promise.resolve());
+    const events = new EventService(eventStore, pollService, polls, notifier, (id) => qaService?.deleteEvent(id) ?? Promise.resolve(), (p, w, want) => accounts.workspace(p, w, want));
     const qa = new AudienceQaService(
       qaStore,
       events,

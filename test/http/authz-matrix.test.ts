@@ -116,6 +116,11 @@ describe('authorization matrix', () => {
       expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 200, keyWrite: 200, keyVotes: 403, otherKey: 404 },
     },
     {
+      name: 'GET /v1/workspaces/{w}/events',
+      request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/events` }),
+      expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 200, keyWrite: 200, keyVotes: 403, otherKey: 404 },
+    },
+    {
       name: 'GET /v1/workspaces/{w}/members',
       request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/members` }),
       expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 401, keyWrite: 401, keyVotes: 401, otherKey: 401 },

@@ -14,6 +14,7 @@ import { api, apiBlob, asApiError, type ApiError } from '../lib/api.js';
 import { downloadBlob } from '../lib/csv.js';
 import { plural, setTitle } from '../lib/format.js';
 import type { EventFrame } from '../lib/types.js';
+import { authed } from '../lib/session.js';
 import { eventOwnerToken, saveEventOwnerToken, useEventStream } from '../lib/use-event-stream.js';
 import { useLiveResults } from '../lib/use-live-results.js';
 
@@ -44,7 +45,8 @@ function useControls(eventId: string, frame: EventFrame | null, token: string | 
   const [error, setError] = useState<ApiError | null>(null);
   const call = (method: string, path: string, body?: unknown) => {
     setError(null);
-    api(method, path, { body, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: unknown) =>
+    // Without the owner token (a workspace's event, opened by another member): the session.
+    (token ? api(method, path, { body, headers: { authorization: `Bearer ${token}` } }) : authed(method, path, { body })).catch((err: unknown) =>
       setError(asApiError(err)),
     );
   };

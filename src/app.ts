@@ -45,6 +45,7 @@ import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
 import { CONSUMER_GROUPS } from './worker/consumer-groups.js';
+import { startCommitmentConsumer } from './worker/commitment-consumer.js';
 import { httpVoteAnswersWith } from './http/vote-answers.js';
 import { ReceiptKeys } from './domain/receipt-key.js';
 import { ReceiptService } from './core/receipt-service.js';
@@ -144,7 +145,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     cleanup.push({ name: 'audience Q&A store', run: () => qaStore.close() });
     await qaStore.migrate();
     let qaService: AudienceQaService | null = null;
-    const events = new EventService(eventStore, pollService, polls, notifier, (id) => qaService?.deleteEvent(id) ?? Promise.resolve());
+    const events = new EventService(eventStore, pollService, polls, notifier, (id) => qaService?.deleteEvent(id) ?? Promise.resolve(), (p, w, want) => accounts.workspace(p, w, want));
     const qa = new AudienceQaService(
       qaStore,
       events,
@@ -210,6 +211,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       cleanup.push({ name: 'delivery worker', run: () => deliveryWorker.stop() });
       cleanup.push({ name: 'delivery consumer', run: stopDeliveries });
       metrics.readFrom({ deliveries: () => deliveryStore.backlog(Date.now()) });
+      const stopCommitments = await startCommitmentConsumer(bus, (pollId) => receipts.seal(pollId));
       // Singletons: one leader per cluster for each, the others stand by.
       const schedulerLead = new Leadership(store, 'scheduler', scheduler, onWorkerError);
       const relayLead = new Leadership(store, 'outbox-relay', relay, onWorkerError);
@@ -217,6 +219,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       relayLead.start();
       notifier.subscribe((n) => n.type === 'poll' && scheduler.poke());
       cleanup.push({ name: 'analytics consumer', run: stopAnalytics });
+      cleanup.push({ name: 'commitment consumer', run: stopCommitments });
       cleanup.push({ name: 'outbox relay', run: () => relayLead.stop() });
       cleanup.push({ name: 'scheduler', run: () => schedulerLead.stop() });
       const events = bus;

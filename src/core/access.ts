@@ -69,10 +69,12 @@ export class PollAccess {
   /**
    * `read`: owner-only data (analytics, hidden results, invite counts); `write`: edit, open,
    * close, delete, issue invites. Quick polls answer to their owner token; workspace polls to roles
-   * and API key scopes.
+   * and API key scopes — and, for the questions of a workspace's event, also to the event's owner
+   * token (their ownerTokenHash; other workspace polls have none).
    */
   async require(poll: Poll, p: ResolvedPrincipal, bearer: string | undefined, want: Exclude<Capability, 'admin'>): Promise<void> {
     const s = await this.see(poll, p);
+    if (poll.workspaceId !== null && isPollOwner(poll, bearer)) return;
     if (poll.workspaceId === null) {
       if (isPollOwner(poll, bearer)) return;
       throw new PollcastError(bearer === undefined || p.kind === 'apiKey' ? 'owner_token_required' : 'owner_token_invalid');

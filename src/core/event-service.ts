@@ -22,13 +22,19 @@ import {
 } from '../domain/event.js';
 import type { QaSettings } from '../domain/audience-question.js';
 import { newOwnerToken } from '../domain/ids.js';
-import type { Poll, PollDraft, PollPatch } from '../domain/poll.js';
+import type { Poll, PollDraft, PollKind, PollPatch } from '../domain/poll.js';
 import { PollcastError } from '../errors.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { hashOwnerToken, isPollOwner } from './access.js';
 import type { PollDirectory } from './poll-directory.js';
 import type { Caller, PollService } from './poll-service.js';
+import type { ExportedAnswer } from './vote-export.js';
+import type { MinuteCount } from '../ports/store.js';
+import type { ResolvedPrincipal } from './authenticator.js';
+
+/** Checks a principal's access to a workspace (AccountService.workspace): throws as it does. */
+export type WorkspaceCheck = (p: ResolvedPrincipal, workspaceId: string, want: 'read' | 'write') => Promise<unknown>;
 
 /** Attempts at drawing a join code nobody holds (21^6 ≈ 86 million codes). */
 const CODE_ATTEMPTS = 20;
@@ -41,6 +47,15 @@ export interface EventWithQuestions {
   questions: Poll[];
 }
 
+/** One answer in an event's export: the answer and which question it answers. */
+export interface EventAnswer extends ExportedAnswer {
+  /** 1-based, in the presenter's order. */
+  position: number;
+  questionId: string;
+  question: string;
+  kind: PollKind;
+}
+
 export class EventService {
   constructor(
     private readonly events: EventStore,
@@ -49,14 +64,25 @@ export class EventService {
     private readonly notifier: Notifier,
     /** Called after an event is deleted, to remove what hangs off it (its audience Q&A). */
     private readonly onDelete: (eventId: string) => Promise<void> = async () => {},
+    private readonly workspaces: WorkspaceCheck | null = null,
   ) {}
 
+  /**
+   * `inWorkspace`: create it in a workspace the caller may write to (editor, owner, polls:write
+   * key); its questions are then polls of that workspace, managed by its roles and the owner token.
+   */
   async create(
     title: string,
     drafts: PollDraft[],
     now = Date.now(),
     qa?: Partial<QaSettings>,
+    inWorkspace?: { workspaceId: string; caller: Caller },
   ): Promise<EventWithQuestions & { ownerToken: string }> {
+    const workspaceId = inWorkspace?.workspaceId ?? null;
+    if (inWorkspace) {
+      if (!this.workspaces) throw new PollcastError('workspace_not_found');
+      await this.workspaces(inWorkspace.caller.principal, inWorkspace.workspaceId, 'write');
+    }
     const ownerToken = newOwnerToken();
     const hash = hashOwnerToken(ownerToken);
     // Checked before anything is written: a bad title or too many questions creates no polls.
@@ -71,7 +97,7 @@ export class EventService {
     const questions: Poll[] = [];
     for (const [i, d] of drafts.entries()) {
       try {
-        questions.push(await this.polls.createOwned({ status: 'draft', ...d }, hash));
+        questions.push(await this.polls.createOwned({ status: 'draft', ...d }, hash, workspaceId));
       } catch (err) {
         if (err instanceof PollcastError && err.code === 'invalid_poll') {
           const field = typeof err.extra?.field === 'string' ? `questions[${i}].${err.extra.field}` : `questions[${i}]`;
@@ -89,6 +115,7 @@ export class EventService {
         questions.map((q) => q.id),
         now,
         qa,
+        workspaceId,
       );
       if (await this.events.create(ev)) return { event: ev, questions, ownerToken };
     }
@@ -124,16 +151,38 @@ export class EventService {
     return this.#owned(id, caller);
   }
 
-  /** The event if `bearer` is its owner token: 404 unknown, 401 no token, 403 another token. */
+  /**
+   * The event if the caller manages it: its owner token, or for a workspace's event a session or
+   * API key that may write in that workspace. 404 unknown; 401 no token (and no standing in the
+   * workspace); 403 another token, or a member without write access.
+   */
   async #owned(id: string, caller: Caller): Promise<LiveEvent> {
     const ev = await this.find(id);
     if (!ev) throw new PollcastError('event_not_found');
+    if (caller.bearer !== undefined && caller.principal.kind !== 'apiKey' && isPollOwner(ev, caller.bearer)) return ev;
+    if (ev.workspaceId && this.workspaces && caller.principal.kind !== 'anonymous') {
+      try {
+        await this.workspaces(caller.principal, ev.workspaceId, 'write');
+        return ev;
+      } catch (err) {
+        // A member (or the workspace's key) who may not write: 403; outsiders fall through to the token answers.
+        if (err instanceof PollcastError && (err.code === 'forbidden' || err.code === 'insufficient_scope')) throw err;
+        if (!(err instanceof PollcastError && err.code === 'workspace_not_found')) throw err;
+      }
+    }
     // As for quick polls (core/access.ts): a session or an API key is no owner token.
     if (caller.bearer === undefined || caller.principal.kind === 'apiKey')
       throw new PollcastError('owner_token_required', 'this action needs the event owner token');
-    if (!isPollOwner(ev, caller.bearer))
-      throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
-    return ev;
+    throw new PollcastError('owner_token_invalid', 'the owner token does not manage this event');
+  }
+
+  /** A workspace's events, newest first (`limit` at a time; `before`: the previous page's `next`). */
+  async listInWorkspace(principal: ResolvedPrincipal, workspaceId: string, page: { limit: number; before?: number }): Promise<{ events: LiveEvent[]; next: number | null }> {
+    if (!this.workspaces) throw new PollcastError('not_found');
+    await this.workspaces(principal, workspaceId, 'read');
+    const events = await this.events.listInWorkspace(workspaceId, page);
+    const last = events[events.length - 1];
+    return { events, next: events.length === page.limit && last ? last.createdAt : null };
   }
 
   /** Applies `change` to the stored event, retrying when another action got in first. */
@@ -183,7 +232,7 @@ export class EventService {
     position?: number,
   ): Promise<{ event: LiveEvent; question: Poll }> {
     const before = await this.#owned(id, caller);
-    const question = await this.polls.createOwned({ status: 'draft', ...draft }, before.ownerTokenHash);
+    const question = await this.polls.createOwned({ status: 'draft', ...draft }, before.ownerTokenHash, before.workspaceId ?? null);
     const event = await this.#update(id, caller, (ev, now) => addQuestion(ev, question.id, position, now));
     return { event, question };
   }
@@ -226,6 +275,44 @@ export class EventService {
     await this.#question(id, caller, questionId);
     await this.polls.reset(questionId, caller);
     this.notifier.publish({ type: 'event', eventId: id });
+  }
+
+  /**
+   * Every counted answer of every question, question by question in the presenter's order, a
+   * store page at a time (core/vote-export.ts): memory stays one page whatever the event's size,
+   * and live questions keep taking answers meanwhile. Owner only; each question is read through
+   * the poll export, which checks the same token again.
+   */
+  async exportAnswers(id: string, caller: Caller): Promise<{ event: LiveEvent; pages: AsyncGenerator<EventAnswer[]> }> {
+    const event = await this.#owned(id, caller);
+    const polls = this.polls;
+    async function* pages(): AsyncGenerator<EventAnswer[]> {
+      for (const [i, questionId] of event.questionIds.entries()) {
+        const q = await polls.exportAnswers(questionId, caller).catch((err: unknown) => {
+          // Removed since the event was read: nothing to export.
+          if (err instanceof PollcastError && err.code === 'poll_not_found') return null;
+          throw err;
+        });
+        if (!q) continue;
+        const about = { position: i + 1, questionId, question: q.poll.question, kind: q.poll.kind };
+        for await (const page of q.pages) yield page.map((a) => ({ ...a, ...about }));
+      }
+    }
+    return { event, pages: pages() };
+  }
+
+  /** Answers per minute of each question (from the analytics consumer), owner only. */
+  async minuteCounts(id: string, caller: Caller): Promise<{ event: LiveEvent; questions: Array<{ poll: Poll; minutes: MinuteCount[] }> }> {
+    const event = await this.#owned(id, caller);
+    const questions = [];
+    for (const questionId of event.questionIds) {
+      const q = await this.polls.minuteCounts(questionId, caller).catch((err: unknown) => {
+        if (err instanceof PollcastError && err.code === 'poll_not_found') return null;
+        throw err;
+      });
+      if (q) questions.push(q);
+    }
+    return { event, questions };
   }
 
   /** Deletes the event and its questions; the join code is free again. */

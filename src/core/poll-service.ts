@@ -65,9 +65,12 @@ export class PollService {
     return { poll, ownerToken };
   }
 
-  /** A question of an event: a quick poll managed by the event's owner token (given as its hash). */
-  async createOwned(draft: PollDraft, ownerTokenHash: string): Promise<Poll> {
-    const poll = createPoll(newPollId(this.pickShard()), draft, ownerTokenHash, Date.now());
+  /**
+   * A question of an event: a poll managed by the event's owner token (given as its hash) and, in a
+   * workspace's event, by the workspace's roles too (the caller checked them for the event).
+   */
+  async createOwned(draft: PollDraft, ownerTokenHash: string, workspaceId: string | null = null): Promise<Poll> {
+    const poll = createPoll(newPollId(this.pickShard()), draft, ownerTokenHash, Date.now(), workspaceId);
     await this.store.createPoll(poll);
     if (poll.opensAt !== null || poll.closesAt !== null) this.notifier.publish({ type: 'poll', pollId: poll.id });
     return poll;

@@ -5,15 +5,19 @@
  * sorts after the page being read). Voter identity is kept only in `open` mode, where the caller
  * chose it; every other mode's voter id is a pseudonym the export must not reveal.
  */
-import type { Poll } from '../domain/poll.js';
+import { isValueKind, type Poll } from '../domain/poll.js';
+import { tokenValue } from '../domain/rating.js';
 import type { Store } from '../ports/store.js';
 import { NAMED } from './vote/voter-identity.js';
 
 export interface ExportedAnswer {
   receiptId: string;
+  /** Choice kinds: the chosen options (ranked: in order of preference); empty for rating and nps. */
   optionIds: string[];
-  /** The options' texts, in the order of `optionIds`. */
+  /** The options' texts, in the order of `optionIds`; rating: the value's label, if the scale has labels. */
   options: string[];
+  /** Rating and nps: the value given; absent for the choice kinds. */
+  value?: number;
   at: number;
   /** Only in `open` identity mode. */
   voterId?: string;
@@ -28,14 +32,21 @@ export function exportsVoterIds(poll: Pick<Poll, 'identityMode'>): boolean {
 export async function* exportAnswers(store: Pick<Store, 'listVotes'>, poll: Poll, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<ExportedAnswer[]> {
   const text = new Map(poll.options.map((o) => [o.id, o.text]));
   const withVoter = exportsVoterIds(poll);
+  const scale = isValueKind(poll.kind) ? poll.scale : null;
+  const choice = (optionIds: string[]): Pick<ExportedAnswer, 'optionIds' | 'options' | 'value'> => {
+    if (!scale) return { optionIds, options: optionIds.map((id) => text.get(id) ?? '') };
+    const value = tokenValue(optionIds[0]);
+    if (value === null) return { optionIds: [], options: [] };
+    const label = scale.labels?.[value - scale.min];
+    return { optionIds: [], options: label === undefined ? [] : [label], value };
+  };
   let after: string | null = null;
   for (;;) {
     const page = await store.listVotes(poll.id, after, pageSize);
     if (page.length === 0) return;
     yield page.map((v) => ({
       receiptId: v.receiptId,
-      optionIds: v.optionIds,
-      options: v.optionIds.map((id) => text.get(id) ?? ''),
+      ...choice(v.optionIds),
       at: v.at,
       ...(withVoter ? { voterId: v.voterId.startsWith(NAMED) ? v.voterId.slice(NAMED.length) : v.voterId } : {}),
     }));

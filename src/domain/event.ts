@@ -29,6 +29,12 @@ export interface LiveEvent {
   title: string;
   /** sha256 of the owner token: it manages the event and every question in it. */
   ownerTokenHash: string;
+  /**
+   * The workspace it was created in: its editors and owners manage it too (with their session or
+   * an API key), and it is listed there. Null (or absent, in events stored before) for an event
+   * managed by its owner token alone.
+   */
+  workspaceId?: string | null;
   /** Question (poll) ids in the presenter's order. */
   questionIds: string[];
   currentQuestionId: string | null;
@@ -68,6 +74,7 @@ export function createLiveEvent(
   questionIds: string[],
   now: number,
   qa?: Partial<QaSettings>,
+  workspaceId: string | null = null,
 ): LiveEvent {
   checkQuestionCount(questionIds.length);
   return {
@@ -75,6 +82,7 @@ export function createLiveEvent(
     code,
     title: pollText(title, 'title', EVENT_LIMITS.titleMax),
     ownerTokenHash,
+    workspaceId,
     questionIds,
     qa: mergeQaSettings(undefined, qa),
     currentQuestionId: questionIds[0] ?? null,

@@ -61,6 +61,38 @@ export function proofFor(levels: Buffer[][], index: number): ProofStep[] {
   return steps;
 }
 
+/**
+ * The root of `buildLevels(leaves)` computed leaf by leaf in O(log n) memory: a stack of perfect
+ * subtrees (at most one per height), merged from the right at the end, which is exactly the tree
+ * the level-by-level build makes when it lifts an odd last node. Sealing a poll of millions of
+ * votes needs only this; proofs need the levels.
+ */
+export class MerkleRoot {
+  readonly #stack: Array<{ height: number; hash: Buffer }> = [];
+  #count = 0;
+
+  add(leaf: Buffer): void {
+    let node = { height: 0, hash: leaf };
+    for (let top = this.#stack[this.#stack.length - 1]; top && top.height === node.height; top = this.#stack[this.#stack.length - 1]) {
+      this.#stack.pop();
+      node = { height: node.height + 1, hash: nodeHash(top.hash, node.hash) };
+    }
+    this.#stack.push(node);
+    this.#count++;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  root(): string {
+    if (this.#stack.length === 0) return sha().toString('hex');
+    let h = this.#stack[this.#stack.length - 1]!.hash;
+    for (let i = this.#stack.length - 2; i >= 0; i--) h = nodeHash(this.#stack[i]!.hash, h);
+    return h.toString('hex');
+  }
+}
+
 /** True when the vote (receipt id + options) with `proof` leads to `root`. */
 export function verifyInclusion(receiptId: string, optionIds: readonly string[], proof: readonly ProofStep[], root: string): boolean {
   let h = leafHash(receiptId, optionIds);

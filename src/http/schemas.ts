@@ -226,6 +226,7 @@ export const CreateEventBody = Type.Object(
     title: Type.String({ minLength: 1, maxLength: 200 }),
     questions: Type.Array(QuestionBody, { maxItems: 100 }),
     qa: Type.Optional(QaSettingsPatch),
+    workspaceId: Type.Optional({ ...WorkspaceId, description: 'Create it in this workspace (session or API key that may write there): its editors and owners manage it too, and it is listed at GET /v1/workspaces/{id}/events' }),
   },
   strict,
 );
@@ -237,6 +238,7 @@ export const EventView = Type.Object({
   title: Type.String(),
   currentQuestionId: Type.Union([Type.String(), Type.Null()]),
   resultsShown: Type.Boolean(),
+  workspaceId: Type.Union([Type.String(), Type.Null()]),
   questions: Type.Array(PollView),
   qa: QaSettingsView,
   createdAt: Type.String(),

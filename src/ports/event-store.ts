@@ -20,6 +20,8 @@ export interface EventStore {
   get(id: string): Promise<LiveEvent | null>;
   getByCode(code: string): Promise<LiveEvent | null>;
   update(next: LiveEvent, expectedVersion: number): Promise<boolean>;
+  /** A workspace's events, newest first, `limit` at a time (`before`: the previous page's last createdAt). */
+  listInWorkspace(workspaceId: string, page: { limit: number; before?: number }): Promise<LiveEvent[]>;
   delete(id: string): Promise<boolean>;
   close(): Promise<void>;
 }

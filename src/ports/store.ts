@@ -13,6 +13,7 @@
  *   read before it, and the write refuses to count if the status or definition moved since).
  * - Results `version` grows by at least one with every committed change to counts or status.
  */
+import type { Commitment } from '../domain/commitment.js';
 import type { Poll } from '../domain/poll.js';
 import type { Results } from '../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../domain/vote.js';
@@ -83,6 +84,16 @@ export interface Store extends StoreMaintenance {
    */
   listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]>;
   getIdempotent(pollId: string, key: string): Promise<StoredResponse | null>;
+  /**
+   * Publishes a closed poll's commitment, at most one per close: written only while the poll is
+   * still closed, at that close (its closesAt, or 0 without one, equals `c.closedAt`) and at
+   * results version `c.version`, and only when that close has none yet. The first writer wins
+   * and nothing ever replaces it (deleting the poll deletes its commitments); read back with
+   * getCommitments to learn which one stands.
+   */
+  saveCommitment(c: Commitment): Promise<void>;
+  /** Every commitment the poll published, oldest close first. Reads the primary. */
+  getCommitments(pollId: string): Promise<Commitment[]>;
   /** Flips every poll whose opensAt/closesAt has passed; returns what changed. */
   applyDueTransitions(now: number): Promise<StatusChange[]>;
   /** The next opensAt/closesAt after `now` among polls not yet closed, for timers. */

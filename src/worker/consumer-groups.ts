@@ -4,6 +4,7 @@
  * queue is there. Add a group here when a worker starts consuming one.
  */
 import { ANALYTICS_GROUP } from './analytics-consumer.js';
+import { COMMITMENT_GROUP } from './commitment-consumer.js';
 import { DELIVERY_GROUP } from './delivery-consumer.js';
 
-export const CONSUMER_GROUPS: readonly string[] = [ANALYTICS_GROUP, DELIVERY_GROUP];
+export const CONSUMER_GROUPS: readonly string[] = [ANALYTICS_GROUP, DELIVERY_GROUP, COMMITMENT_GROUP];

@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { Commitment } from '../../src/domain/commitment.js';
 import { newPollId, newReceiptId, randomId } from '../../src/domain/ids.js';
 import type { Poll } from '../../src/domain/poll.js';
 import type { StoredResponse, VoteCommand, VoteOutcome } from '../../src/domain/vote.js';
@@ -410,6 +411,39 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.equal(await store.resetVotes('nope' + p.id.slice(4), Date.now()), null);
       assert.ok(await store.deletePoll(p.id));
       assert.equal(await store.countResetVotes(p.id), 0);
+    });
+
+    it('commitments: stored only while the poll is closed at that close and version, the first per close stands, deleted with the poll', async () => {
+      const p = await newPoll();
+      await store.recordVotes([vote(p, 'a', [0])], recordingRender());
+      const c = (over: Partial<Commitment> = {}): Commitment => ({
+        pollId: p.id, closedAt: 0, scheme: 'sha256-merkle-v1', root: 'a'.repeat(64), count: 1, version: 0, publishedAt: Date.now(), ...over,
+      });
+      await store.saveCommitment(c({ version: (await tally(store, p)).version }));
+      assert.deepEqual(await store.getCommitments(p.id), [], 'an open poll publishes nothing');
+      const closedAt = Date.now();
+      const closed: Poll = { ...p, status: 'closed', closesAt: closedAt, updatedAt: p.updatedAt + 1 };
+      const v1 = await store.updatePoll(closed, p.updatedAt);
+      assert.ok(v1 !== null);
+      await store.saveCommitment(c({ closedAt, version: v1 - 1 }));
+      await store.saveCommitment(c({ closedAt: closedAt - 1, version: v1 }));
+      assert.deepEqual(await store.getCommitments(p.id), [], 'another version or another close: nothing');
+      const first = c({ closedAt, version: v1, root: 'b'.repeat(64) });
+      await store.saveCommitment(first);
+      await store.saveCommitment(c({ closedAt, version: v1, root: 'c'.repeat(64), count: 2 }));
+      assert.deepEqual(await store.getCommitments(p.id), [first], 'the first of a close stands');
+      // Reopened, a vote, closed again: a second commitment beside the first.
+      const reopened: Poll = { ...closed, status: 'open', closesAt: null, updatedAt: closed.updatedAt + 1 };
+      assert.ok((await store.updatePoll(reopened, closed.updatedAt)) !== null);
+      await store.recordVotes([vote(p, 'b', [1])], recordingRender());
+      const again: Poll = { ...reopened, status: 'closed', closesAt: closedAt + 10, updatedAt: reopened.updatedAt + 1 };
+      const v2 = await store.updatePoll(again, reopened.updatedAt);
+      assert.ok(v2 !== null);
+      const second = c({ closedAt: closedAt + 10, version: v2, count: 2 });
+      await store.saveCommitment(second);
+      assert.deepEqual(await store.getCommitments(p.id), [first, second]);
+      assert.ok(await store.deletePoll(p.id));
+      assert.deepEqual(await store.getCommitments(p.id), []);
     });
 
     it('concurrent overlapping batches count every voter exactly once', async () => {

@@ -183,6 +183,8 @@ describe('PostgreSQL query plans', { skip }, () => {
       resetVotes: [poll.id, now],
       countResetVotes: [poll.id],
       getIdempotency: [poll.id, 'k'],
+      insertCommitment: [poll.id, now, 'sha256-merkle-v1', 'ab', 1, 1, now],
+      commitments: [poll.id],
       pruneIdempotency: [now],
       duePolls: [now],
       setStatuses: [now, P, ['draft'], ['open'], ['e']],

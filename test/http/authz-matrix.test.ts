@@ -85,6 +85,9 @@ describe('authorization matrix', () => {
   const rows: Row[] = [
     { name: 'GET /v1/events/{e}', request: async () => ({ method: 'GET', path: `/v1/events/${event.id}` }), expect: same(200) },
     { name: 'GET /v1/join/{code}', request: async () => ({ method: 'GET', path: `/v1/join/${event.code.toLowerCase()}` }), expect: same(200) },
+    // Owner-token reads: a session or an API key is no owner token.
+    { name: 'GET /v1/events/{e}/export', request: async () => ({ method: 'GET', path: `/v1/events/${event.id}/export` }), expect: same(401) },
+    { name: 'GET /v1/events/{e}/analytics', request: async () => ({ method: 'GET', path: `/v1/events/${event.id}/analytics` }), expect: same(401) },
     eventWrite('PATCH /v1/events/{e}', 'PATCH', () => `/v1/events/${event.id}`, () => ({ title: 'Mine now' })),
     eventWrite('POST /v1/events/{e}/current', 'POST', () => `/v1/events/${event.id}/current`, () => ({ questionId: null })),
     eventWrite('POST /v1/events/{e}/results', 'POST', () => `/v1/events/${event.id}/results`, () => ({ shown: true })),
@@ -110,6 +113,11 @@ describe('authorization matrix', () => {
     {
       name: 'GET /v1/workspaces/{w}/polls',
       request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/polls` }),
+      expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 200, keyWrite: 200, keyVotes: 403, otherKey: 404 },
+    },
+    {
+      name: 'GET /v1/workspaces/{w}/events',
+      request: async () => ({ method: 'GET', path: `/v1/workspaces/${ws}/events` }),
       expect: { anonymous: 401, voter: 404, viewer: 200, editor: 200, owner: 200, other: 404, keyRead: 200, keyWrite: 200, keyVotes: 403, otherKey: 404 },
     },
     {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReceiptKeys } from '../../src/domain/receipt-key.js';
-import { buildLevels, leafHash, proofFor, rootOf, verifyInclusion } from '../../src/domain/receipt-merkle.js';
+import { buildLevels, leafHash, MerkleRoot, proofFor, rootOf, verifyInclusion } from '../../src/domain/receipt-merkle.js';
 
 describe('receipt commitment (Merkle tree)', () => {
   it('every leaf of trees of 1 to 33 leaves proves against the root; a changed choice, receipt or sibling does not', () => {
@@ -19,6 +19,16 @@ describe('receipt commitment (Merkle tree)', () => {
           assert.equal(verifyInclusion(votes[i]!.r, votes[i]!.o, bad, root), false, 'a tampered sibling fails');
         }
       }
+    }
+  });
+
+  it('the streaming root (what a close stores) equals the root of the full tree, for 0 to 130 leaves', () => {
+    for (let n = 0; n <= 130; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(`r_${i}`, [`o${i % 4}`]));
+      const acc = new MerkleRoot();
+      for (const l of leaves) acc.add(l);
+      assert.equal(acc.count, n);
+      assert.equal(acc.root(), rootOf(buildLevels(leaves)), `n=${n}`);
     }
   });
 

@@ -23,6 +23,7 @@ const ReceiptPage = lazyPage(() => import('./pages/receipt-page.js'));
 const EventJoinPage = lazyPage(() => import('./pages/event-join-page.js'));
 const EventNewPage = lazyPage(() => import('./pages/event-new-page.js'));
 const EventPresentPage = lazyPage(() => import('./pages/event-present-page.js'));
+const AnalyticsPage = lazyPage(() => import('./pages/analytics-page.js'));
 
 function App() {
   const route = parseRoute(useLocation());
@@ -50,6 +51,10 @@ function App() {
       return <SharePage key={route.pollId} pollId={route.pollId} />;
     case 'manage':
       return <ManagePage key={route.pollId} pollId={route.pollId} />;
+    case 'analytics':
+      return <AnalyticsPage key={'p:' + route.pollId} target={{ pollId: route.pollId }} />;
+    case 'eventAnalytics':
+      return <AnalyticsPage key={'e:' + route.eventId} target={{ eventId: route.eventId }} />;
     case 'embed':
       return <EmbedPage key={route.pollId} pollId={route.pollId} />;
     case 'signup':

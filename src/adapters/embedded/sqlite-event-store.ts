@@ -20,6 +20,14 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    sql: `
+ALTER TABLE events ADD COLUMN workspace_id TEXT;
+ALTER TABLE events ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_workspace ON events (workspace_id, created_at) WHERE workspace_id IS NOT NULL;
+`,
+  },
 ];
 
 export class SqliteEventStore implements EventStore {
@@ -50,8 +58,8 @@ export class SqliteEventStore implements EventStore {
   async create(ev: LiveEvent): Promise<boolean> {
     return (
       this.#db
-        .prepare('INSERT INTO events (id, code, def, version) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(ev.id, ev.code, JSON.stringify(ev), ev.version).changes === 1
+        .prepare('INSERT INTO events (id, code, def, version, workspace_id, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(ev.id, ev.code, JSON.stringify(ev), ev.version, ev.workspaceId ?? null, ev.createdAt).changes === 1
     );
   }
 
@@ -74,6 +82,14 @@ export class SqliteEventStore implements EventStore {
         .prepare('UPDATE events SET def = ?, version = ? WHERE id = ? AND version = ?')
         .run(JSON.stringify(next), next.version, next.id, expectedVersion).changes === 1
     );
+  }
+
+  async listInWorkspace(workspaceId: string, page: { limit: number; before?: number }): Promise<LiveEvent[]> {
+    const defs = this.#db
+      .prepare('SELECT def FROM events WHERE workspace_id = ? AND created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?')
+      .pluck()
+      .all(workspaceId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit) as string[];
+    return defs.map((d) => JSON.parse(d) as LiveEvent);
   }
 
   async delete(id: string): Promise<boolean> {

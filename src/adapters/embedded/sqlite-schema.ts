@@ -80,6 +80,21 @@ CREATE TABLE votes_reset (
 CREATE INDEX votes_reset_poll ON votes_reset (poll_id);
 `,
   },
+  {
+    version: 3,
+    sql: `
+CREATE TABLE commitments (
+  poll_id TEXT NOT NULL,
+  closed_at INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  root TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  published_at INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, closed_at)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export interface SqliteMigration {

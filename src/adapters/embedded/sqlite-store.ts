@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pairKey, planBatch, type BatchPlan, type BatchReads } from '../../domain/batch-plan.js';
+import type { Commitment } from '../../domain/commitment.js';
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import { resultsFromTallies, type Results } from '../../domain/results.js';
@@ -101,7 +102,7 @@ export class SqliteStore implements Store {
   async deletePoll(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       const n = this.#s.deletePoll.run(id).changes;
-      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset'] as const) this.#s[s].run(id);
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset', 'deleteCommitments'] as const) this.#s[s].run(id);
       return n > 0;
     }).immediate();
   }
@@ -215,6 +216,15 @@ export class SqliteStore implements Store {
     return row ? { status: row.status, body: row.body, requestHash: row.request_hash } : null;
   }
 
+  async saveCommitment(c: Commitment): Promise<void> {
+    this.#s.insertCommitment.run(c.pollId, c.closedAt, c.scheme, c.root, c.count, c.version, c.publishedAt, c.pollId, c.closedAt, c.version);
+  }
+
+  async getCommitments(pollId: string): Promise<Commitment[]> {
+    const rows = this.#s.commitments.all(pollId) as Array<{ closed_at: number; scheme: Commitment['scheme']; root: string; count: number; version: number; published_at: number }>;
+    return rows.map((r) => ({ pollId, closedAt: r.closed_at, scheme: r.scheme, root: r.root, count: r.count, version: r.version, publishedAt: r.published_at }));
+  }
+
   async pruneIdempotency(before: number): Promise<number> {
     return this.#s.pruneIdem.run(before).changes;
   }
@@ -306,6 +316,12 @@ function prepareStatements(db: Database.Database, derived: Database.Database) {
     deleteIdem: p('DELETE FROM idempotency WHERE poll_id = ?'),
     deleteMinutes: p('DELETE FROM minute_counts WHERE poll_id = ?'),
     deleteReset: p('DELETE FROM votes_reset WHERE poll_id = ?'),
+    deleteCommitments: p('DELETE FROM commitments WHERE poll_id = ?'),
+    insertCommitment: p(
+      `INSERT INTO commitments (poll_id, closed_at, scheme, root, count, version, published_at) SELECT ?, ?, ?, ?, ?, ?, ?
+        WHERE EXISTS (SELECT 1 FROM polls WHERE id = ? AND status = 'closed' AND coalesce(closes_at, 0) = ? AND version = ?) ON CONFLICT DO NOTHING`,
+    ),
+    commitments: p('SELECT closed_at, scheme, root, count, version, published_at FROM commitments WHERE poll_id = ? ORDER BY closed_at'),
     archiveVotes: p('INSERT INTO votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, ? FROM votes WHERE poll_id = ?'),
     resetPoll: p('UPDATE polls SET version = version + 1, total = 0, results_at = ? WHERE id = ? RETURNING version'),
     countReset: p('SELECT count(*) FROM votes_reset WHERE poll_id = ?').pluck(),

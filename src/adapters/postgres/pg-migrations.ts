@@ -127,6 +127,21 @@ END
 $f$;
 `,
   },
+  {
+    version: 4,
+    sql: (s) => `
+CREATE TABLE ${s}.commitments (
+  poll_id text COLLATE "C" NOT NULL,
+  closed_at bigint NOT NULL,
+  scheme text NOT NULL,
+  root text NOT NULL,
+  count bigint NOT NULL,
+  version bigint NOT NULL,
+  published_at bigint NOT NULL,
+  PRIMARY KEY (poll_id, closed_at)
+);
+`,
+  },
 ];
 
 const LOCK = stmt('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');

@@ -4,6 +4,7 @@
  * Reads that may be slightly stale (poll metadata, public results) go round robin to replicas and
  * fall back to the primary when a replica is unreachable; writes and `fresh` reads use the primary.
  */
+import type { Commitment } from '../../domain/commitment.js';
 import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, type Poll } from '../../domain/poll.js';
 import { resultsFromTallies, type Results } from '../../domain/results.js';
@@ -138,6 +139,18 @@ export class PgShard {
   async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
     const rows = await this.primary.query<{ voter_id: string; option_ids: string; receipt_id: string; cast_at: number }>(this.sql.listVotes, [pollId, afterVoterId ?? '', limit]);
     return rows.map((r) => ({ voterId: r.voter_id, optionIds: r.option_ids.split(','), receiptId: r.receipt_id, at: r.cast_at }));
+  }
+
+  async saveCommitment(c: Commitment): Promise<void> {
+    await this.primary.query(this.sql.insertCommitment, [c.pollId, c.closedAt, c.scheme, c.root, c.count, c.version, c.publishedAt]);
+  }
+
+  async getCommitments(pollId: string): Promise<Commitment[]> {
+    const rows = await this.primary.query<{ closed_at: number; scheme: Commitment['scheme']; root: string; count: number; version: number; published_at: number }>(
+      this.sql.commitments,
+      [pollId],
+    );
+    return rows.map((r) => ({ pollId, closedAt: r.closed_at, scheme: r.scheme, root: r.root, count: r.count, version: r.version, publishedAt: r.published_at }));
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {

@@ -49,7 +49,8 @@ export function buildSql(schema: string) {
             v AS (DELETE FROM ${s}.votes WHERE poll_id = $1),
             i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
             m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1),
-            r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1)
+            r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1),
+            c AS (DELETE FROM ${s}.commitments WHERE poll_id = $1)
        SELECT 1`,
     ),
     /** After lockPoll, in its transaction: votes to the archive, tallies and answers gone, version + 1. */
@@ -131,6 +132,14 @@ export function buildSql(schema: string) {
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),
     countVotes: stmt(`SELECT count(*) AS n FROM ${s}.votes WHERE poll_id = $1`),
     listVotes: stmt(`SELECT voter_id, option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id > $2 ORDER BY voter_id LIMIT $3`),
+    /** Only while the poll is still closed at that close and version; the first commitment of a close stands. */
+    insertCommitment: stmt(
+      `INSERT INTO ${s}.commitments (poll_id, closed_at, scheme, root, count, version, published_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7 FROM ${s}.polls p
+        WHERE p.id = $1 AND p.status = 'closed' AND coalesce(p.closes_at, 0) = $2 AND p.version = $6
+       ON CONFLICT DO NOTHING`,
+    ),
+    commitments: stmt(`SELECT closed_at, scheme, root, count, version, published_at FROM ${s}.commitments WHERE poll_id = $1 ORDER BY closed_at`),
     getIdempotency: stmt(`SELECT status, body, request_hash FROM ${s}.idempotency WHERE poll_id = $1 AND key = $2`),
     pruneIdempotency: stmt(`WITH d AS (DELETE FROM ${s}.idempotency WHERE created_at < $1 RETURNING 1) SELECT count(*) AS n FROM d`),
 

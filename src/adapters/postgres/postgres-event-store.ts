@@ -27,6 +27,13 @@ CREATE TABLE ${s}.events (
   version bigint NOT NULL
 );`,
   },
+  {
+    version: 2,
+    sql: (s) => `
+ALTER TABLE ${s}.events ADD COLUMN workspace_id text COLLATE "C";
+ALTER TABLE ${s}.events ADD COLUMN created_at bigint NOT NULL DEFAULT 0;
+CREATE INDEX events_workspace ON ${s}.events (workspace_id, created_at) WHERE workspace_id IS NOT NULL;`,
+  },
 ];
 
 export class PostgresEventStore implements EventStore {
@@ -90,8 +97,8 @@ export class PostgresEventStore implements EventStore {
 
   async create(ev: LiveEvent): Promise<boolean> {
     const r = await this.#q(
-      `INSERT INTO ${this.#s}.events (id, code, def, version) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [ev.id, ev.code, JSON.stringify(ev), ev.version],
+      `INSERT INTO ${this.#s}.events (id, code, def, version, workspace_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [ev.id, ev.code, JSON.stringify(ev), ev.version, ev.workspaceId ?? null, ev.createdAt],
     );
     return r.rowCount === 1;
   }
@@ -117,6 +124,14 @@ export class PostgresEventStore implements EventStore {
       expectedVersion,
     ]);
     return r.rowCount === 1;
+  }
+
+  async listInWorkspace(workspaceId: string, page: { limit: number; before?: number }): Promise<LiveEvent[]> {
+    const r = await this.#q<{ def: LiveEvent }>(
+      `SELECT def FROM ${this.#s}.events WHERE workspace_id = $1 AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [workspaceId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit],
+    );
+    return r.rows.map((row) => row.def);
   }
 
   async delete(id: string): Promise<boolean> {

@@ -6,6 +6,7 @@
  *
  * Outbox sequence numbers carry their shard: seq = local * MAX_SHARDS + shard.
  */
+import type { Commitment } from '../../domain/commitment.js';
 import { MAX_SHARDS, shardOf } from '../../domain/ids.js';
 import type { Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
@@ -131,6 +132,14 @@ export class PostgresStore implements Store {
 
   async listVotes(pollId: string, afterVoterId: string | null, limit: number): Promise<VoteRecord[]> {
     return (await this.#shard(pollId)?.listVotes(pollId, afterVoterId, limit)) ?? [];
+  }
+
+  async saveCommitment(c: Commitment): Promise<void> {
+    await this.#shard(c.pollId)?.saveCommitment(c);
+  }
+
+  async getCommitments(pollId: string): Promise<Commitment[]> {
+    return (await this.#shard(pollId)?.getCommitments(pollId)) ?? [];
   }
 
   async getIdempotent(pollId: string, key: string): Promise<StoredResponse | null> {

@@ -35,6 +35,7 @@ export function eventView(ev: LiveEvent, questions: Poll[], now = Date.now()) {
     title: ev.title,
     currentQuestionId: ev.currentQuestionId,
     resultsShown: ev.resultsShown,
+    workspaceId: ev.workspaceId ?? null,
     questions: questions.map((q) => publicPoll(q, now)),
     qa: qaSettings(ev),
     createdAt: new Date(ev.createdAt).toISOString(),
@@ -67,9 +68,56 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     },
     async (req, reply) => {
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      const { event, questions, ownerToken } = await events.create(req.body.title, req.body.questions, Date.now(), req.body.qa);
+      const inWorkspace = req.body.workspaceId === undefined ? undefined : { workspaceId: req.body.workspaceId, caller: await callerOf(req, auth) };
+      const { event, questions, ownerToken } = await events.create(req.body.title, req.body.questions, Date.now(), req.body.qa, inWorkspace);
       reply.code(201).header('location', `/v1/events/${event.id}`);
       return { event: eventView(event, questions), ownerToken };
+    },
+  );
+
+  app.get<{ Params: { workspaceId: string }; Querystring: { limit?: string; before?: string } }>(
+    '/v1/workspaces/:workspaceId/events',
+    {
+      schema: {
+        summary: "The workspace's events, newest first (members and the workspace's keys)",
+        tags: ['events', 'workspaces'],
+        params: Type.Object({ workspaceId: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: '1–200, default 50' })),
+            before: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            events: Type.Array(
+              Type.Object({ id: Type.String(), code: Type.String(), title: Type.String(), questions: Type.Integer(), currentQuestionId: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String() }),
+            ),
+            next: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      if (!/^w_[A-Za-z0-9]{12}$/.test(req.params.workspaceId)) throw new PollcastError('workspace_not_found');
+      const caller = await callerOf(req, auth);
+      const page = await events.listInWorkspace(caller.principal, req.params.workspaceId, {
+        limit: req.query.limit === undefined ? 50 : Number(req.query.limit),
+        ...(req.query.before !== undefined ? { before: Date.parse(req.query.before) } : {}),
+      });
+      return {
+        events: page.events.map((ev) => ({
+          id: ev.id,
+          code: ev.code,
+          title: ev.title,
+          questions: ev.questionIds.length,
+          currentQuestionId: ev.currentQuestionId,
+          createdAt: new Date(ev.createdAt).toISOString(),
+        })),
+        next: page.next === null ? null : new Date(page.next).toISOString(),
+      };
     },
   );
 

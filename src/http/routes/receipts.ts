@@ -4,19 +4,27 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { Commitment } from '../../domain/commitment.js';
 import { canSeeResults } from '../../domain/poll.js';
+import type { Published, ReceiptStatus } from '../../core/receipt-service.js';
 import { PollcastError } from '../../errors.js';
 import { callerOf } from '../caller.js';
 import type { HttpDeps } from '../deps.js';
 import { PollParams, Problem } from '../schemas.js';
 import { checkPollId } from './polls.js';
 
-const CommitmentView = Type.Object({
+const CommitmentFields = {
   pollId: Type.String(),
   scheme: Type.Literal('sha256-merkle-v1'),
   root: Type.String({ description: 'hex SHA-256 Merkle root over the counted votes (docs/voting.md)' }),
-  count: Type.Integer(),
-  version: Type.Integer(),
+  count: Type.Integer({ description: 'how many counted votes the root covers' }),
+  version: Type.Integer({ description: "the poll's results version the votes were read at" }),
+  closedAt: Type.String({ format: 'date-time', description: 'the close this commitment is for' }),
+  publishedAt: Type.String({ format: 'date-time', description: 'when it was computed and stored; it never changes after' }),
+};
+const CommitmentView = Type.Object({
+  ...CommitmentFields,
+  earlier: Type.Optional(Type.Array(Type.Object(CommitmentFields), { description: 'commitments of earlier closes, when the poll was reopened and closed again' })),
 });
 const ProofStep = Type.Object({ side: Type.Union([Type.Literal('left'), Type.Literal('right')]), hash: Type.String() });
 const ReceiptView = Type.Object({
@@ -27,7 +35,22 @@ const ReceiptView = Type.Object({
   countedAt: Type.Optional(Type.String()),
   commitment: Type.Optional(CommitmentView),
   proof: Type.Optional(Type.Array(ProofStep)),
+  proofUnavailable: Type.Optional(
+    Type.Literal('votes_changed_since_close', { description: 'instead of proof: the stored votes no longer lead to the root published at close' }),
+  ),
 });
+
+const commitmentFields = (c: Commitment) => ({
+  pollId: c.pollId,
+  scheme: c.scheme,
+  root: c.root,
+  count: c.count,
+  version: c.version,
+  closedAt: new Date(c.closedAt).toISOString(),
+  publishedAt: new Date(c.publishedAt).toISOString(),
+});
+const commitmentView = (p: Published) => ({ ...commitmentFields(p.current), ...(p.earlier.length > 0 ? { earlier: p.earlier.map(commitmentFields) } : {}) });
+const receiptView = ({ commitment, ...rest }: ReceiptStatus) => ({ ...rest, ...(commitment ? { commitment: commitmentView(commitment) } : {}) });
 const ReceiptParams = Type.Object({ receiptId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReceiptHeaders = Type.Object({ 'receipt-key': Type.Optional(Type.String({ maxLength: 1_000 })) });
 
@@ -53,7 +76,7 @@ export async function receiptRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       const key = req.headers['receipt-key'];
       if (!key) throw new PollcastError('receipt_key_required');
       reply.header('cache-control', 'no-store');
-      return receipts.check(req.params.receiptId, key, (poll) => canSeeResults(poll, false, Date.now()));
+      return receiptView(await receipts.check(req.params.receiptId, key, (poll) => canSeeResults(poll, false, Date.now())));
     },
   );
 
@@ -62,7 +85,8 @@ export async function receiptRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     {
       schema: {
         summary: 'The commitment of a closed poll: a Merkle root over its counted votes, and their count',
-        description: 'Published once the poll is closed (409 poll_not_closed before). Keep a copy: a later answer that differs means the counted votes changed after the close.',
+        description:
+          'Computed and stored when the poll closes (by its owner, a presenter, its schedule or a countdown), once per close, and never replaced; 409 poll_not_closed before. Keep a copy of `root`: inclusion proofs are given against it, and a poll reopened and closed again lists the earlier commitments in `earlier`.',
         tags: ['receipts'],
         params: PollParams,
         response: { 200: CommitmentView, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
@@ -73,7 +97,7 @@ export async function receiptRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       const caller = await callerOf(req, auth);
       const poll = await deps.polls.get(req.params.pollId, caller);
       if (!canSeeResults(poll, false, Date.now()) && !(await deps.polls.mayRead(poll, caller))) throw new PollcastError('results_hidden');
-      return receipts.commitment(poll);
+      return commitmentView(await receipts.commitment(poll));
     },
   );
 }

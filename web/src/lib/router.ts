@@ -4,16 +4,16 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'create' }
   | { name: 'join'; code: string }
-  | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed'; pollId: string }
+  | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed' | 'analytics'; pollId: string }
   | { name: 'signup' | 'login' | 'account' | 'receipt' }
   | { name: 'reset' | 'verify' }
   | { name: 'workspace' | 'keys'; workspaceId: string }
   | { name: 'eventNew' }
   | { name: 'eventJoin'; code: string }
-  | { name: 'eventPresent' | 'eventRemote'; eventId: string }
+  | { name: 'eventPresent' | 'eventRemote' | 'eventAnalytics'; eventId: string }
   | { name: 'notFound' };
 
-const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 'share', manage: 'manage' } as const;
+const POLL_PAGES = { '': 'vote', results: 'results', present: 'present', share: 'share', manage: 'manage', analytics: 'analytics' } as const;
 
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
@@ -32,8 +32,8 @@ export function parseRoute(pathname: string): Route {
   m = /^\/w\/([^/]+)(\/keys)?$/.exec(path);
   if (m) return { name: m[2] ? 'keys' : 'workspace', workspaceId: decodeSafe(m[1]!) };
   if (path === '/e/new') return { name: 'eventNew' };
-  m = /^\/e\/([^/]+)\/(present|remote)$/.exec(path);
-  if (m) return { name: m[2] === 'remote' ? 'eventRemote' : 'eventPresent', eventId: decodeSafe(m[1]!) };
+  m = /^\/e\/([^/]+)\/(present|remote|analytics)$/.exec(path);
+  if (m) return { name: m[2] === 'remote' ? 'eventRemote' : m[2] === 'analytics' ? 'eventAnalytics' : 'eventPresent', eventId: decodeSafe(m[1]!) };
   // An event's short code at the top level: /K7TA9X (any case).
   m = /^\/([A-Za-z0-9]{1,8})$/.exec(path);
   if (m) return { name: 'eventJoin', code: m[1]! };
@@ -85,7 +85,7 @@ export function interceptLinks(root: HTMLElement): void {
   });
 }
 
-export const pollPath = (pollId: string, page: '' | 'results' | 'present' | 'share' | 'manage' = ''): string =>
+export const pollPath = (pollId: string, page: '' | 'results' | 'present' | 'share' | 'manage' | 'analytics' = ''): string =>
   `/p/${encodeURIComponent(pollId)}${page ? '/' + page : ''}`;
 
 export const workspacePath = (workspaceId: string, page: '' | 'keys' = ''): string => `/w/${encodeURIComponent(workspaceId)}${page ? '/' + page : ''}`;

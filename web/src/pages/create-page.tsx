@@ -1,4 +1,7 @@
-/** /: create a poll (question, options, kind, schedule, visibility, identity mode) → its share page. */
+/**
+ * /: create a poll (question, kind — single, multiple, ranked, rating, nps — options or scale,
+ * schedule, visibility, identity mode) → its share page.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout } from '../components/layout.js';
@@ -8,9 +11,18 @@ import { authed } from '../lib/session.js';
 import { setTitle } from '../lib/format.js';
 import { navigate, pollPath } from '../lib/router.js';
 import { saveOwnerToken } from '../lib/storage.js';
-import type { IdentityMode, Poll, ResultsVisibility } from '../lib/types.js';
+import type { IdentityMode, Poll, PollKind, ResultsVisibility } from '../lib/types.js';
 
 const MAX_OPTIONS = 100;
+
+const KINDS: Array<[PollKind, string]> = [
+  ['single', 'one option'],
+  ['multiple', 'several options'],
+  ['ranked', 'a ranking of the options (instant runoff)'],
+  ['rating', 'a rating on a scale'],
+  ['nps', 'a 0–10 recommendation score (NPS)'],
+];
+const hasOptions = (k: PollKind) => k === 'single' || k === 'multiple' || k === 'ranked';
 
 /** What an invalid_poll / validation_failed `field` means, in words, and which input to point at. */
 function fieldProblem(field: string | undefined): { input: string; text: string } | null {
@@ -27,6 +39,8 @@ function fieldProblem(field: string | undefined): { input: string; text: string 
   if (f.startsWith('access')) return { input: 'access', text: 'Members-only polls must belong to a workspace.' };
   if (f.startsWith('identityMode')) return { input: 'identity', text: 'One vote per account needs a poll in a workspace: choose one under “Create in”.' };
   if (f.startsWith('maxChoices')) return { input: 'max-choices', text: 'The number of choices allowed must be between 1 and the number of options.' };
+  if (f.startsWith('maxRank')) return { input: 'max-rank', text: 'The number of ranks must be between 1 and the number of options.' };
+  if (f.startsWith('scale')) return { input: 'scale-min', text: 'The scale runs between whole numbers from 0 to 10, the lowest below the highest.' };
   return null;
 }
 
@@ -36,8 +50,10 @@ const toIso = (local: string): string | null => (local ? new Date(local).toISOSt
 export default function CreatePage() {
   const [question, setQuestion] = useState('');
   const [options, setOptions] = useState<string[]>(['', '']);
-  const [kind, setKind] = useState<'single' | 'multiple'>('single');
+  const [kind, setKind] = useState<PollKind>('single');
   const [maxChoices, setMaxChoices] = useState(2);
+  const [maxRank, setMaxRank] = useState('');
+  const [scale, setScale] = useState({ min: 1, max: 5 });
   const [opensAt, setOpensAt] = useState('');
   const [closesAt, setClosesAt] = useState('');
   const [draft, setDraft] = useState(false);
@@ -63,18 +79,20 @@ export default function CreatePage() {
 
   async function submit(e: Event) {
     e.preventDefault();
-    const filled = options.map((o) => o.trim()).filter(Boolean);
+    const filled = hasOptions(kind) ? options.map((o) => o.trim()).filter(Boolean) : [];
     if (!question.trim()) return setError(new ApiError(422, 'invalid_poll', { status: 422, code: 'invalid_poll', field: 'question' }, null));
-    if (filled.length < 2) return setError(new ApiError(422, 'invalid_poll', { status: 422, code: 'invalid_poll', field: `options[${filled.length}]` }, null));
+    if (hasOptions(kind) && filled.length < 2) return setError(new ApiError(422, 'invalid_poll', { status: 422, code: 'invalid_poll', field: `options[${filled.length}]` }, null));
     const body: Record<string, unknown> = {
       question: question.trim(),
-      options: filled,
+      ...(hasOptions(kind) ? { options: filled } : {}),
       kind,
       resultsVisibility: visibility,
       identityMode: identity,
       allowChange,
     };
     if (kind === 'multiple') body.maxChoices = Math.min(Math.max(1, maxChoices), filled.length);
+    if (kind === 'ranked' && maxRank !== '') body.maxRank = Number(maxRank);
+    if (kind === 'rating') body.scale = scale;
     if (opensAt) body.opensAt = toIso(opensAt);
     if (closesAt) body.closesAt = toIso(closesAt);
     if (draft) body.status = 'draft';
@@ -105,41 +123,12 @@ export default function CreatePage() {
         </div>
 
         <fieldset class="field">
-          <legend>Options</legend>
-          <ol class="option-inputs">
-            {options.map((o, i) => (
-              <li key={i}>
-                <input
-                  id={`option-${i}`}
-                  aria-label={`Option ${i + 1}`}
-                  maxLength={200}
-                  value={o}
-                  onInput={(e) => setOption(i, e.currentTarget.value)}
-                  {...invalid(`option-${i}`)}
-                />
-                {options.length > 2 && (
-                  <button type="button" class="btn icon" onClick={() => removeOption(i)} aria-label={`Remove option ${i + 1}`}>
-                    ×
-                  </button>
-                )}
-              </li>
-            ))}
-          </ol>
-          {options.length < MAX_OPTIONS && (
-            <button type="button" class="btn secondary small" onClick={addOption}>
-              + Add option
-            </button>
-          )}
-        </fieldset>
-
-        <fieldset class="field">
-          <legend>Voters may choose</legend>
-          <label class="inline">
-            <input type="radio" name="kind" checked={kind === 'single'} onChange={() => setKind('single')} /> one option
-          </label>
-          <label class="inline">
-            <input type="radio" name="kind" checked={kind === 'multiple'} onChange={() => setKind('multiple')} /> several options
-          </label>
+          <legend>Voters give</legend>
+          {KINDS.map(([k, label]) => (
+            <label class="inline" key={k}>
+              <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} /> {label}
+            </label>
+          ))}
           {kind === 'multiple' && (
             <div class="field nested">
               <label for="max-choices">At most</label>
@@ -154,7 +143,56 @@ export default function CreatePage() {
               />
             </div>
           )}
+          {kind === 'ranked' && (
+            <div class="field nested">
+              <label for="max-rank">Options each voter ranks (empty: all)</label>
+              <input id="max-rank" type="number" min={1} max={options.length} value={maxRank} onInput={(e) => setMaxRank(e.currentTarget.value)} {...invalid('max-rank')} />
+            </div>
+          )}
+          {kind === 'rating' && (
+            <div class="grid2 nested">
+              <div class="field">
+                <label for="scale-min">From</label>
+                <input id="scale-min" type="number" min={0} max={1} value={scale.min} onInput={(e) => setScale({ ...scale, min: Number(e.currentTarget.value) })} {...invalid('scale-min')} />
+              </div>
+              <div class="field">
+                <label for="scale-max">To</label>
+                <input id="scale-max" type="number" min={2} max={10} value={scale.max} onInput={(e) => setScale({ ...scale, max: Number(e.currentTarget.value) })} />
+              </div>
+            </div>
+          )}
+          {kind === 'nps' && <p class="muted small nested">Voters answer 0–10; results show promoters, passives, detractors and the score.</p>}
         </fieldset>
+
+        {hasOptions(kind) && (
+          <fieldset class="field">
+            <legend>Options</legend>
+            <ol class="option-inputs">
+              {options.map((o, i) => (
+                <li key={i}>
+                  <input
+                    id={`option-${i}`}
+                    aria-label={`Option ${i + 1}`}
+                    maxLength={200}
+                    value={o}
+                    onInput={(e) => setOption(i, e.currentTarget.value)}
+                    {...invalid(`option-${i}`)}
+                  />
+                  {options.length > 2 && (
+                    <button type="button" class="btn icon" onClick={() => removeOption(i)} aria-label={`Remove option ${i + 1}`}>
+                      ×
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ol>
+            {options.length < MAX_OPTIONS && (
+              <button type="button" class="btn secondary small" onClick={addOption}>
+                + Add option
+              </button>
+            )}
+          </fieldset>
+        )}
 
         <details class="field more">
           <summary>Schedule, results and voters</summary>

@@ -2,7 +2,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Layout } from '../components/layout.js';
+import { WorkspacePicker, useWorkspaceChoice } from '../components/poll-settings.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
+import { authed } from '../lib/session.js';
 import { setTitle } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import type { LiveEvent, PollKind } from '../lib/types.js';
@@ -45,6 +47,7 @@ export default function EventNewPage() {
   const [drafts, setDrafts] = useState<Draft[]>([blank()]);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const choice = useWorkspaceChoice();
   useEffect(() => setTitle('New event'), []);
   const edit = (i: number, change: Partial<Draft>) =>
     setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...change } : d)));
@@ -60,9 +63,11 @@ export default function EventNewPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ event: LiveEvent; ownerToken: string }>('POST', '/v1/events', {
-        body: { title, questions: drafts.map(toBody) },
-      });
+      type Created = { event: LiveEvent; ownerToken: string };
+      // In a workspace: created (and then also managed) with the session; the owner token is kept here too.
+      const r = choice.workspaceId
+        ? await authed<Created>('POST', '/v1/events', { body: { title, questions: drafts.map(toBody), workspaceId: choice.workspaceId } })
+        : await api<Created>('POST', '/v1/events', { body: { title, questions: drafts.map(toBody) } });
       saveEventOwnerToken(r.event.id, r.ownerToken);
       navigate(`/e/${r.event.id}/present`);
     } catch (err) {
@@ -77,6 +82,7 @@ export default function EventNewPage() {
       <form class="card event-builder" onSubmit={submit}>
         <h1>New event</h1>
         <p class="muted">One join code for all your questions; phones follow you from one to the next.</p>
+        <WorkspacePicker choice={choice} />
         <div class="field">
           <label for="event-title">Title</label>
           <input

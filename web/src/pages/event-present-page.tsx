@@ -10,9 +10,11 @@ import { KindResults } from '../components/kind-results.js';
 import { Loading } from '../components/layout.js';
 import { QrCode } from '../components/qr-code.js';
 import { QaConsole } from '../components/qa-console.js';
-import { api, asApiError, type ApiError } from '../lib/api.js';
+import { api, apiBlob, asApiError, type ApiError } from '../lib/api.js';
+import { downloadBlob } from '../lib/csv.js';
 import { plural, setTitle } from '../lib/format.js';
 import type { EventFrame } from '../lib/types.js';
+import { authed } from '../lib/session.js';
 import { eventOwnerToken, saveEventOwnerToken, useEventStream } from '../lib/use-event-stream.js';
 import { useLiveResults } from '../lib/use-live-results.js';
 
@@ -43,7 +45,8 @@ function useControls(eventId: string, frame: EventFrame | null, token: string | 
   const [error, setError] = useState<ApiError | null>(null);
   const call = (method: string, path: string, body?: unknown) => {
     setError(null);
-    api(method, path, { body, headers: token ? { authorization: `Bearer ${token}` } : {} }).catch((err: unknown) =>
+    // Without the owner token (a workspace's event, opened by another member): the session.
+    (token ? api(method, path, { body, headers: { authorization: `Bearer ${token}` } }) : authed(method, path, { body })).catch((err: unknown) =>
       setError(asApiError(err)),
     );
   };
@@ -66,6 +69,15 @@ function useControls(eventId: string, frame: EventFrame | null, token: string | 
       window.confirm('Reset this question? The answers so far are kept but no longer counted.') &&
       call('POST', `${base}/questions/${q}/reset`),
     countdown: () => q && call('POST', `${base}/questions/${q}/countdown`, { seconds: COUNTDOWN_SECONDS }),
+    /** Every answer of every question, streamed by GET /v1/events/{id}/export. */
+    exportAnswers: async (code: string) => {
+      setError(null);
+      try {
+        downloadBlob(`pollcast-event-${code}-answers.csv`, await apiBlob(`${base}/export?format=csv`, token ? { authorization: `Bearer ${token}` } : {}));
+      } catch (err) {
+        setError(asApiError(err));
+      }
+    },
   };
 }
 
@@ -289,7 +301,10 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
           <p class="small muted remote-link">
             Remote for your phone:{' '}
             <a href={`/e/${eventId}/remote#owner=${encodeURIComponent(token)}`}>/e/{eventId}/remote</a> · keys: ← → O C
-            S T R Q F
+            S T R Q F · <a href={`/e/${eventId}/analytics`}>Analytics</a> ·{' '}
+            <button type="button" class="btn link small" data-testid="event-export" onClick={() => void c.exportAnswers(frame.code)}>
+              Answers CSV
+            </button>
           </p>
         )}
       </section>

@@ -204,6 +204,9 @@ export default function ManagePage({ pollId }: { pollId: string }) {
           <a class="btn secondary" href={pollPath(poll.id, 'present')}>
             Presenter mode
           </a>
+          <a class="btn secondary" href={pollPath(poll.id, 'analytics')}>
+            Analytics
+          </a>
           <a class="btn secondary" href={pollPath(poll.id, 'share')}>
             Share
           </a>

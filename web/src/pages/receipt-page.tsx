@@ -16,8 +16,9 @@ interface ReceiptAnswer {
   counted: boolean;
   optionIds?: string[];
   countedAt?: string;
-  commitment?: { root: string; count: number };
+  commitment?: { root: string; count: number; publishedAt: string; earlier?: Array<{ root: string }> };
   proof?: ProofStep[];
+  proofUnavailable?: 'votes_changed_since_close';
 }
 
 export default function ReceiptPage() {
@@ -82,6 +83,17 @@ export default function ReceiptPage() {
                 {proofOk
                   ? `Included: one of the ${answer.commitment.count} votes under root ${root.trim() || answer.commitment.root}.`
                   : `NOT included under root ${root.trim() || answer.commitment.root}.`}
+              </p>
+            )}
+            {answer.commitment && (
+              <p class="muted small">
+                Root published when the poll closed, {new Date(answer.commitment.publishedAt).toLocaleString()}: <code>{answer.commitment.root}</code>
+                {answer.commitment.earlier && answer.commitment.earlier.length > 0 && ` (the poll was reopened: ${answer.commitment.earlier.length} earlier close(s) published other roots)`}
+              </p>
+            )}
+            {answer.proofUnavailable && (
+              <p data-testid="proof-result" class="state warn">
+                No proof: the votes stored now no longer lead to the root published at close. The counted votes were changed after the close.
               </p>
             )}
             {answer.counted && !answer.commitment && <p class="muted small">The inclusion proof is given once the poll is closed.</p>}

@@ -60,9 +60,14 @@ export default function WorkspacePage({ workspaceId }: { workspaceId: string }) 
             <h1 id="ws-name">{workspace.name}</h1>
           </div>
           {canEdit && (
-            <a class="btn primary" href={`/?workspace=${encodeURIComponent(workspace.id)}`}>
-              New poll in this workspace
-            </a>
+            <span class="actions">
+              <a class="btn primary" href={`/?workspace=${encodeURIComponent(workspace.id)}`}>
+                New poll in this workspace
+              </a>
+              <a class="btn secondary" href={`/e/new?workspace=${encodeURIComponent(workspace.id)}`} data-native>
+                New event
+              </a>
+            </span>
           )}
         </div>
         <WorkspaceSwitcher me={me} current={workspace.id} />
@@ -72,6 +77,7 @@ export default function WorkspacePage({ workspaceId }: { workspaceId: string }) 
           </p>
         )}
       </section>
+      <EventList workspace={workspace} canEdit={canEdit} />
       <PollList workspace={workspace} />
       <Members workspace={workspace} me={me} />
       {workspace.role === 'owner' && <WebhookDeliveries workspaceId={workspace.id} />}
@@ -92,6 +98,59 @@ function WorkspaceSwitcher({ me, current }: { me: Me; current: string }) {
         ))}
       </select>
     </div>
+  );
+}
+
+interface EventEntry {
+  id: string;
+  code: string;
+  title: string;
+  questions: number;
+  createdAt: string;
+}
+
+/** The workspace's events (GET /v1/workspaces/{id}/events): present (editors, owners) and analytics. */
+function EventList({ workspace, canEdit }: { workspace: Workspace; canEdit: boolean }) {
+  const [events, setEvents] = useState<EventEntry[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    authed<{ events: EventEntry[] }>('GET', `/v1/workspaces/${encodeURIComponent(workspace.id)}/events?limit=50`).then(
+      (r) => setEvents(r.events),
+      (err: unknown) => setError(asApiError(err)),
+    );
+  }, [workspace.id]);
+  return (
+    <section class="card" aria-labelledby="events-title">
+      <h2 id="events-title">Events</h2>
+      {error ? (
+        <ErrorNotice error={error} />
+      ) : events === null ? (
+        <Loading />
+      ) : events.length === 0 ? (
+        <p class="muted">No events in this workspace yet.</p>
+      ) : (
+        <ul class="plain-list" data-testid="workspace-events">
+          {events.map((e) => (
+            <li key={e.id}>
+              <strong>{e.title}</strong>{' '}
+              <span class="muted small">
+                code <span class="code">{e.code}</span> · {e.questions} question{e.questions === 1 ? '' : 's'} · {new Date(e.createdAt).toLocaleDateString()}
+              </span>{' '}
+              {canEdit && (
+                <a href={`/e/${encodeURIComponent(e.id)}/present`} data-native>
+                  Present
+                </a>
+              )}{' '}
+              {canEdit && (
+                <a href={`/e/${encodeURIComponent(e.id)}/analytics`} data-native>
+                  Analytics
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 

@@ -46,6 +46,8 @@ export function testPoll(shard: number, over: Partial<Poll> = {}): Poll {
     kind: 'single',
     maxChoices: 1,
     scale: null,
+    text: null,
+    quiz: null,
     status: 'open',
     opensAt: null,
     closesAt: null,

@@ -195,6 +195,12 @@ describe('PostgreSQL query plans', { skip }, () => {
       getMeta: ['k'],
       takeLease: ['n', 'h', 1000],
       releaseLease: ['n', 'h'],
+      writeKinds: [P, ['r'], ['v'], ['t'], ['w'], ['shown'], [now], P, ['w'], [1], P, ['v'], [900], [true], [10]],
+      topWords: [poll.id, 50],
+      listTexts: [poll.id, now, 20],
+      getTextForUpdate: [poll.id, 'r'],
+      moderateText: [poll.id, 'r', 'hidden', false, -1, ['w'], '#shown', now],
+      quizScores: [P],
     };
     const c = new pg.Client(PG_URL);
     await c.connect();

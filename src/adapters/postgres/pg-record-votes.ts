@@ -110,4 +110,28 @@ async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> {
   if (wrote!.answers !== a.length) throw retryBatch('idempotency key claimed meanwhile');
   if (wrote!.inserts !== i.length || wrote!.changes !== c.length) throw retryBatch('vote written meanwhile');
   if (wrote!.bumps !== b.length) throw retryBatch('poll version moved');
+  if (plan.texts.length + plan.points.length > 0) await writeKinds(exec, sql, plan);
+}
+
+/** Text answers, word counts and quiz points: a second statement, only in batches of those kinds. */
+async function writeKinds(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> {
+  const { texts: x, words: w, points: q } = plan;
+  const [wrote] = await exec<{ texts: number; points: number }>(sql.writeKinds, [
+    x.map((r) => r.pollId),
+    x.map((r) => r.answerId),
+    x.map((r) => r.voterId),
+    x.map((r) => r.text),
+    x.map((r) => r.words),
+    x.map((r) => r.state),
+    x.map((r) => r.at),
+    w.map((r) => r.pollId),
+    w.map((r) => r.word),
+    w.map((r) => r.delta),
+    q.map((r) => r.pollId),
+    q.map((r) => r.voterId),
+    q.map((r) => r.points),
+    q.map((r) => r.correct),
+    q.map((r) => r.ms),
+  ]);
+  if (wrote!.texts !== x.length || wrote!.points !== q.length) throw retryBatch('answer or score written meanwhile');
 }

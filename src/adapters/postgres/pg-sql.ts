@@ -49,7 +49,10 @@ export function buildSql(schema: string) {
             v AS (DELETE FROM ${s}.votes WHERE poll_id = $1),
             i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
             m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1),
-            r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1)
+            r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1),
+            x AS (DELETE FROM ${s}.text_answers WHERE poll_id = $1),
+            w AS (DELETE FROM ${s}.word_counts WHERE poll_id = $1),
+            q AS (DELETE FROM ${s}.quiz_points WHERE poll_id = $1)
        SELECT 1`,
     ),
     /** After lockPoll, in its transaction: votes to the archive, tallies and answers gone, version + 1. */
@@ -57,7 +60,10 @@ export function buildSql(schema: string) {
       `WITH moved AS (DELETE FROM ${s}.votes WHERE poll_id = $1 RETURNING poll_id, voter_id, option_ids, receipt_id, cast_at),
             kept AS (INSERT INTO ${s}.votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, $2 FROM moved),
             t AS (DELETE FROM ${s}.tallies WHERE poll_id = $1),
-            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1)
+            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
+            x AS (DELETE FROM ${s}.text_answers WHERE poll_id = $1),
+            w AS (DELETE FROM ${s}.word_counts WHERE poll_id = $1),
+            q AS (DELETE FROM ${s}.quiz_points WHERE poll_id = $1)
        UPDATE ${s}.polls SET version = version + 1, total = 0, results_at = $2 WHERE id = $1 RETURNING version`,
     ),
     countResetVotes: stmt(`SELECT count(*)::int AS n FROM ${s}.votes_reset WHERE poll_id = $1`),
@@ -118,6 +124,52 @@ export function buildSql(schema: string) {
        )
        SELECT (SELECT count(*) FROM a) AS answers, (SELECT count(*) FROM i) AS inserts,
               (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM b) AS bumps`,
+    ),
+
+    /**
+     * Text and quiz batches only, after writeBatch: answers, word counts (one upsert per distinct
+     * word of the batch), quiz points. Each part sorted by its key; answers the rows written.
+     */
+    writeKinds: stmt(
+      `WITH x AS (
+         INSERT INTO ${s}.text_answers (poll_id, answer_id, voter_id, body, words, state, at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), w AS (
+         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
+         SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[])
+         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
+       ), q AS (
+         INSERT INTO ${s}.quiz_points (poll_id, voter_id, points, correct, ms)
+         SELECT * FROM unnest($11::text[], $12::text[], $13::int[], $14::boolean[], $15::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM x) AS texts, (SELECT count(*) FROM q) AS points`,
+    ),
+    topWords: stmt(`SELECT word, count FROM ${s}.word_counts WHERE poll_id = $1 AND count > 0 ORDER BY count DESC, word LIMIT $2`),
+    listTexts: stmt(
+      `SELECT answer_id, body, state, approved, at FROM ${s}.text_answers WHERE poll_id = $1 AND at < $2 ORDER BY at DESC, answer_id DESC LIMIT $3`,
+    ),
+    getTextForUpdate: stmt(`SELECT state, approved, words FROM ${s}.text_answers WHERE poll_id = $1 AND answer_id = $2 FOR UPDATE`),
+    /** After lockPoll and getTextForUpdate: the answer's state, its words ± 1, the shown tally ± 1, version + 1. */
+    moderateText: stmt(
+      `WITH a AS (
+         UPDATE ${s}.text_answers SET state = $3, approved = $4 WHERE poll_id = $1 AND answer_id = $2
+       ), w AS (
+         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
+         SELECT $1, u.w, $5::bigint FROM unnest($6::text[]) AS u(w) WHERE $5::bigint <> 0
+         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
+       ), t AS (
+         INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes)
+         SELECT $1, $7, $5::bigint WHERE $5::bigint <> 0
+         ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
+       )
+       UPDATE ${s}.polls SET version = version + 1, results_at = $8 WHERE id = $1 RETURNING version`,
+    ),
+    quizScores: stmt(
+      `SELECT voter_id, sum(points)::bigint AS score, count(*)::int AS answered, count(*) FILTER (WHERE correct)::int AS correct,
+              coalesce(sum(ms) FILTER (WHERE correct), 0)::bigint AS correct_ms
+         FROM ${s}.quiz_points WHERE poll_id = ANY($1::text[]) GROUP BY voter_id`,
     ),
 
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),

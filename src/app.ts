@@ -16,6 +16,8 @@ import { PollDirectory } from './core/poll-directory.js';
 import { PollService } from './core/poll-service.js';
 import { RequestLimits } from './core/request-limits.js';
 import { EventService } from './core/event-service.js';
+import { TextAnswerService } from './core/text-answer-service.js';
+import { QuizService } from './core/quiz-service.js';
 import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
 import { VoterTokens } from './domain/voter-token.js';
@@ -124,6 +126,8 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     cleanup.push({ name: 'event store', run: () => eventStore.close() });
     await eventStore.migrate();
     const events = new EventService(eventStore, pollService, polls, notifier);
+    const textAnswers = new TextAnswerService(store, pollService, notifier);
+    const quiz = new QuizService(eventStore, polls, store, new VoterTokens(secret));
     const eventHub = runs('realtime')
       ? new LiveHub(new EventStreamSource({ event: (id) => events.find(id), poll: (id) => polls.get(id), results: (id, o) => results.get(id, o) }), notifier, config.realtime)
       : null;
@@ -181,7 +185,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, events, eventHub, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
+      { config, polls: pollService, votes, results, hub, events, eventHub, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

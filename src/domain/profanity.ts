@@ -37,7 +37,7 @@ export function isProfaneWord(word: string): boolean {
 
 /** Is any word of `text`, or the whole of it with separators removed ("f.u.c.k"), on the list? */
 export function isProfane(text: string): boolean {
-  if (text.split(/[\s_.\-]+/u).some(isProfaneWord)) return true;
+  if (text.split(/[\s_.-]+/u).some(isProfaneWord)) return true;
   const whole = profanityKey(text);
   return SQUEEZED.has(whole) || SQUEEZED_STEMS.some((s) => whole.startsWith(s));
 }

@@ -20,6 +20,8 @@ import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
 import { voteRoutes } from './routes/votes.js';
+import { textAnswerRoutes } from './routes/text-answers.js';
+import { quizRoutes } from './routes/quiz.js';
 import { webRoutes } from './routes/web.js';
 import { metricsRoute, observeHttp } from './http-observability.js';
 import { noopMetrics } from '../ports/metrics.js';
@@ -114,6 +116,8 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await workspaceRoutes(app, deps);
     await webhookRoutes(app, deps);
     await eventRoutes(app, deps);
+    await textAnswerRoutes(app, deps);
+    await quizRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
   if (serveApi || config.role === 'realtime') await eventStreamRoutes(app, deps);

@@ -12,7 +12,8 @@ export async function quizRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   const quiz = deps.quiz;
   if (!quiz) return;
   const secure = deps.config.http.cookieSecure;
-  const writes = deps.config.rateLimit.writesPerMinute;
+  // A room of phones shares one address (a lecture hall's NAT): joining is limited like voting, by the high per-address ceiling.
+  const perAddress = deps.config.rateLimit.ipPerMinute;
 
   app.post<{ Params: EventParams; Body: NicknameBody }>(
     '/v1/events/:eventId/players',
@@ -29,7 +30,7 @@ export async function quizRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
       },
     },
     async (req, reply) => {
-      await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
+      await limitOrThrow(deps.limiter, reply, 'players:' + req.ip, perAddress);
       const player = await quiz.setNickname(req.params.eventId, req.body.nickname, voterToken(req));
       if (player.voterToken) reply.header('set-cookie', voterCookie(player.voterToken, isSecure(req, secure)));
       reply.code(201);
@@ -37,7 +38,7 @@ export async function quizRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     },
   );
 
-  app.get<{ Params: EventParams; Querystring: { limit?: number } }>(
+  app.get<{ Params: EventParams; Querystring: { limit?: string } }>(
     '/v1/events/:eventId/leaderboard',
     {
       schema: {
@@ -46,13 +47,13 @@ export async function quizRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
           "Sums of every participant's points over the event's quiz questions, from the stored scores. Ranked by score, then by the lower total time of correct answers; equal on both share a rank (1, 2, 2, 4).",
         tags: ['quiz'],
         params: EventParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1–999, default 100' })) }, { additionalProperties: false }),
         response: { 200: Type.Array(LeaderboardEntryView), ...problems },
       },
     },
     async (req) => {
       const board = await quiz.leaderboard(req.params.eventId);
-      return board.slice(0, req.query.limit ?? 100).map((e) => ({ nickname: e.nickname, score: e.score, rank: e.rank, correct: e.correct, answered: e.answered }));
+      return board.slice(0, req.query.limit === undefined ? 100 : Number(req.query.limit)).map((e) => ({ nickname: e.nickname, score: e.score, rank: e.rank, correct: e.correct, answered: e.answered }));
     },
   );
 

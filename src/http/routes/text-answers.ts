@@ -20,7 +20,7 @@ export async function textAnswerRoutes(app: FastifyInstance, deps: HttpDeps): Pr
   if (!answers) return;
   const auth = deps.auth ?? null;
 
-  app.get<{ Params: PollParams; Querystring: { limit?: number; before?: string } }>(
+  app.get<{ Params: PollParams; Querystring: { limit?: string; before?: string } }>(
     '/v1/polls/:pollId/answers',
     {
       schema: {
@@ -30,7 +30,7 @@ export async function textAnswerRoutes(app: FastifyInstance, deps: HttpDeps): Pr
         security,
         params: PollParams,
         querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })) },
+          { limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: '1–200, default 50' })), before: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })) },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ answers: Type.Array(TextAnswerView) }), ...problems },
@@ -39,7 +39,7 @@ export async function textAnswerRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     async (req) => {
       checkPollId(req.params.pollId);
       const before = req.query.before === undefined ? null : Date.parse(req.query.before);
-      const list = await answers.feed(req.params.pollId, await callerOf(req, auth), req.query.limit ?? 50, before);
+      const list = await answers.feed(req.params.pollId, await callerOf(req, auth), req.query.limit === undefined ? 50 : Number(req.query.limit), before);
       return { answers: list.map(view) };
     },
   );

@@ -47,7 +47,7 @@ export async function quizRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
           "Sums of every participant's points over the event's quiz questions, from the stored scores. Ranked by score, then by the lower total time of correct answers; equal on both share a rank (1, 2, 2, 4).",
         tags: ['quiz'],
         params: EventParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1–999, default 100' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,4}|100000)$', description: '1–100000, default 100' })) }, { additionalProperties: false }),
         response: { 200: Type.Array(LeaderboardEntryView), ...problems },
       },
     },

@@ -44,5 +44,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Signals go straight to node (exec form, PID 1): SIGTERM drains and exits 0.
-ENTRYPOINT ["node", "bin/pollcast.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/pollcast.js"]
 CMD ["serve"]

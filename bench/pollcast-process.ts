@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { freePort, startNodeChild, type NodeChild } from './child-process.js';
 import { moduleArgs } from './module-args.js';
+import { SEMI_SPACE_FLAG } from '../src/process-supervisor.js';
 
 /** Variables that would switch pollcast to distributed backends or another role. */
 const DISTRIBUTED_VARS = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'DATABASE_SHARD_URLS', 'REDIS_URL', 'NATS_URL', 'AMQP_URL', 'POLLCAST_ROLE'];
@@ -27,7 +28,8 @@ export async function startPollcast(opts: { label: string; root: string; env: No
   const entry = fromSource ? join(opts.root, 'src', 'cli.ts') : join(opts.root, 'bin', 'pollcast.js');
   return startNodeChild({
     label: opts.label,
-    args: opts.args ?? [...moduleArgs(entry), 'serve'],
+    // As `npm start` and the image run it (src/process-supervisor.ts SEMI_SPACE_FLAG).
+    args: opts.args ?? [SEMI_SPACE_FLAG, ...moduleArgs(entry), 'serve'],
     env: { ...opts.env, PORT: String(port) },
     port,
     readyPath: '/readyz',

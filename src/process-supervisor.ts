@@ -19,7 +19,23 @@ export const SHUTDOWN_MESSAGE = 'pollcast:shutdown';
 const HEALTHY_AFTER_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
+/**
+ * The young generation of each worker (V8 semi-spaces, MB). A vote surge keeps hundreds of requests
+ * in flight across a group commit: with V8's default (16 MB) their objects outlive the young
+ * generation and are promoted, and old-generation collections took 17–24 % of the CPU at 1,000
+ * connections in a profile (4–6 % at 64 MB; docs/capacity.md). `npm start` and the image pass the
+ * same flag to a single process; an explicit flag in NODE_OPTIONS or on the command line wins.
+ */
+export const SEMI_SPACE_FLAG = '--max-semi-space-size=64';
+
+/** The node arguments of a worker: the primary's, plus SEMI_SPACE_FLAG unless a size was given. */
+export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size') || a.startsWith('--semi-space'));
+  return given ? [...execArgv] : [...execArgv, SEMI_SPACE_FLAG];
+}
+
 export function superviseWorkers(config: Readonly<Config>): void {
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
   const logger = pino({ level: config.logLevel, base: { service: 'pollcast', role: config.role, supervisor: process.pid } });
   const startedAt = new Map<Worker, number>();
   const restarts = new Set<NodeJS.Timeout>();

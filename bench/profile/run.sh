@@ -25,7 +25,7 @@ OPT=$(echo "$POLL" | node -pe 'JSON.parse(require("fs").readFileSync(0)).poll.op
 TOK=$(echo "$POLL" | node -pe 'JSON.parse(require("fs").readFileSync(0)).ownerToken')
 sed "s|^local counter|path='/v1/polls/$ID/votes'; opt='$OPT'; tok='$TOK'\nlocal counter|" $HERE/vote.lua > $OUT/vote.lua
 T0=$(awk '{print $14+$15}' /proc/$PID/stat)
-wrk -t1 -c100 -d${DUR:-8}s -s $OUT/vote.lua --latency http://127.0.0.1:$PORT > $OUT/wrk.txt
+wrk -t1 -c${CONNS:-100} -d${DUR:-8}s -s $OUT/vote.lua --latency http://127.0.0.1:$PORT > $OUT/wrk.txt
 T1=$(awk '{print $14+$15}' /proc/$PID/stat)
 kill -INT $PID; wait $PID || true
 REQ=$(grep "requests in" $OUT/wrk.txt | awk '{print $1}')

@@ -18,6 +18,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
+import { LiveStreams } from './live-stream.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
 import { voteRoutes } from './routes/votes.js';
 import { textAnswerRoutes } from './routes/text-answers.js';
@@ -66,20 +67,24 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, new PollcastError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style: an async hook costs a promise per request, and this one runs on every vote.
+  app.addHook('onRequest', (req, reply, done) => {
     deps.readiness.requests.track(reply.raw);
     if (deps.readiness.draining && req.url !== '/healthz' && req.url !== '/readyz' && req.url !== '/metrics') {
       reply.header('connection', 'close');
-      return sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
+      void sendProblem(reply, new PollcastError('shutting_down', undefined, undefined, 1));
+      return;
     }
     // A connection in the last slots of HTTP_MAX_CONNECTIONS: health and metrics only, then closed.
     if (inHealthReserve(req.raw.socket)) {
       reply.header('connection', 'close');
       const q = req.url.indexOf('?');
       if (!HEALTH_PATHS.has(q < 0 ? req.url : req.url.slice(0, q))) {
-        return sendProblem(reply, new PollcastError('too_many_connections', undefined, undefined, 1 + Math.floor(Math.random() * 5)));
+        void sendProblem(reply, new PollcastError('too_many_connections', undefined, undefined, 1 + Math.floor(Math.random() * 5)));
+        return;
       }
     }
+    done();
   });
   // Security headers, CORS; the connection caps (global, per address, the health reserve); the overload guard's measurements.
   await registerHardening(app, config);
@@ -119,8 +124,12 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await textAnswerRoutes(app, deps);
     await quizRoutes(app, deps);
   }
-  if (serveApi || config.role === 'realtime') await resultsRoutes(app, deps);
-  if (serveApi || config.role === 'realtime') await eventStreamRoutes(app, deps);
+  if (serveApi || config.role === 'realtime') {
+    // One count of open streams per client address for every stream route of this process.
+    const streams = new LiveStreams(config.http.maxStreamsPerAddress);
+    await resultsRoutes(app, deps, streams);
+    await eventStreamRoutes(app, deps, streams);
+  }
   if (serveApi) await webRoutes(app, deps);
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -5,9 +5,12 @@
  * Contract:
  * - recordVotes commits the whole batch in one transaction: vote rows, tally deltas, idempotency
  *   claims with their rendered answers, and outbox events. Nothing is visible before it commits;
- *   if it throws, nothing of the batch was written.
+ *   if it throws, nothing of the batch was written — except over several PostgreSQL shards, where
+ *   each shard's part commits on its own once every part is planned (a failed write there leaves
+ *   the other parts counted; their voters learn it on retry).
  * - One counted vote per (pollId, voterId) is enforced by a unique key, not by a read.
- * - A vote is checked against the poll's status and window inside that transaction.
+ * - A vote is checked against the poll's status and window as of that transaction (PostgreSQL:
+ *   read before it, and the write refuses to count if the status or definition moved since).
  * - Results `version` grows by at least one with every committed change to counts or status.
  */
 import type { Poll } from '../domain/poll.js';

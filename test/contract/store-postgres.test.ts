@@ -168,15 +168,15 @@ describe('PostgreSQL query plans', { skip }, () => {
       deletePoll: [poll.id],
       listVotes: [poll.id, '', 1000],
       deletePollData: [poll.id],
-      lockPolls: [P],
-      readBatch: [P, ['v'], P, P, ['k']],
+      readBatch: [P, P, ['v'], P, ['k']],
       writeBatch: [
         now, P, ['k'], ['h'], [201], ['{}'],
         P, ['v'], ['a'], ['r'], [now], [0],
         P, ['w'], ['a'], ['r'], [now], [1], ['r0'], P,
         P, ['a'], [1],
-        P, [1], [1],
+        P, [1], ['open'], [now],
         ['e'], P, ['{"votes":1}'],
+        1, 1, 0, 1,
       ],
       getVote: [poll.id, 'v'],
       countVotes: [poll.id],
@@ -195,11 +195,22 @@ describe('PostgreSQL query plans', { skip }, () => {
       getMeta: ['k'],
       takeLease: ['n', 'h', 1000],
       releaseLease: ['n', 'h'],
-      writeKinds: [P, ['r'], ['v'], ['t'], ['w'], ['shown'], [now], P, ['w'], [1], P, ['v'], [900], [true], [10]],
+      writeBatchKinds: [
+        now, P, ['k'], ['h'], [201], ['{}'],
+        P, ['v'], ['a'], ['r'], [now], [0],
+        P, ['w'], ['a'], ['r'], [now], [1], ['r0'], P,
+        P, ['a'], [1],
+        P, [1], ['open'], [now],
+        ['e'], P, ['{"votes":1}'],
+        1, 1, 0, 1,
+        P, ['r'], ['v'], ['t'], ['w'], ['shown'], [now], P, ['w'], [1], P, ['v'], [900], [true], [10], 1, 1,
+      ],
+      moderateTally: [poll.id, '#shown', -1],
+      moderateWords: [poll.id, ['w'], -1],
       topWords: [poll.id, 50],
       listTexts: [poll.id, now, 20],
       getTextForUpdate: [poll.id, 'r'],
-      moderateText: [poll.id, 'r', 'hidden', false, -1, ['w'], '#shown', now],
+      moderateText: [poll.id, 'r', 'hidden', false, now],
       quizScores: [P],
     };
     const c = new pg.Client(PG_URL);
@@ -237,7 +248,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       await c.query(`INSERT INTO "${schema}".idempotency (poll_id, key, request_hash, status, body, created_at) SELECT $1, 'k' || g, 'h', 201, '{}', 0 FROM generate_series(1, 100000) g`, [poll.id]);
       const voters = Array.from({ length: 500 }, (_, i) => `new${i}`);
       const P = voters.map(() => poll.id);
-      const plan = (await c.query<{ 'QUERY PLAN': string }>('EXPLAIN ' + sql.readBatch.text, [P, voters, [poll.id], P, voters])).rows.map((r) => r['QUERY PLAN']).join('\n');
+      const plan = (await c.query<{ 'QUERY PLAN': string }>('EXPLAIN ' + sql.readBatch.text, [[poll.id], P, voters, P, voters])).rows.map((r) => r['QUERY PLAN']).join('\n');
       assert.ok(!/Hash Join|Merge Join|Seq Scan|Bitmap/.test(plan), `one probe per voter and key:\n${plan}`);
     } finally {
       await c.query('ROLLBACK').catch(() => {});

@@ -15,6 +15,7 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { EventBus, EventHandler } from '../../ports/event-bus.js';
 import type { OutboxEvent } from '../../ports/store.js';
 import { consumerName, DEFAULT_STREAM_SETTINGS, ensureConsumer, ensureStream, streamNames, type StreamNames, type StreamSettings } from './nats-jetstream-setup.js';
+import { decodeOutboxEvent, withTimeout } from '../bus-messages.js';
 
 const PUBLISH_TIMEOUT_MS = 5_000;
 /**
@@ -192,25 +193,7 @@ function traceHeaders(traceparent: string) {
 }
 
 function decode(m: JsMsg): OutboxEvent | null {
-  try {
-    const e = m.json<OutboxEvent>();
-    if (!(e && typeof e.eventId === 'string' && typeof e.type === 'string' && typeof e.pollId === 'string')) return null;
-    // The header is the carrier: a proxy or another publisher may have continued the trace.
-    const tp = m.headers?.get('traceparent');
-    if (tp && e.payload && typeof e.payload === 'object') e.payload.traceparent = tp;
-    return e;
-  } catch {
-    return null;
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return decodeOutboxEvent(() => m.json<OutboxEvent>(), m.headers?.get('traceparent'));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -120,6 +120,15 @@ export class PgLink {
   }
 
   /**
+   * Runs `fn`'s statements on one connection, each in its own implicit transaction (no BEGIN).
+   * A serialization failure or deadlock, or a prepared-statement mismatch, runs `fn` again from
+   * the start: the vote batch's guarded write raises one when what it read no longer holds.
+   */
+  async session<T>(fn: (exec: Exec) => Promise<T>): Promise<T> {
+    return this.#attempt(async (client) => fn(this.#exec(client)), false);
+  }
+
+  /**
    * Runs `fn` in one transaction and commits. If `fn` throws, rolls back and rethrows. Deadlocks,
    * serialization failures and prepared-statement mismatches run `fn` again from the start.
    */

@@ -112,8 +112,24 @@ CREATE INDEX votes_reset_poll ON ${s}.votes_reset (poll_id);
 `,
   },
   {
-    // Open text (answers, the word cloud's counts) and quiz points: written in the vote batch's transaction.
+    // A vote batch is written by one statement in its own implicit transaction (pg-record-votes.ts):
+    // when what it read no longer holds, this raises a serialization failure inside the statement,
+    // so nothing of it is written and the batch runs again from its read.
     version: 3,
+    sql: (s) => `
+CREATE FUNCTION ${s}.vote_batch_guard(held boolean, why text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $f$
+BEGIN
+  IF NOT held THEN
+    RAISE EXCEPTION 'vote batch raced with another write (%); retrying', why USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN true;
+END
+$f$;
+`,
+  },
+  {
+    // Open text (answers, the word cloud's counts) and quiz points: written in the vote batch's transaction.
+    version: 4,
     sql: (s) => `
 CREATE TABLE ${s}.text_answers (
   poll_id text COLLATE "C" NOT NULL,

@@ -1,80 +1,106 @@
 /**
- * Group commit on PostgreSQL: one vote batch → one transaction of three statements, however many
- * votes it holds. What the batch does is decided by the batch planner (domain/batch-plan.ts), as
- * for the embedded store; this file only reads what the planner needs and writes what it decided:
+ * Group commit on PostgreSQL: one vote batch → two statements, however many votes it holds, each
+ * in its own implicit transaction (no BEGIN, no COMMIT, no lock held between them). What the batch
+ * does is decided by the batch planner (domain/batch-plan.ts), as for the embedded store; this file
+ * only reads what the planner needs and writes what it decided:
  *
- *   lock the batch's polls (sorted) → batches on one poll queue up; status and version are
- *                                     fixed till commit
- *   read votes and stored answers   → one SELECT: the batch's voters' votes, its keys' answers
- *   plan                            → outcomes, rendered answers, rows, deltas, versions, events
- *   write the plan                  → one statement: answers, new and changed votes, tallies,
- *                                     versions and totals, outbox events
+ *   read   → one SELECT, no locks: the batch's polls, its voters' votes, its keys' answers
+ *   plan   → outcomes, rendered answers, rows, deltas, totals, events
+ *   write  → one statement: answers, new and changed votes, tallies, versions and totals, outbox
+ *            events; committed when it ends
  *
- * Every vote writer locks the poll first, so what was read still holds when the plan is written.
- * The writes are guarded all the same (keys and votes inserted only where none exist, a change
- * only to the row as read, a version only from the one read): if any guard finds otherwise, the
- * transaction runs again from the start. Every multi-row write is sorted by its conflict key, so
- * concurrent overlapping batches take row locks in the same order and cannot deadlock (40P01).
+ * Optimistic: the write is guarded (keys and votes inserted only where none exist, a change only to
+ * the row as read, a poll counted only while its status and definition are the ones read), and when
+ * any guard finds otherwise the statement raises a serialization failure from inside, so it writes
+ * nothing, and the batch runs again from its read (PgLink retries it). The versions are taken from
+ * the poll rows as the write updates them, so batches of one poll do not conflict with each other:
+ * they queue only on the poll's row lock, from the write's update to its commit — one statement
+ * and one WAL flush, instead of a lock held over four round trips. Every multi-row write is sorted
+ * by its conflict key, so concurrent overlapping batches take row locks in the same order and
+ * cannot deadlock (40P01).
  */
 import { batchKeys, pairKey, planBatch, readsFromMaps, type BatchPlan, type PollState } from '../../domain/batch-plan.js';
 import { newEventId } from '../../domain/ids.js';
+import type { Poll } from '../../domain/poll.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import type { RenderAnswer } from '../../ports/store.js';
 import type { Exec } from './pg-link.js';
-import { toPoll, type PollRow } from './pg-rows.js';
+import { toPoll } from './pg-rows.js';
 import type { Sql } from './pg-sql.js';
 
-/** An error that makes the transaction run again from the start (see PgLink). */
-function retryBatch(why: string): Error {
-  return Object.assign(new Error(`vote batch raced with another transaction (${why}); retrying`), { code: '40001' });
+/** One row of readBatch: a poll (t 0), a vote (t 1) or a stored answer (t 2). */
+interface ReadRow {
+  t: 0 | 1 | 2;
+  p: string;
+  /** Voter id, or idempotency key (null for a poll). */
+  k: string | null;
+  /** Definition (JSON), option ids, or request hash. */
+  a: string;
+  /** Status, receipt id, or body. */
+  b: string;
+  /** Version, cast at, or status. */
+  n: number;
+  o: number | null;
+  c: number | null;
+  u: number | null;
 }
 
-interface ReadRow {
-  answer: boolean;
-  p: string;
-  /** Voter id, or idempotency key. */
-  k: string;
-  /** Option ids, or request hash. */
-  a: string;
-  /** Receipt id, or body. */
-  b: string;
-  /** Cast at, or status. */
-  n: number;
+/** What the write checks still holds for a poll it counts votes in. */
+interface PollStamp {
+  status: Poll['status'];
+  updatedAt: number;
+}
+
+/** A batch read and planned, not yet written. */
+export interface PlannedBatch {
+  batch: readonly VoteCommand[];
+  plan: BatchPlan;
+  stamps: ReadonlyMap<string, PollStamp>;
 }
 
 /** `traceparent` (tracing on only) is stored in the batch's outbox events' payloads. */
-export async function recordVotesTx(exec: Exec, sql: Sql, batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<VoteOutcome[]> {
+export async function readAndPlan(exec: Exec, sql: Sql, batch: readonly VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<PlannedBatch> {
   const now = Date.now();
   const keys = batchKeys(batch);
 
   const polls = new Map<string, PollState>();
-  for (const r of await exec<PollRow & { id: string; version: number }>(sql.lockPolls, [keys.pollIds])) polls.set(r.id, { ...toPoll(r), version: r.version });
-
+  const stamps = new Map<string, PollStamp>();
   const votes = new Map<string, CountedVote>();
   const answers = new Map<string, StoredResponse>();
-  const voters = keys.voters.filter(([p]) => polls.has(p));
-  if (voters.length > 0 || keys.claims.length > 0) {
-    const rows = await exec<ReadRow>(sql.readBatch, [
-      voters.map((v) => v[0]),
-      voters.map((v) => v[1]),
-      [...polls.keys()],
-      keys.claims.map((c) => c[0]),
-      keys.claims.map((c) => c[1]),
-    ]);
-    for (const r of rows) {
-      if (r.answer) answers.set(pairKey(r.p, r.k), { status: r.n, body: r.b, requestHash: r.a });
-      else votes.set(pairKey(r.p, r.k), { optionIds: r.a.split(','), receiptId: r.b, at: r.n });
-    }
+  const rows = await exec<ReadRow>(sql.readBatch, [
+    keys.pollIds,
+    keys.voters.map((v) => v[0]),
+    keys.voters.map((v) => v[1]),
+    keys.claims.map((c) => c[0]),
+    keys.claims.map((c) => c[1]),
+  ]);
+  for (const r of rows) {
+    if (r.t === 0) {
+      const status = r.b as Poll['status'];
+      const poll = toPoll({ def: JSON.parse(r.a) as Poll, status, opens_at: r.o, closes_at: r.c, updated_at: r.u! });
+      polls.set(r.p, { ...poll, version: r.n });
+      stamps.set(r.p, { status, updatedAt: r.u! });
+    } else if (r.t === 1) votes.set(pairKey(r.p, r.k!), { optionIds: r.a.split(','), receiptId: r.b, at: r.n });
+    else answers.set(pairKey(r.p, r.k!), { status: r.n, body: r.b, requestHash: r.a });
   }
-
-  const plan = planBatch(batch, readsFromMaps(polls, votes, answers), { now, render, newEventId, traceparent });
-  if (plan.answers.length + plan.inserts.length + plan.changes.length + plan.bumps.length > 0) await writePlan(exec, sql, plan);
-  return plan.outcomes;
+  return { batch, plan: planBatch(batch, readsFromMaps(polls, votes, answers), { now, render, newEventId, traceparent }), stamps };
 }
 
-async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> {
+/** Writes a planned batch; a serialization failure (40001) when what it read no longer holds. */
+export async function writePlanned(exec: Exec, sql: Sql, { batch, plan, stamps }: PlannedBatch): Promise<VoteOutcome[]> {
+  if (plan.answers.length + plan.inserts.length + plan.changes.length + plan.bumps.length === 0) return plan.outcomes;
+  const versions = await writePlan(exec, sql, plan, stamps);
+  // The planner numbered each poll's new version as read + 1; the row may have moved on since
+  // (other batches of the poll committed in between): the version this batch got is the row's.
+  return plan.outcomes.map((o, i) => (o.kind === 'counted' ? { ...o, version: versions.get(batch[i]!.pollId) ?? o.version } : o));
+}
+
+async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan, stamps: ReadonlyMap<string, PollStamp>): Promise<Map<string, number>> {
   const { answers: a, inserts: i, changes: c, tallies: t, bumps: b, events: e } = plan;
-  const [wrote] = await exec<{ answers: number; inserts: number; changes: number; bumps: number }>(sql.writeBatch, [
+  const stamp = (pollId: string) => stamps.get(pollId)!;
+  // Batches with text answers or quiz scores use the same statement with their rows added.
+  const kinds = plan.texts.length + plan.points.length > 0;
+  const [wrote] = await exec<{ held: boolean; versions: string }>(kinds ? sql.writeBatchKinds : sql.writeBatch, [
     plan.now,
     a.map((x) => x.pollId),
     a.map((x) => x.key),
@@ -99,24 +125,25 @@ async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> {
     t.map((x) => x.optionId),
     t.map((x) => x.delta),
     b.map((x) => x.pollId),
-    b.map((x) => x.version),
     b.map((x) => x.total),
+    b.map((x) => stamp(x.pollId).status),
+    b.map((x) => stamp(x.pollId).updatedAt),
     e.map((x) => x.eventId),
     e.map((x) => x.pollId),
     e.map((x) => JSON.stringify(x.payload)),
+    a.length,
+    i.length,
+    c.length,
+    b.length,
+    ...(kinds ? kindParams(plan) : []),
   ]);
-  // Rare: a key claimed for a poll that does not exist (no poll row to lock), or a writer that
-  // does not lock the poll.
-  if (wrote!.answers !== a.length) throw retryBatch('idempotency key claimed meanwhile');
-  if (wrote!.inserts !== i.length || wrote!.changes !== c.length) throw retryBatch('vote written meanwhile');
-  if (wrote!.bumps !== b.length) throw retryBatch('poll version moved');
-  if (plan.texts.length + plan.points.length > 0) await writeKinds(exec, sql, plan);
+  return new Map(JSON.parse(wrote!.versions) as Array<[string, number]>);
 }
 
-/** Text answers, word counts and quiz points: a second statement, only in batches of those kinds. */
-async function writeKinds(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> {
+/** $35–$51 of writeBatchKinds: answers, word deltas, quiz points, and how many of each must be new. */
+function kindParams(plan: BatchPlan): unknown[] {
   const { texts: x, words: w, points: q } = plan;
-  const [wrote] = await exec<{ texts: number; points: number }>(sql.writeKinds, [
+  return [
     x.map((r) => r.pollId),
     x.map((r) => r.answerId),
     x.map((r) => r.voterId),
@@ -132,6 +159,7 @@ async function writeKinds(exec: Exec, sql: Sql, plan: BatchPlan): Promise<void> 
     q.map((r) => r.points),
     q.map((r) => r.correct),
     q.map((r) => r.ms),
-  ]);
-  if (wrote!.texts !== x.length || wrote!.points !== q.length) throw retryBatch('answer or score written meanwhile');
+    x.length,
+    q.length,
+  ];
 }

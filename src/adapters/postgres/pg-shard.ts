@@ -13,9 +13,9 @@ import type { MinuteCount, ModeratedAnswer, OutboxEvent, RenderAnswer, StatusCha
 import { CLOUD_WORDS } from '../../ports/store.js';
 import type { QuizScore } from '../../domain/quiz.js';
 import { moderate, SHOWN_ANSWERS_KEY, storedWords, type AnswerState, type ModerationAction, type TextAnswerRecord, type WordCount } from '../../domain/text-answer.js';
-import type { OpenTx, PgLink, Row, Stmt } from './pg-link.js';
+import type { PgLink, Row, Stmt } from './pg-link.js';
 import { migrate } from './pg-migrations.js';
-import { recordVotesTx } from './pg-record-votes.js';
+import { readAndPlan, writePlanned, type PlannedBatch } from './pg-record-votes.js';
 import { toPoll, type PollRow, type ResultsRow } from './pg-rows.js';
 import type { Sql } from './pg-sql.js';
 import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
@@ -97,9 +97,23 @@ export class PgShard {
     return row!.n;
   }
 
-  /** Runs the batch up to, not including, COMMIT. */
-  async beginVotes(batch: VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<OpenTx<VoteOutcome[]>> {
-    return this.primary.begin((exec) => recordVotesTx(exec, this.sql, batch, render, traceparent));
+  /** Reads and plans the batch without writing (a batch over several shards plans them all first). */
+  async planVotes(batch: readonly VoteCommand[], render: RenderAnswer, traceparent?: string): Promise<PlannedBatch> {
+    return this.primary.session((exec) => readAndPlan(exec, this.sql, batch, render, traceparent));
+  }
+
+  /**
+   * Reads, plans and writes the batch (see pg-record-votes.ts), or writes `planned`; committed
+   * when it returns. When the write finds that what was read no longer holds, the batch runs again
+   * from a new read.
+   */
+  async recordVotes(batch: readonly VoteCommand[], render: RenderAnswer, traceparent?: string, planned?: PlannedBatch): Promise<VoteOutcome[]> {
+    let first = planned;
+    return this.primary.session(async (exec) => {
+      const p = first ?? (await readAndPlan(exec, this.sql, batch, render, traceparent));
+      first = undefined;
+      return writePlanned(exec, this.sql, p);
+    });
   }
 
   async getResults(pollId: string, fresh: boolean): Promise<Results | null> {
@@ -131,8 +145,12 @@ export class PgShard {
       const [row] = await exec<{ state: AnswerState; approved: boolean; words: string }>(sql.getTextForUpdate, [pollId, answerId]);
       if (!row) return null;
       const next = moderate(row.state, row.approved, action);
-      const words = [...new Set(storedWords(row.words))].sort();
-      const [bumped] = await exec<{ version: number }>(sql.moderateText, [pollId, answerId, next.state, next.approved, next.cloud, words, SHOWN_ANSWERS_KEY, at]);
+      if (next.cloud !== 0) {
+        await exec(sql.moderateTally, [pollId, SHOWN_ANSWERS_KEY, next.cloud]);
+        const words = [...new Set(storedWords(row.words))].sort();
+        if (words.length > 0) await exec(sql.moderateWords, [pollId, words, next.cloud]);
+      }
+      const [bumped] = await exec<{ version: number }>(sql.moderateText, [pollId, answerId, next.state, next.approved, at]);
       return bumped ? { state: next.state, approved: next.approved, version: bumped.version } : null;
     });
   }

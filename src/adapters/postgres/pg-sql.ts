@@ -26,7 +26,7 @@ export function splitPgUrl(raw: string): { url: string; schema: string | null; s
 
 export function buildSql(schema: string) {
   const s = `"${checkSchemaName(schema)}"`;
-  return {
+  const base = {
     ping: stmt('SELECT 1'),
     insertPoll: stmt(`INSERT INTO ${s}.polls (id, def, status, opens_at, closes_at, updated_at, results_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
     getPoll: stmt(`SELECT def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = $1`),
@@ -68,32 +68,37 @@ export function buildSql(schema: string) {
     ),
     countResetVotes: stmt(`SELECT count(*)::int AS n FROM ${s}.votes_reset WHERE poll_id = $1`),
 
-    // --- the vote batch (pg-record-votes.ts), in the order it runs ---
-    /** Serializes batches per poll and fixes the status and version the plan uses until commit. */
-    lockPolls: stmt(
-      `SELECT id, def, status, opens_at, closes_at, updated_at, version FROM ${s}.polls WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
-    ),
+    // --- the vote batch (pg-record-votes.ts): two statements, each its own implicit transaction ---
     /**
-     * What the planner reads, in one round trip: the stored votes of the batch's voters (`answer`
-     * false) and the answers stored under its idempotency keys (`answer` true). Runs after
-     * lockPolls, so its snapshot holds every batch committed before the locks were granted.
-     * One index probe per voter and key (LATERAL … LIMIT 1): a join would let the planner scan a
-     * hot poll's every vote instead.
+     * What the planner reads, in one round trip and without locks: the batch's polls (`t` 0: id,
+     * definition, status, window, updated_at, version), the stored votes of its voters (`t` 1) and
+     * the answers stored under its idempotency keys (`t` 2). One index probe per voter and key
+     * (LATERAL … LIMIT 1): a join would let the planner scan a hot poll's every vote instead.
+     * Nothing is locked: writeBatch checks that what was read still holds when it writes.
      */
     readBatch: stmt(
-      `SELECT false AS answer, u.p, u.w AS k, v.option_ids AS a, v.receipt_id AS b, v.cast_at AS n
-         FROM unnest($1::text[], $2::text[]) AS u(p, w)
+      `SELECT 0 AS t, p.id AS p, NULL AS k, p.def::text AS a, p.status AS b, p.version AS n, p.opens_at AS o, p.closes_at AS c, p.updated_at AS u
+         FROM ${s}.polls p WHERE p.id = ANY($1::text[])
+       UNION ALL
+       SELECT 1, u.p, u.w, v.option_ids, v.receipt_id, v.cast_at, NULL, NULL, NULL
+         FROM unnest($2::text[], $3::text[]) AS u(p, w)
          CROSS JOIN LATERAL (
-           SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = u.p AND voter_id = u.w AND poll_id = ANY($3::text[]) LIMIT 1
+           SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = u.p AND voter_id = u.w AND poll_id = ANY($1::text[]) LIMIT 1
          ) AS v
        UNION ALL
-       SELECT true, u.p, u.k, i.request_hash, i.body, i.status
+       SELECT 2, u.p, u.k, i.request_hash, i.body, i.status, NULL, NULL, NULL
          FROM unnest($4::text[], $5::text[]) AS u(p, k)
          CROSS JOIN LATERAL (SELECT request_hash, body, status FROM ${s}.idempotency WHERE poll_id = u.p AND key = u.k LIMIT 1) AS i`,
     ),
     /**
-     * Every write of a batch plan in one statement, each part's rows sorted by its conflict key.
-     * Answers the rows each guarded part wrote, so the caller can tell the plan still held.
+     * Every write of a batch plan in one statement (so one implicit transaction, committed when it
+     * ends), each part's rows sorted by its conflict key. Its guards check that what readBatch saw
+     * still holds: keys and votes inserted only where none exist, a change only to the row as read,
+     * a poll counted only while its status and definition are the ones read. When any guard finds
+     * otherwise, vote_batch_guard raises a serialization failure and the statement writes nothing.
+     * The poll's version is taken from the row (version + 1) rather than from the read, so batches
+     * of one poll from any number of processes overlap and queue only on the poll's row lock,
+     * between this statement's update and its commit; each batch's events carry the version it got.
      */
     writeBatch: stmt(
       `WITH a AS (
@@ -114,57 +119,42 @@ export function buildSql(schema: string) {
          SELECT * FROM unnest($21::text[], $22::text[], $23::bigint[])
          ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
        ), b AS (
-         UPDATE ${s}.polls p SET version = u.v, total = p.total + u.t, results_at = $1
-           FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS u(id, v, t)
-          WHERE p.id = u.id AND p.version = u.v - 1
-         RETURNING 1
+         UPDATE ${s}.polls p SET version = p.version + 1, total = p.total + u.t, results_at = $1
+           FROM unnest($24::text[], $25::bigint[], $26::text[], $27::bigint[]) AS u(id, t, st, up)
+          WHERE p.id = u.id AND p.status = u.st AND p.updated_at = u.up
+         RETURNING p.id, p.version
        ), o AS (
          INSERT INTO ${s}.outbox (event_id, type, poll_id, at, payload)
-         SELECT u.e, 'votes.recorded', u.p, $1, u.j::jsonb FROM unnest($27::text[], $28::text[], $29::text[]) AS u(e, p, j)
+         SELECT u.e, 'votes.recorded', u.p, $1, jsonb_set(u.j::jsonb, '{version}', to_jsonb(b.version))
+           FROM unnest($28::text[], $29::text[], $30::text[]) AS u(e, p, j) JOIN b ON b.id = u.p
        )
-       SELECT (SELECT count(*) FROM a) AS answers, (SELECT count(*) FROM i) AS inserts,
-              (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM b) AS bumps`,
+       SELECT ${s}.vote_batch_guard((SELECT count(*) FROM a) = $31, 'idempotency key claimed meanwhile')
+          AND ${s}.vote_batch_guard((SELECT count(*) FROM i) = $32 AND (SELECT count(*) FROM c) = $33, 'vote written meanwhile')
+          AND ${s}.vote_batch_guard((SELECT count(*) FROM b) = $34, 'poll changed meanwhile') AS held,
+              (SELECT coalesce(json_agg(json_build_array(b.id, b.version)), '[]') FROM b)::text AS versions`,
     ),
 
-    /**
-     * Text and quiz batches only, after writeBatch: answers, word counts (one upsert per distinct
-     * word of the batch), quiz points. Each part sorted by its key; answers the rows written.
-     */
-    writeKinds: stmt(
-      `WITH x AS (
-         INSERT INTO ${s}.text_answers (poll_id, answer_id, voter_id, body, words, state, at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-         ON CONFLICT DO NOTHING RETURNING 1
-       ), w AS (
-         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
-         SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[])
-         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
-       ), q AS (
-         INSERT INTO ${s}.quiz_points (poll_id, voter_id, points, correct, ms)
-         SELECT * FROM unnest($11::text[], $12::text[], $13::int[], $14::boolean[], $15::bigint[])
-         ON CONFLICT DO NOTHING RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM x) AS texts, (SELECT count(*) FROM q) AS points`,
-    ),
     topWords: stmt(`SELECT word, count FROM ${s}.word_counts WHERE poll_id = $1 AND count > 0 ORDER BY count DESC, word LIMIT $2`),
     listTexts: stmt(
       `SELECT answer_id, body, state, approved, at FROM ${s}.text_answers WHERE poll_id = $1 AND at < $2 ORDER BY at DESC, answer_id DESC LIMIT $3`,
     ),
     getTextForUpdate: stmt(`SELECT state, approved, words FROM ${s}.text_answers WHERE poll_id = $1 AND answer_id = $2 FOR UPDATE`),
-    /** After lockPoll and getTextForUpdate: the answer's state, its words ± 1, the shown tally ± 1, version + 1. */
+    /**
+     * Moderation, after lockPoll and getTextForUpdate, one statement each in this order: tallies,
+     * then word counts (each sorted), as a vote batch's write takes them after the poll row, so
+     * the two never wait on each other in a cycle.
+     */
+    moderateTally: stmt(
+      `INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes) VALUES ($1, $2, $3)
+       ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes`,
+    ),
+    moderateWords: stmt(
+      `INSERT INTO ${s}.word_counts AS wc (poll_id, word, count) SELECT $1, u.w, $3::bigint FROM unnest($2::text[]) AS u(w)
+       ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count`,
+    ),
     moderateText: stmt(
-      `WITH a AS (
-         UPDATE ${s}.text_answers SET state = $3, approved = $4 WHERE poll_id = $1 AND answer_id = $2
-       ), w AS (
-         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
-         SELECT $1, u.w, $5::bigint FROM unnest($6::text[]) AS u(w) WHERE $5::bigint <> 0
-         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
-       ), t AS (
-         INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes)
-         SELECT $1, $7, $5::bigint WHERE $5::bigint <> 0
-         ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes
-       )
-       UPDATE ${s}.polls SET version = version + 1, results_at = $8 WHERE id = $1 RETURNING version`,
+      `WITH a AS (UPDATE ${s}.text_answers SET state = $3, approved = $4 WHERE poll_id = $1 AND answer_id = $2)
+       UPDATE ${s}.polls SET version = version + 1, results_at = $5 WHERE id = $1 RETURNING version`,
     ),
     quizScores: stmt(
       `SELECT voter_id, sum(points)::bigint AS score, count(*)::int AS answered, count(*) FILTER (WHERE correct)::int AS correct,
@@ -230,6 +220,33 @@ export function buildSql(schema: string) {
     ),
     releaseLease: stmt(`DELETE FROM ${s}.leases WHERE name = $1 AND holder = $2`),
   } satisfies Record<string, Stmt>;
+  return { ...base, writeBatchKinds: stmt(withKinds(base.writeBatch.text, s)) };
+}
+
+/**
+ * writeBatch for batches with open-text answers or quiz scores (only those use it, so a choice
+ * batch's statement is unchanged): the same statement plus the answers ($35–$41), the batch's word
+ * count deltas ($42–$44, one upsert per distinct word) and the quiz points ($45–$49), guarded like
+ * the votes: $50 answers and $51 scores must all be new rows, or nothing of the batch is written.
+ */
+function withKinds(writeBatch: string, s: string): string {
+  const at = writeBatch.lastIndexOf('\n       SELECT ');
+  if (at < 0 || !writeBatch.includes(' AS held,')) throw new Error('writeBatch changed shape: update withKinds');
+  const ctes = `, x AS (
+         INSERT INTO ${s}.text_answers (poll_id, answer_id, voter_id, body, words, state, at)
+         SELECT * FROM unnest($35::text[], $36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), w AS (
+         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
+         SELECT * FROM unnest($42::text[], $43::text[], $44::bigint[])
+         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
+       ), q AS (
+         INSERT INTO ${s}.quiz_points (poll_id, voter_id, points, correct, ms)
+         SELECT * FROM unnest($45::text[], $46::text[], $47::int[], $48::boolean[], $49::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       )`;
+  const guard = ` AND ${s}.vote_batch_guard((SELECT count(*) FROM x) = $50 AND (SELECT count(*) FROM q) = $51, 'answer or score written meanwhile') AS held,`;
+  return writeBatch.slice(0, at) + ctes + writeBatch.slice(at).replace(' AS held,', guard);
 }
 
 export type Sql = ReturnType<typeof buildSql>;

@@ -13,7 +13,6 @@ import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../.
 import type { BatchMeta, MinuteCount, ModeratedAnswer, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
 import type { QuizScore } from '../../domain/quiz.js';
 import type { ModerationAction, TextAnswerRecord } from '../../domain/text-answer.js';
-import type { OpenTx } from './pg-link.js';
 import type { PgLeases } from './pg-lease.js';
 import type { PgShard } from './pg-shard.js';
 
@@ -97,19 +96,24 @@ export class PostgresStore implements Store {
       if (!idx) parts.set(shard, (idx = []));
       idx.push(i);
     }
-    const entries = [...parts].sort((a, b) => a[0].index - b[0].index);
-    const open: Array<OpenTx<VoteOutcome[]>> = [];
-    try {
-      for (const [shard, idx] of entries) open.push(await shard.beginVotes(idx.map((i) => batch[i]!), render, meta?.traceparent));
-    } catch (err) {
-      await Promise.all(open.map((t) => t.rollback()));
-      throw err;
+    const entries = [...parts];
+    if (entries.length === 1) {
+      const [shard, idx] = entries[0]!;
+      const part = await shard.recordVotes(idx.length === batch.length ? batch : idx.map((i) => batch[i]!), render, meta?.traceparent);
+      idx.forEach((i, j) => (outcomes[i] = part[j]!));
+      return outcomes;
     }
-    const commits = await Promise.allSettled(open.map((t) => t.commit()));
-    const commitFailed = commits.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (commitFailed) throw commitFailed.reason;
+    // Over several shards: every part is read and planned before any is written, so a batch whose
+    // planning fails (a render that throws) writes nothing. Then each shard's part is written by one
+    // statement of its own, all at once: when one fails, the batch fails, the parts that committed
+    // stay counted, and their voters learn it on retry (a replay under their Idempotency-Key, or a
+    // 409 naming the vote).
+    const planned = await Promise.all(entries.map(([shard, idx]) => shard.planVotes(idx.map((i) => batch[i]!), render, meta?.traceparent)));
+    const done = await Promise.allSettled(entries.map(([shard], n) => shard.recordVotes(planned[n]!.batch, render, meta?.traceparent, planned[n])));
+    const failed = done.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     entries.forEach(([, idx], n) => {
-      const part = open[n]!.value;
+      const part = (done[n] as PromiseFulfilledResult<VoteOutcome[]>).value;
       idx.forEach((i, j) => (outcomes[i] = part[j]!));
     });
     return outcomes;

@@ -19,6 +19,7 @@ import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Con
 import type { EventBus, EventHandler } from '../../ports/event-bus.js';
 import type { OutboxEvent } from '../../ports/store.js';
 import { RecentIds } from './recent-ids.js';
+import { decodeOutboxEvent, withTimeout } from '../bus-messages.js';
 import { declareExchange, declareGroup, queueName, topologyNames, type TopologyNames } from './rabbitmq-topology.js';
 
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -299,23 +300,7 @@ function settle(send: () => void): void {
 }
 
 function decode(msg: ConsumeMessage): OutboxEvent | null {
-  try {
-    const e = JSON.parse(msg.content.toString('utf8')) as OutboxEvent;
-    if (!(e && typeof e.eventId === 'string' && typeof e.type === 'string' && typeof e.pollId === 'string')) return null;
-    const headers: unknown = msg.properties.headers;
-    const tp = headers && typeof headers === 'object' ? (headers as Record<string, unknown>).traceparent : undefined;
-    if (typeof tp === 'string' && e.payload && typeof e.payload === 'object') e.payload.traceparent = tp;
-    return e;
-  } catch {
-    return null;
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  const headers: unknown = msg.properties.headers;
+  const tp = headers && typeof headers === 'object' ? (headers as Record<string, unknown>).traceparent : undefined;
+  return decodeOutboxEvent(() => JSON.parse(msg.content.toString('utf8')), tp);
 }

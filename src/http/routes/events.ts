@@ -9,7 +9,6 @@ import type { LiveEvent } from '../../domain/event.js';
 import { publicPoll, type Poll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
-import { addressKey, AddressCounter } from '../address-limits.js';
 import { limitOrThrow } from '../rate-guard.js';
 import { callerOf } from '../caller.js';
 import {
@@ -22,7 +21,7 @@ import {
   Problem,
   QuestionBody,
 } from '../schemas.js';
-import { SseViewer } from '../../realtime/sse-viewer.js';
+import type { LiveStreams } from '../live-stream.js';
 
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem };
 const security: Array<Record<string, string[]>> = [{ ownerToken: [] }];
@@ -330,12 +329,10 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
 }
 
 /** The live channel phones follow (served by api and realtime processes). */
-export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps, streams: LiveStreams): Promise<void> {
   const events = deps.events;
   const hub = deps.eventHub;
   if (!events || !hub) return;
-  const streamLimit = deps.config.http.maxStreamsPerAddress;
-  const streams = new AddressCounter(streamLimit);
   app.get<{ Params: EventParams; Querystring: { screen?: 'presenter' } }>(
     '/v1/events/:eventId/stream',
     {
@@ -365,46 +362,16 @@ export async function eventStreamRoutes(app: FastifyInstance, deps: HttpDeps): P
       },
     },
     async (req, reply) => {
-      const address = addressKey(req.ip);
-      if (!streams.acquire(address)) {
-        throw new PollcastError(
-          'too_many_streams',
-          `this address already has ${streamLimit} live streams open`,
-          { limit: streamLimit },
-          10 + Math.floor(Math.random() * 20),
-        );
-      }
-      let held = true;
-      const release = () => {
-        if (held) streams.release(address);
-        held = false;
-      };
-      try {
-        if (!(await events.find(req.params.eventId))) throw new PollcastError('event_not_found');
-      } catch (err) {
-        release();
-        throw err;
-      }
-      const lastId = req.headers['last-event-id'];
-      const parsed = typeof lastId === 'string' && /^\d{1,17}$/.test(lastId) ? Number(lastId) : null;
-      reply.hijack();
-      const raw = reply.raw;
-      if (raw.destroyed) release();
-      else raw.once('close', release);
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const socket = raw.socket;
-      if (socket === null || socket.destroyed) return;
-      socket.setNoDelay(true);
-      const viewer = new SseViewer(raw, socket);
-      viewer.uncounted = req.query.screen === 'presenter';
-      const leave = await hub.join(req.params.eventId, viewer, parsed);
-      if (raw.destroyed || raw.writableEnded) leave();
-      else raw.on('close', leave);
+      await streams.open(
+        req,
+        reply,
+        hub,
+        async () => {
+          if (!(await events.find(req.params.eventId))) throw new PollcastError('event_not_found');
+          return req.params.eventId;
+        },
+        (viewer) => (viewer.uncounted = req.query.screen === 'presenter'),
+      );
     },
   );
 }

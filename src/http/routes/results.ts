@@ -4,15 +4,14 @@ import { Type } from '@sinclair/typebox';
 import { canSeeResults, type Poll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
-import { addressKey, AddressCounter } from '../address-limits.js';
 import { callerOf } from '../caller.js';
 import { PollParams, Problem, ResultsView } from '../schemas.js';
 import { checkPollId } from './polls.js';
-import { SseViewer } from '../../realtime/sse-viewer.js';
+import type { LiveStreams } from '../live-stream.js';
 
 const OwnerQuery = Type.Object({ ownerToken: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false });
 
-export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps, streams: LiveStreams): Promise<void> {
   const { polls, results } = deps;
   const auth = deps.auth ?? null;
 
@@ -44,8 +43,6 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   const hub = deps.hub;
   if (!hub) return;
   // Open streams per client address (req.ip: behind TRUST_PROXY, the real client), in this process.
-  const streamLimit = deps.config.http.maxStreamsPerAddress;
-  const streams = new AddressCounter(streamLimit);
   app.get<{ Params: PollParams; Querystring: { ownerToken?: string } }>(
     '/v1/polls/:pollId/results/stream',
     {
@@ -63,41 +60,7 @@ export async function resultsRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       },
     },
     async (req, reply) => {
-      const address = addressKey(req.ip);
-      if (!streams.acquire(address)) {
-        // A stream lasts as long as its viewer watches: retry later, spread so refused viewers do not return together.
-        throw new PollcastError('too_many_streams', `this address already has ${streamLimit} live-results streams open`, { limit: streamLimit }, 10 + Math.floor(Math.random() * 20));
-      }
-      let held = true;
-      const release = () => {
-        if (held) streams.release(address);
-        held = false;
-      };
-      let poll: Poll;
-      try {
-        poll = await authorize(req);
-      } catch (err) {
-        release();
-        throw err;
-      }
-      const lastId = req.headers['last-event-id'];
-      const parsed = typeof lastId === 'string' && /^\d{1,15}$/.test(lastId) ? Number(lastId) : null;
-      reply.hijack();
-      const raw = reply.raw;
-      if (raw.destroyed) release();
-      else raw.once('close', release);
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const socket = raw.socket;
-      if (socket === null || socket.destroyed) return;
-      socket.setNoDelay(true);
-      const leave = await hub.join(poll.id, new SseViewer(raw, socket), parsed);
-      if (raw.destroyed || raw.writableEnded) leave();
-      else raw.on('close', leave);
+      await streams.open(req, reply, hub, async () => (await authorize(req)).id);
     },
   );
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccountStore, createEventStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
+import { createAccountStore, createAudienceQaStore, createEventStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
 import { PollAccess } from './core/access.js';
 import { AccountService } from './core/account-service.js';
 import { Authenticator } from './core/authenticator.js';
@@ -18,6 +18,7 @@ import { RequestLimits } from './core/request-limits.js';
 import { EventService } from './core/event-service.js';
 import { TextAnswerService } from './core/text-answer-service.js';
 import { QuizService } from './core/quiz-service.js';
+import { AudienceQaService } from './core/audience-qa-service.js';
 import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
 import { VoterTokens } from './domain/voter-token.js';
@@ -28,6 +29,7 @@ import { createObservability, type Observability } from './observability/create-
 import { hubObserver } from './observability/hub-observer.js';
 import { createLogger } from './observability/logger.js';
 import type { ScrapableMetrics } from './ports/metrics.js';
+import type { AudienceQaStore } from './ports/audience-qa-store.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { observeEventBus } from './observability/observed-event-bus.js';
 import { traceStore } from './observability/traced-store.js';
@@ -49,6 +51,8 @@ export interface RunningApp {
   readonly config: Readonly<Config>;
   readonly logger: Logger;
   readonly ports: Ports;
+  /** The audience Q&A store (checks count its rows against its counts). */
+  readonly qaStore: AudienceQaStore;
   readonly http: FastifyInstance;
   /** The address the HTTP server listens on, e.g. http://127.0.0.1:8080 */
   readonly url: string;
@@ -125,11 +129,29 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const eventStore = await createEventStore(config.store);
     cleanup.push({ name: 'event store', run: () => eventStore.close() });
     await eventStore.migrate();
-    const events = new EventService(eventStore, pollService, polls, notifier);
+    const qaStore = await createAudienceQaStore(config.store);
+    cleanup.push({ name: 'audience Q&A store', run: () => qaStore.close() });
+    await qaStore.migrate();
+    let qaService: AudienceQaService | null = null;
+    const events = new EventService(eventStore, pollService, polls, notifier, (id) => qaService?.deleteEvent(id) ?? Promise.resolve());
+    const qa = new AudienceQaService(
+      qaStore,
+      events,
+      limiter,
+      notifier,
+      new VoterTokens(secret),
+      { ...config.qa, failuresPerMinute: config.rateLimit.failuresPerMinute },
+      config.groupCommit,
+    );
+    qaService = qa;
     const textAnswers = new TextAnswerService(store, pollService, notifier);
     const quiz = new QuizService(eventStore, polls, store, new VoterTokens(secret));
     const eventHub = runs('realtime')
-      ? new LiveHub(new EventStreamSource({ event: (id) => events.find(id), poll: (id) => polls.get(id), results: (id, o) => results.get(id, o) }), notifier, config.realtime)
+      ? new LiveHub(
+          new EventStreamSource({ event: (id) => events.find(id), poll: (id) => polls.get(id), results: (id, o) => results.get(id, o), qa: (ev) => qa.live(ev) }),
+          notifier,
+          config.realtime,
+        )
       : null;
     const api = votes;
     metrics.readFrom({
@@ -185,10 +207,11 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, events, eventHub, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
+      { config, polls: pollService, votes, results, hub, events, eventHub, qa, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });
+    cleanup.push({ name: 'upvote queue', run: () => qa.drain() });
     cleanup.push({ name: 'http server', run: () => http.close() });
     // While accepted requests finish, the listener stays open and answers new ones 503 + Retry-After.
     cleanup.push({ name: 'in-flight requests', run: async () => (await votes?.drain(), await readiness.requests.idle()) });
@@ -219,7 +242,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       })();
       return stopping;
     };
-    return { config, logger, ports, http, url, port, metrics, tracing, metricsUrl, shutdown };
+    return { config, logger, ports, qaStore, http, url, port, metrics, tracing, metricsUrl, shutdown };
   } catch (err) {
     await runSteps(cleanup.reverse(), Date.now() + 5_000, logger);
     throw err;

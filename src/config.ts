@@ -183,6 +183,14 @@ const PLAIN = {
     /** Invite codes issued per hour per IP, counted in blocks of 1,000 codes (routes/polls.ts); 0 = no budget. */
     invitesPerHour: env('RATE_LIMIT_INVITES_PER_HOUR', int(0, 1_000_000_000).default(1_000_000)),
   },
+  qa: {
+    /** Questions one voter may ask in one event's audience Q&A per minute. */
+    questionsPerVoterPerMinute: env('QA_QUESTIONS_PER_VOTER_PER_MIN', int(0, 1_000_000).default(5)),
+    /** Upvotes (and un-upvotes) one voter may send in one event per minute. */
+    upvotesPerVoterPerMinute: env('QA_UPVOTES_PER_VOTER_PER_MIN', int(0, 1_000_000).default(60)),
+    /** Q&A asks and upvotes per address per minute: a ceiling (a hall shares one address). */
+    ipPerMinute: env('QA_IP_PER_MIN', int(0, 100_000_000).default(60_000)),
+  },
   webhooks: {
     /** Networks webhooks may reach although they are not public (CIDRs); empty: public addresses only. */
     allowedNetworks: env(

@@ -10,6 +10,7 @@ import type { Results } from '../domain/results.js';
 import { TieredLruCache } from './tiered-cache.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { EventStore } from '../ports/event-store.js';
+import type { AudienceQaStore } from '../ports/audience-qa-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
@@ -67,6 +68,20 @@ export async function createEventStore(c: StoreConfig): Promise<EventStore> {
     case 'postgres': {
       const { PostgresEventStore } = await import('./postgres/postgres-event-store.js');
       return new PostgresEventStore({ url: c.url, connectTimeoutMs: c.connectTimeoutMs, queryTimeoutMs: c.queryTimeoutMs });
+    }
+  }
+}
+
+/** Audience Q&A lives beside the events: its own SQLite file, or its own tables on the primary. */
+export async function createAudienceQaStore(c: StoreConfig): Promise<AudienceQaStore> {
+  switch (c.kind) {
+    case 'embedded': {
+      const { SqliteAudienceQaStore } = await import('./embedded/sqlite-audience-qa-store.js');
+      return new SqliteAudienceQaStore({ dataDir: c.dataDir, sync: c.sync });
+    }
+    case 'postgres': {
+      const { PostgresAudienceQaStore } = await import('./postgres/postgres-audience-qa-store.js');
+      return new PostgresAudienceQaStore({ url: c.url, connectTimeoutMs: c.connectTimeoutMs, queryTimeoutMs: c.queryTimeoutMs });
     }
   }
 }

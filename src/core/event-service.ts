@@ -15,10 +15,12 @@ import {
   removeQuestion,
   reorderQuestions,
   setCurrent,
+  setQaSettings,
   setTitle,
   showResults,
   type LiveEvent,
 } from '../domain/event.js';
+import type { QaSettings } from '../domain/audience-question.js';
 import { newOwnerToken } from '../domain/ids.js';
 import type { Poll, PollDraft, PollPatch } from '../domain/poll.js';
 import { PollcastError } from '../errors.js';
@@ -45,12 +47,15 @@ export class EventService {
     private readonly polls: PollService,
     private readonly directory: PollDirectory,
     private readonly notifier: Notifier,
+    /** Called after an event is deleted, to remove what hangs off it (its audience Q&A). */
+    private readonly onDelete: (eventId: string) => Promise<void> = async () => {},
   ) {}
 
   async create(
     title: string,
     drafts: PollDraft[],
     now = Date.now(),
+    qa?: Partial<QaSettings>,
   ): Promise<EventWithQuestions & { ownerToken: string }> {
     const ownerToken = newOwnerToken();
     const hash = hashOwnerToken(ownerToken);
@@ -83,6 +88,7 @@ export class EventService {
         hash,
         questions.map((q) => q.id),
         now,
+        qa,
       );
       if (await this.events.create(ev)) return { event: ev, questions, ownerToken };
     }
@@ -111,6 +117,11 @@ export class EventService {
   async #questions(ev: LiveEvent): Promise<Poll[]> {
     const polls = await Promise.all(ev.questionIds.map((id) => this.directory.get(id)));
     return polls.filter((p): p is Poll => p !== null);
+  }
+
+  /** The event if the caller holds its owner token (404 unknown, 401 no token, 403 another token). */
+  owned(id: string, caller: Caller): Promise<LiveEvent> {
+    return this.#owned(id, caller);
   }
 
   /** The event if `bearer` is its owner token: 404 unknown, 401 no token, 403 another token. */
@@ -155,6 +166,10 @@ export class EventService {
 
   showResults(id: string, caller: Caller, shown: boolean): Promise<LiveEvent> {
     return this.#update(id, caller, (ev, now) => showResults(ev, shown, now));
+  }
+
+  setQa(id: string, caller: Caller, patch: Partial<QaSettings>): Promise<LiveEvent> {
+    return this.#update(id, caller, (ev, now) => setQaSettings(ev, patch, now));
   }
 
   rename(id: string, caller: Caller, title: string): Promise<LiveEvent> {
@@ -218,6 +233,7 @@ export class EventService {
     const ev = await this.#owned(id, caller);
     await this.events.delete(id);
     for (const q of ev.questionIds) await this.polls.delete(q, caller).catch(() => {});
+    await this.onDelete(id);
     this.notifier.publish({ type: 'event', eventId: id });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { PollcastError } from '../errors.js';
+import { mergeQaSettings, type QaSettings } from './audience-question.js';
 import { randomId } from './ids.js';
 import { pollText } from './poll-text.js';
 
@@ -33,6 +34,8 @@ export interface LiveEvent {
   currentQuestionId: string | null;
   /** Whether the audience and the big screen see the current question's results. */
   resultsShown: boolean;
+  /** Audience Q&A settings; absent on events stored before Q&A (read with `qaSettings`). */
+  qa?: QaSettings;
   /** Grows with every change the audience can see (the stream's version is built on it). */
   version: number;
   createdAt: number;
@@ -64,6 +67,7 @@ export function createLiveEvent(
   ownerTokenHash: string,
   questionIds: string[],
   now: number,
+  qa?: Partial<QaSettings>,
 ): LiveEvent {
   checkQuestionCount(questionIds.length);
   return {
@@ -72,6 +76,7 @@ export function createLiveEvent(
     title: pollText(title, 'title', EVENT_LIMITS.titleMax),
     ownerTokenHash,
     questionIds,
+    qa: mergeQaSettings(undefined, qa),
     currentQuestionId: questionIds[0] ?? null,
     resultsShown: false,
     version: 1,
@@ -106,6 +111,14 @@ export function setCurrent(ev: LiveEvent, questionId: string | null, now: number
 
 export function showResults(ev: LiveEvent, shown: boolean, now: number): LiveEvent {
   return bump(ev, now, { resultsShown: shown });
+}
+
+export function qaSettings(ev: LiveEvent): QaSettings {
+  return mergeQaSettings(ev.qa, undefined);
+}
+
+export function setQaSettings(ev: LiveEvent, patch: Partial<QaSettings>, now: number): LiveEvent {
+  return bump(ev, now, { qa: mergeQaSettings(ev.qa, patch) });
 }
 
 export function setTitle(ev: LiveEvent, title: string, now: number): LiveEvent {

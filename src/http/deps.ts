@@ -9,6 +9,7 @@ import type { ResultsReader } from '../core/results-reader.js';
 import type { VoteService } from '../core/vote-service.js';
 import type { LiveHub, ResultsHub } from '../realtime/results-hub.js';
 import type { EventService } from '../core/event-service.js';
+import type { AudienceQaService } from '../core/audience-qa-service.js';
 import type { EventSnapshot } from '../realtime/event-source.js';
 import type { ScrapableMetrics } from '../ports/metrics.js';
 import type { Tracing } from '../ports/tracing.js';
@@ -45,6 +46,8 @@ export interface HttpDeps {
   textAnswers?: TextAnswerService | null;
   /** Absent: quiz nicknames and the leaderboard are not served. */
   quiz?: QuizService | null;
+  /** Absent: audience Q&A routes are not served. */
+  qa?: AudienceQaService | null;
   readiness: Readiness;
   /** Absent in tools that build a bare server: account routes are then not served. */
   auth?: Authenticator | null;

@@ -242,10 +242,35 @@ export type EventParams = Static<typeof EventParams>;
 export const EventQuestionParams = Type.Object({ eventId: EventId, questionId: Type.String({ maxLength: 64 }) });
 export type EventQuestionParams = Static<typeof EventQuestionParams>;
 
+/** An event's audience Q&A settings; a patch names only what changes. */
+export const QaSettingsPatch = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: 'Whether the audience may ask now (default true)' })),
+    names: Type.Optional(
+      Type.Union([Type.Literal('optional'), Type.Literal('required'), Type.Literal('off')], {
+        description: 'optional (default): a name may be given; required: every question names its asker; off: anonymous only',
+      }),
+    ),
+    moderation: Type.Optional(
+      Type.Union([Type.Literal('post'), Type.Literal('pre')], {
+        description: 'post (default): questions show at once; pre: they wait for the presenter to approve them',
+      }),
+    ),
+  },
+  strict,
+);
+export type QaSettingsPatch = Static<typeof QaSettingsPatch>;
+export const QaSettingsView = Type.Object({
+  enabled: Type.Boolean(),
+  names: Type.Union([Type.Literal('optional'), Type.Literal('required'), Type.Literal('off')]),
+  moderation: Type.Union([Type.Literal('post'), Type.Literal('pre')]),
+});
+
 export const CreateEventBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200 }),
     questions: Type.Array(QuestionBody, { maxItems: 100 }),
+    qa: Type.Optional(QaSettingsPatch),
   },
   strict,
 );
@@ -258,6 +283,7 @@ export const EventView = Type.Object({
   currentQuestionId: Type.Union([Type.String(), Type.Null()]),
   resultsShown: Type.Boolean(),
   questions: Type.Array(PollView),
+  qa: QaSettingsView,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -20,6 +20,7 @@ import { rejectUnexpectedBodies } from './strict-bodies.js';
 import { resultsRoutes } from './routes/results.js';
 import { LiveStreams } from './live-stream.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
+import { audienceQaRoutes } from './routes/audience-qa.js';
 import { voteRoutes } from './routes/votes.js';
 import { textAnswerRoutes } from './routes/text-answers.js';
 import { quizRoutes } from './routes/quiz.js';
@@ -123,6 +124,7 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await eventRoutes(app, deps);
     await textAnswerRoutes(app, deps);
     await quizRoutes(app, deps);
+    await audienceQaRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') {
     // One count of open streams per client address for every stream route of this process.

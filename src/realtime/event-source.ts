@@ -6,11 +6,14 @@
  *
  * Versions: `streamVersion(event version, current question's results version)`: a presenter
  * action always moves it up, votes move it up between actions. Votes on the current question
- * (its `results` notices) mark the event's channel too, coalesced like results.
+ * (its `results` notices) mark the event's channel too, coalesced like results. Audience Q&A
+ * changes publish the event's notice; their version (one counter per event, moved in the same
+ * transaction as the change) is added into the low part, so a question or an upvote moves it up.
  */
 import { streamVersion, type LiveEvent } from '../domain/event.js';
 import { effectiveStatus, publicPoll, type Poll, type PollStatus, type PublicPoll } from '../domain/poll.js';
 import type { Results } from '../domain/results.js';
+import type { QaLive } from '../core/audience-qa-service.js';
 import type { HubSource } from './results-hub.js';
 
 export interface EventSnapshot {
@@ -29,12 +32,16 @@ export interface EventSnapshot {
   answers: number;
   /** The current question's results, while the presenter shows them. */
   results: Results | null;
+  /** The audience Q&A (visible questions only), when the process serves it. */
+  qa: QaLive | null;
 }
 
 export interface EventReads {
   event(id: string): Promise<LiveEvent | null>;
   poll(id: string): Promise<Poll | null>;
   results(id: string, opts: { fresh?: boolean }): Promise<Results | null>;
+  /** The event's audience Q&A; absent: frames carry `qa: null`. */
+  qa?(ev: LiveEvent): Promise<QaLive>;
 }
 
 const MAX_TRACKED = 100_000;
@@ -55,13 +62,16 @@ export class EventStreamSource implements HubSource<EventSnapshot> {
     }
     const qid = ev.currentQuestionId;
     this.#track(id, qid);
-    const [poll, results] =
-      qid === null ? [null, null] : await Promise.all([this.reads.poll(qid), this.reads.results(qid, opts)]);
+    const [[poll, results], qa] = await Promise.all([
+      qid === null ? ([null, null] as const) : Promise.all([this.reads.poll(qid), this.reads.results(qid, opts)]),
+      this.reads.qa ? this.reads.qa(ev) : null,
+    ]);
     const now = Date.now();
     // The presenter decides what the room sees: results only while shown (the console reads them itself).
     const shown = poll !== null && ev.resultsShown;
     return {
-      version: streamVersion(ev.version, results?.version ?? 0),
+      // Both parts of the low word only grow within one event version, so their sum does too.
+      version: streamVersion(ev.version, (results?.version ?? 0) + (qa?.version ?? 0)),
       eventId: ev.id,
       code: ev.code,
       title: ev.title,
@@ -74,6 +84,7 @@ export class EventStreamSource implements HubSource<EventSnapshot> {
       // Text questions count answers (a voter may give several; hidden ones not), the others voters.
       answers: results?.answers ?? results?.total ?? 0,
       results: shown ? results : null,
+      qa,
     };
   }
 

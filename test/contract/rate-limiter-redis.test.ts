@@ -34,4 +34,24 @@ describe('RedisRateLimiter: the per-process fallback goes on from what this proc
       await limiter.close(); // releases the link it retained
     }
   });
+
+  it('what the fallback admitted while Redis was skipped still counts when Redis is back: 3 through Redis, 2 in fallback, then 429 through Redis', { skip }, async () => {
+    const link = new RedisLink(SERVICES.redis.url, { cooldownMs: 50 });
+    const limiter = new RedisRateLimiter(link, `pollcast-test:back-${process.pid}-${Date.now()}`);
+    try {
+      assert.ok(await link.ready(2_000));
+      for (let i = 0; i < 3; i++) assert.equal((await limiter.hit('key:k1', 5, 60_000)).allowed, true, `hit ${i + 1} through Redis`);
+      link.failed(new Error('Command timed out'));
+      assert.equal(link.usable(), false);
+      for (let i = 0; i < 2; i++) assert.equal((await limiter.hit('key:k1', 5, 60_000)).allowed, true, `hit ${i + 4} in the fallback`);
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(link.usable(), true, 'the breaker closed again');
+      // Redis counted 3 of 5; this process admitted 5. Without the second look Redis admitted 2 more.
+      const back = await limiter.hit('key:k1', 5, 60_000);
+      assert.equal(back.allowed, false);
+      assert.equal(back.remaining, 0);
+    } finally {
+      await limiter.close();
+    }
+  });
 });

@@ -32,5 +32,10 @@ describe('pollcast migrate on PostgreSQL', { skip: await needServices('postgres'
       [schema],
     );
     assert.equal(votes!.n, 16, 'votes has its hash partitions');
+    // The events' and the audience Q&A's own migrations ran too, once each.
+    for (const table of ['event_migrations', 'qa_migrations']) {
+      const rows = await adminQuery<{ version: number }>(`SELECT version FROM "${schema}".${table} ORDER BY version`);
+      assert.ok(rows.length >= 1 && new Set(rows.map((r) => r.version)).size === rows.length, `${table}: ${JSON.stringify(rows)}`);
+    }
   });
 });

@@ -166,10 +166,17 @@ export class RedisRateLimiter implements RateLimiter {
             resetMs: resetMsOf(oldest < 0 ? null : oldest, bucketMsOf(c.windowMs), c.windowMs, now),
           });
         }
-        // This process's share, kept for the fallback: one slow reply (past REDIS_COMMAND_TIMEOUT_MS)
-        // or an outage then limits per process from what it admitted, not from zero.
-        if (ok) this.#fallback.recordSync(w.checks);
-        w.resolve({ allowed: ok, checks });
+        if (!ok) {
+          w.resolve({ allowed: false, checks });
+          continue;
+        }
+        // Admitted by Redis: this process's own count must admit it too. It holds this process's
+        // share (kept for the fallback: one slow reply past REDIS_COMMAND_TIMEOUT_MS or an outage
+        // then limits per process from what it admitted, not from zero), and what the fallback
+        // admitted while Redis was skipped, which Redis never saw: without this second look,
+        // Redis coming back would admit those again (CI once saw 22 of a limit of 20 pass).
+        const local = this.#fallback.admitSync(w.checks);
+        w.resolve(local.allowed ? { allowed: true, checks } : local);
       }
     } finally {
       this.#inFlight = false;

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { LiveEvent } from '../../domain/event.js';
+import { qaSettings, type LiveEvent } from '../../domain/event.js';
 import { publicPoll, type Poll } from '../../domain/poll.js';
 import { PollcastError } from '../../errors.js';
 import type { HttpDeps } from '../deps.js';
@@ -19,6 +19,7 @@ import {
   EventView,
   PollView,
   Problem,
+  QaSettingsPatch,
   QuestionBody,
 } from '../schemas.js';
 import type { LiveStreams } from '../live-stream.js';
@@ -35,6 +36,7 @@ export function eventView(ev: LiveEvent, questions: Poll[], now = Date.now()) {
     currentQuestionId: ev.currentQuestionId,
     resultsShown: ev.resultsShown,
     questions: questions.map((q) => publicPoll(q, now)),
+    qa: qaSettings(ev),
     createdAt: new Date(ev.createdAt).toISOString(),
     updatedAt: new Date(ev.updatedAt).toISOString(),
   };
@@ -65,7 +67,7 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     },
     async (req, reply) => {
       await limitOrThrow(deps.limiter, reply, 'writes:' + req.ip, writes);
-      const { event, questions, ownerToken } = await events.create(req.body.title, req.body.questions);
+      const { event, questions, ownerToken } = await events.create(req.body.title, req.body.questions, Date.now(), req.body.qa);
       reply.code(201).header('location', `/v1/events/${event.id}`);
       return { event: eventView(event, questions), ownerToken };
     },
@@ -101,20 +103,25 @@ export async function eventRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     },
   );
 
-  app.patch<{ Params: EventParams; Body: { title: string } }>(
+  app.patch<{ Params: EventParams; Body: { title?: string; qa?: QaSettingsPatch } }>(
     '/v1/events/:eventId',
     {
       schema: {
-        summary: 'Rename an event (owner)',
+        summary: 'Rename an event or change its audience Q&A settings (owner)',
         tags: ['events'],
         params: EventParams,
-        body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), qa: Type.Optional(QaSettingsPatch) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
         security,
         response: { 200: EventAnswer, ...problems },
       },
     },
     async (req) => {
-      await events.rename(req.params.eventId, await callerOf(req, auth), req.body.title);
+      const caller = await callerOf(req, auth);
+      if (req.body.title !== undefined) await events.rename(req.params.eventId, caller, req.body.title);
+      if (req.body.qa !== undefined) await events.setQa(req.params.eventId, caller, req.body.qa);
       return view(req.params.eventId);
     },
   );

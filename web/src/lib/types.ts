@@ -77,6 +77,39 @@ export interface LeaderboardEntry {
   answered: number;
 }
 
+export interface QaSettings {
+  enabled: boolean;
+  names: 'optional' | 'required' | 'off';
+  moderation: 'post' | 'pre';
+}
+
+/** A question from the audience (GET /v1/events/{id}/questions-from-audience, and the event stream). */
+export interface AudienceQuestion {
+  id: string;
+  /** Plain text: always rendered as text, never as markup. */
+  text: string;
+  name: string | null;
+  state: 'pending' | 'visible' | 'hidden';
+  pinned: boolean;
+  answered: boolean;
+  upvotes: number;
+  createdAt: string;
+}
+
+export interface QaLive {
+  version: number;
+  settings: QaSettings;
+  counts: { pending: number; visible: number; hidden: number };
+  questions: AudienceQuestion[];
+}
+
+export interface QaList {
+  questions: AudienceQuestion[];
+  upvoted: string[];
+  counts: { pending: number; visible: number; hidden: number };
+  settings: QaSettings;
+}
+
 export interface LiveEvent {
   id: string;
   code: string;
@@ -84,6 +117,7 @@ export interface LiveEvent {
   currentQuestionId: string | null;
   resultsShown: boolean;
   questions: Poll[];
+  qa: QaSettings;
 }
 
 /** One frame of GET /v1/events/{id}/stream. */
@@ -100,6 +134,8 @@ export interface EventFrame {
   answers: number;
   results: Results | null;
   audience: number;
+  /** The visible audience questions (top and newest), live. */
+  qa: QaLive | null;
 }
 
 export interface VoteReceipt {

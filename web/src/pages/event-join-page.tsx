@@ -9,6 +9,7 @@ import { KindBallot } from '../components/kind-ballot.js';
 import { KindResults } from '../components/kind-results.js';
 import { NicknameForm, QuizOutcome, savedNickname, useSecondsLeft } from '../components/quiz-phone.js';
 import { Layout, Loading } from '../components/layout.js';
+import { QaPhone } from '../components/qa-phone.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
 import { setTitle } from '../lib/format.js';
 import type { LiveEvent } from '../lib/types.js';
@@ -104,6 +105,7 @@ export default function EventJoinPage({ code }: { code: string }) {
           </>
         )}
       </section>
+      {!gone && frame.qa && <QaPhone eventId={frame.eventId} live={frame.qa} />}
     </Layout>
   );
 }

@@ -11,6 +11,7 @@ import { Leaderboard } from '../components/leaderboard.js';
 import { TextFeed } from '../components/text-feed.js';
 import { Loading } from '../components/layout.js';
 import { QrCode } from '../components/qr-code.js';
+import { QaConsole } from '../components/qa-console.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
 import { plural, setTitle } from '../lib/format.js';
 import type { EventFrame, LeaderboardEntry } from '../lib/types.js';
@@ -175,6 +176,7 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
   const version = live.results?.version ?? frame?.results?.version ?? 0;
   // After each quiz question (and at the end): the top 10 on the big screen.
   const board = useLeaderboard(eventId, q?.kind === 'quiz' && frame?.status === 'closed', version + (frame?.answers ?? 0));
+  const [showQa, setShowQa] = useState(false);
 
   useEffect(() => {
     setTitle(frame ? `Presenting: ${frame.title}` : 'Presenter');
@@ -208,6 +210,7 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
         s: c.toggleResults,
         r: c.reset,
         t: c.countdown,
+        q: () => setShowQa((v) => !v),
         f: () =>
           document.fullscreenElement
             ? document.exitFullscreen()
@@ -279,24 +282,39 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
             </span>
           )}
         </div>
-        {q && frame.resultsShown ? (
+        {showQa ? (
+          <QaConsole eventId={eventId} token={token} live={frame.qa} />
+        ) : q && frame.resultsShown ? (
           <div data-testid="console-results" class={q.kind === 'text' ? 'console-text' : undefined}>
             <KindResults poll={q} results={results} />
           </div>
         ) : (
           <p class="stage-hidden">Results are hidden. Press S to show them.</p>
         )}
-        {q?.kind === 'text' && <TextFeed pollId={q.id} token={token} version={version} />}
-        {q?.kind === 'quiz' && frame.status === 'closed' && (
+        {!showQa && q?.kind === 'text' && <TextFeed pollId={q.id} token={token} version={version} />}
+        {!showQa && q?.kind === 'quiz' && frame.status === 'closed' && (
           <Leaderboard entries={board} title={frame.position === frame.questionIds.length - 1 ? 'Final leaderboard' : 'Leaderboard'} />
         )}
         <ControlBar frame={frame} c={c} remote={false} />
+        <div class="console-controls">
+          <button
+            type="button"
+            class={`btn ${showQa ? 'primary' : 'secondary'}`}
+            aria-pressed={showQa}
+            onClick={() => setShowQa(!showQa)}
+            title="Show the audience's questions (Q)"
+            data-testid="toggle-qa"
+          >
+            Q&amp;A{frame.qa ? ` · ${frame.qa.counts.visible}` : ''}
+            {frame.qa && frame.qa.counts.pending > 0 ? ` (+${frame.qa.counts.pending} to approve)` : ''}
+          </button>
+        </div>
         {c.error && <ErrorNotice error={c.error} />}
         {token && (
           <p class="small muted remote-link">
             Remote for your phone:{' '}
             <a href={`/e/${eventId}/remote#owner=${encodeURIComponent(token)}`}>/e/{eventId}/remote</a> · keys: ← → O C
-            S T R F
+            S T R Q F
           </p>
         )}
       </section>

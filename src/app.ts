@@ -5,7 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccountStore, createAudienceQaStore, createEventStore, createPorts, createTieredCaches, type Ports } from './adapters/create.js';
+import { createAccountStore, createAudienceQaStore, createDeliveryStore, createEventStore, createMailer, createPorts, createTieredCaches, createWebhookSender, type Ports } from './adapters/create.js';
+import { AccountMail } from './core/account-mail.js';
+import { DeliveryFanout } from './core/delivery/delivery-fanout.js';
+import { DeliveryWorker } from './core/delivery/delivery-worker.js';
+import { EmailChannel } from './core/delivery/email-channel.js';
+import { WebhookChannel } from './core/delivery/webhook-channel.js';
+import { startDeliveryConsumer } from './worker/delivery-consumer.js';
 import { PollAccess } from './core/access.js';
 import { AccountService } from './core/account-service.js';
 import { Authenticator } from './core/authenticator.js';
@@ -36,7 +42,7 @@ import { traceStore } from './observability/traced-store.js';
 import type { Tracing } from './ports/tracing.js';
 import { LiveHub, ResultsHub } from './realtime/results-hub.js';
 import { EventStreamSource } from './realtime/event-source.js';
-import { ANALYTICS_GROUP, startAnalyticsConsumer } from './worker/analytics-consumer.js';
+import { startAnalyticsConsumer } from './worker/analytics-consumer.js';
 import { Leadership } from './worker/leader.js';
 import { OutboxRelay } from './worker/outbox-relay.js';
 import { Scheduler } from './worker/scheduler.js';
@@ -100,14 +106,21 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const polls = new PollDirectory(store, tiers.polls, notifier, undefined, metrics);
     const results = new ResultsReader(store, tiers.results, notifier, undefined, metrics);
     cleanup.push({ name: 'readers', run: () => (polls.close(), results.close()) });
+    const deliveryStore = await createDeliveryStore(config.store);
+    cleanup.push({ name: 'delivery store', run: () => deliveryStore.close() });
+    await deliveryStore.migrate();
+    // Set when this process runs the delivery worker: new or replayed deliveries wake it.
+    let pokeDeliveries = () => {};
     const auth = new Authenticator(accountStore, config.auth.cacheTtlMs);
     const accounts = new AccountService(accountStore, auth, config.auth.sessionTtlMs);
+    const mail = new AccountMail(accountStore, deliveryStore, auth, secret, { enabled: config.email.kind === 'smtp', onEnqueued: () => pokeDeliveries() });
+    accounts.useMail(mail);
     const access = new PollAccess((w, u) => auth.role(w, u));
     const invites = new InviteCodes(secret);
     const pow = new ProofOfWork(secret);
     const receiptKeys = new ReceiptKeys(secret);
     const receipts = new ReceiptService(store, receiptKeys);
-    const webhooks = new WebhookService(accounts, accountStore, config.webhooks.allowedNetworks.length > 0 ? allowList(config.webhooks.allowedNetworks) : null);
+    const webhooks = new WebhookService(accounts, accountStore, config.webhooks.allowedNetworks.length > 0 ? allowList(config.webhooks.allowedNetworks) : null, deliveryStore, () => pokeDeliveries());
     const pollService = new PollService(store, polls, notifier, () => Math.floor(Math.random() * ports.shardCount), access, { service: accounts, store: accountStore }, invites);
 
     let votes: VoteService | null = null;
@@ -175,6 +188,32 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
             }
           : undefined;
       const stopAnalytics = await startAnalyticsConsumer(store, bus, afterApply);
+      // Webhooks and e-mail: one delivery worker per worker process (claims are leased, so several share the queue).
+      const mailer = await createMailer(config.email);
+      if (mailer) cleanup.push({ name: 'mailer', run: () => mailer.close() });
+      const channels = {
+        webhook: new WebhookChannel(accountStore, await createWebhookSender(config.webhooks)),
+        ...(mailer && config.email.kind === 'smtp' ? { email: new EmailChannel({ mailer, links: mail.links, accounts: accountStore, polls: store, publicUrl: config.email.publicUrl }) } : {}),
+      };
+      const d = config.deliveries;
+      const deliveryWorker = new DeliveryWorker(deliveryStore, channels, metrics, onWorkerError, {
+        policy: { baseMs: d.retryBaseMs, maxDelayMs: d.retryMaxDelayMs, maxAttempts: d.maxAttempts },
+        leaseMs: Math.max(60_000, 3 * config.webhooks.timeoutMs),
+      });
+      deliveryWorker.start();
+      pokeDeliveries = () => deliveryWorker.poke();
+      const fanout = new DeliveryFanout(
+        store,
+        accountStore,
+        deliveryStore,
+        { closeSummaries: config.email.kind === 'smtp' && config.email.closeSummaries, onEnqueued: pokeDeliveries },
+        // Totals through the cached results reader: one read per vote batch must not reach the store.
+        async (id, fresh) => (await results.get(id, { fresh }))?.total ?? null,
+      );
+      const stopDeliveries = await startDeliveryConsumer(fanout, bus);
+      cleanup.push({ name: 'delivery worker', run: () => deliveryWorker.stop() });
+      cleanup.push({ name: 'delivery consumer', run: stopDeliveries });
+      metrics.readFrom({ deliveries: () => deliveryStore.backlog(Date.now()) });
       // Singletons: one leader per cluster for each, the others stand by.
       const schedulerLead = new Leadership(store, 'scheduler', scheduler, onWorkerError);
       const relayLead = new Leadership(store, 'outbox-relay', relay, onWorkerError);
@@ -190,7 +229,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
           const [backlog, oldest] = await Promise.all([store.outboxBacklog(), store.readOutbox(1)]);
           return { backlog, oldestAgeMs: oldest[0] ? Math.max(0, Date.now() - oldest[0].at) : 0 };
         },
-        ...(events.backlog ? { consumers: async () => [{ group: ANALYTICS_GROUP, backlog: await events.backlog!(ANALYTICS_GROUP) }] } : {}),
+        ...(events.backlog ? { consumers: () => Promise.all(CONSUMER_GROUPS.map(async (group) => ({ group, backlog: await events.backlog!(group) }))) } : {}),
       });
     }
 
@@ -207,7 +246,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, events, eventHub, qa, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks },
+      { config, polls: pollService, votes, results, hub, events, eventHub, qa, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks, mail },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

@@ -82,22 +82,25 @@ export async function main(argv: string[]): Promise<void> {
     .option('--data-dir <dir>', 'embedded storage directory (env DATA_DIR, default ./data)')
     .action(async (o: { dataDir?: string }) => {
       const config = configOrExit({ dataDir: o.dataDir, role: 'all' });
-      const { createAccountStore, createAudienceQaStore, createEventStore, createStore } = await import('./adapters/create.js');
+      const { createAccountStore, createAudienceQaStore, createDeliveryStore, createEventStore, createStore } = await import('./adapters/create.js');
       const { store } = await createStore(config.store);
       const accounts = await createAccountStore(config.store);
       const events = await createEventStore(config.store);
       const qa = await createAudienceQaStore(config.store);
+      const deliveries = await createDeliveryStore(config.store);
       try {
         await store.migrate();
         await accounts.migrate();
         await events.migrate();
         await qa.migrate();
+        await deliveries.migrate();
         process.stdout.write(`migrations applied (${store.kind})\n`);
       } finally {
         await store.close();
         await accounts.close();
         await events.close();
         await qa.close();
+        await deliveries.close();
       }
     });
 

@@ -29,12 +29,18 @@ export type CacheConfig = { kind: 'memory' } | { kind: 'redis'; url: string; com
  * nats `replicas`: copies of the event stream on a NATS cluster (every process must agree: each start applies it).
  * amqp `deliveryLimit`: `x-delivery-limit` of the group queues (unset: the server's default; every process must agree).
  */
+/**
+ * E-mail: off (SMTP_URL unset: nothing is sent, the features that need it say so) or SMTP.
+ * `publicUrl`: where the links in messages point (the web app's origin, no trailing slash).
+ */
+export type EmailConfig = { kind: 'off' } | { kind: 'smtp'; url: string; from: string; publicUrl: string; closeSummaries: boolean };
 export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string; replicas?: number } | { kind: 'amqp'; url: string; deliveryLimit?: number };
 
 export interface Config extends PlainConfig {
   store: StoreConfig;
   cache: CacheConfig;
   bus: BusConfig;
+  email: EmailConfig;
   /**
    * Addresses/CIDRs (or proxy-addr names: loopback, linklocal, uniquelocal) of the proxies whose
    * X-Forwarded-For is believed; empty: the socket's peer is the client.
@@ -201,6 +207,14 @@ const PLAIN = {
         .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
         .refine((l) => l.every((c) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c) && isIP(c.split('/')[0]!) !== 0), 'a comma-separated list of CIDRs, like 10.0.0.0/8,127.0.0.1/32'),
     ),
+    /** One delivery attempt's deadline (connect, send, answer). */
+    timeoutMs: env('WEBHOOK_TIMEOUT_MS', int(100, 120_000).default(10_000)),
+  },
+  /** Webhook and e-mail deliveries: retries with exponential backoff (doubling from base to the cap, ±15 % jitter), dead after maxAttempts. */
+  deliveries: {
+    retryBaseMs: env('DELIVERY_RETRY_BASE_MS', int(10, 86_400_000).default(30_000)),
+    retryMaxDelayMs: env('DELIVERY_RETRY_MAX_DELAY_MS', int(10, 7 * 86_400_000).default(4 * 3_600_000)),
+    maxAttempts: env('DELIVERY_MAX_ATTEMPTS', int(1, 100).default(15)),
   },
   auth: {
     /** SESSION_TTL_HOURS, in milliseconds. */
@@ -290,6 +304,10 @@ const OTHER = {
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   OTEL_SERVICE_NAME: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -').default('pollcast'),
   OTEL_TRACES_SAMPLER_RATIO: z.coerce.number().min(0).max(1).default(1),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  SMTP_FROM: z.string().min(3).max(300).regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address, or Name <address>, on one line').optional(),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  EMAIL_CLOSE_SUMMARIES: bool.default(false),
 };
 
 const schema = z.object({ ...OTHER, ...(Object.fromEntries(Object.values(PLAIN).flatMap((section) => Object.values(section).map((s) => [s.name, s.rule]))) as PlainShape) });
@@ -347,6 +365,9 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
   }
   problems.push(...connectionLimitProblems(e));
   if (e.NATS_URL && e.AMQP_URL) problems.push('NATS_URL/AMQP_URL: set one broker, not both');
+  if (e.SMTP_URL && !e.SMTP_FROM) problems.push('SMTP_FROM: must be set when SMTP_URL is set (the sender address, e.g. "pollcast <noreply@example.com>")');
+  if (e.SMTP_URL && !e.PUBLIC_URL) problems.push('PUBLIC_URL: must be set when SMTP_URL is set (the links in e-mails point there, e.g. https://polls.example.com)');
+  if (e.DELIVERY_RETRY_MAX_DELAY_MS < e.DELIVERY_RETRY_BASE_MS) problems.push(`DELIVERY_RETRY_MAX_DELAY_MS: must not be below DELIVERY_RETRY_BASE_MS (${e.DELIVERY_RETRY_BASE_MS}) (got "${e.DELIVERY_RETRY_MAX_DELAY_MS}")`);
   const distributed = e.DATABASE_URL !== undefined;
   // Roles apart share state through PostgreSQL and Redis; workers also need the broker.
   if (e.POLLCAST_ROLE !== 'all') {
@@ -391,11 +412,17 @@ export function loadConfig(env: Env, flags: Flags = {}): Readonly<Config> {
       ? { kind: 'amqp', url: e.AMQP_URL, ...(e.AMQP_DELIVERY_LIMIT === undefined ? {} : { deliveryLimit: e.AMQP_DELIVERY_LIMIT }) }
       : { kind: 'memory' };
 
+  const email: EmailConfig =
+    e.SMTP_URL && e.SMTP_FROM && e.PUBLIC_URL
+      ? { kind: 'smtp', url: e.SMTP_URL, from: e.SMTP_FROM, publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''), closeSummaries: e.EMAIL_CLOSE_SUMMARIES }
+      : { kind: 'off' };
+
   const config: Config = {
     ...plainConfig(e),
     store,
     cache,
     bus,
+    email,
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

@@ -2,7 +2,11 @@
  * Builds each port from its config union. Distributed adapters are imported lazily so the
  * embedded default never loads a driver it does not use. An unknown kind cannot compile.
  */
-import type { BusConfig, CacheConfig, Config, StoreConfig } from '../config.js';
+import type { BusConfig, CacheConfig, Config, EmailConfig, StoreConfig } from '../config.js';
+import type { DeliveryStore } from '../ports/delivery-store.js';
+import type { Mailer } from '../ports/mailer.js';
+import type { WebhookSender } from '../ports/webhook-sender.js';
+import { allowList } from '../domain/network-address.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { Cache, TieredCache } from '../ports/cache.js';
 import type { Poll } from '../domain/poll.js';
@@ -68,6 +72,37 @@ export async function createEventStore(c: StoreConfig): Promise<EventStore> {
     case 'postgres': {
       const { PostgresEventStore } = await import('./postgres/postgres-event-store.js');
       return new PostgresEventStore({ url: c.url, connectTimeoutMs: c.connectTimeoutMs, queryTimeoutMs: c.queryTimeoutMs });
+    }
+  }
+}
+
+/** Webhook and e-mail deliveries live beside the accounts: their own SQLite file, or their own tables on the primary. */
+export async function createDeliveryStore(c: StoreConfig): Promise<DeliveryStore> {
+  switch (c.kind) {
+    case 'embedded': {
+      const { SqliteDeliveryStore } = await import('./embedded/sqlite-delivery-store.js');
+      return new SqliteDeliveryStore({ dataDir: c.dataDir, sync: c.sync });
+    }
+    case 'postgres': {
+      const { PostgresDeliveryStore } = await import('./postgres/postgres-delivery-store.js');
+      return new PostgresDeliveryStore({ url: c.url, connectTimeoutMs: c.connectTimeoutMs, queryTimeoutMs: c.queryTimeoutMs });
+    }
+  }
+}
+
+export async function createWebhookSender(c: Config['webhooks']): Promise<WebhookSender> {
+  const { HttpWebhookSender } = await import('./webhook/http-webhook-sender.js');
+  return new HttpWebhookSender({ timeoutMs: c.timeoutMs, allow: c.allowedNetworks.length > 0 ? allowList(c.allowedNetworks) : null });
+}
+
+/** Null when e-mail is off (SMTP_URL unset): nodemailer is then never loaded. */
+export async function createMailer(c: EmailConfig): Promise<Mailer | null> {
+  switch (c.kind) {
+    case 'off':
+      return null;
+    case 'smtp': {
+      const { SmtpMailer } = await import('./email/smtp-mailer.js');
+      return new SmtpMailer({ url: c.url, from: c.from });
     }
   }
 }

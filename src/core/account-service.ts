@@ -58,13 +58,28 @@ export function requireUser(p: ResolvedPrincipal): Extract<ResolvedPrincipal, { 
   throw new PollcastError('authentication_required', p.kind === 'apiKey' ? 'this route needs a logged-in user, not an API key' : undefined);
 }
 
+/** What accounts tell the e-mail side (core/account-mail.ts), when e-mail is wired in. */
+export interface AccountMailHooks {
+  readonly enabled: boolean;
+  sendVerification(user: { id: string; email: string }): Promise<void>;
+  invitationSent(invitation: Invitation, workspaceName: string, inviterName: string): Promise<void>;
+  isVerified(userId: string): Promise<boolean>;
+}
+
 export class AccountService {
+  #mail: AccountMailHooks | null = null;
+
   constructor(
     private readonly store: AccountStore,
     private readonly auth: Authenticator,
     private readonly sessionTtlMs: number,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Verification mail at sign-up, invitation mail, and (with e-mail on) a confirmed address to accept an invitation. */
+  useMail(mail: AccountMailHooks): void {
+    this.#mail = mail;
+  }
 
   async signup(input: { email: string; password: string; name?: string | undefined }): Promise<NewSession> {
     const email = input.email.trim().toLowerCase();
@@ -73,6 +88,7 @@ export class AccountService {
     const user: User = { id: newUserId(), email, name: (input.name ?? '').trim() || email.split('@')[0]!, passwordHash: await hashPassword(input.password), createdAt: now };
     if (!(await this.store.createUser(user))) throw new PollcastError('email_taken');
     await this.store.createWorkspace({ id: newWorkspaceId(), name: `${user.name}'s workspace`, createdAt: now }, user.id);
+    await this.#mail?.sendVerification(user);
     return this.#startSession(user);
   }
 
@@ -99,9 +115,14 @@ export class AccountService {
 
   async me(p: ResolvedPrincipal) {
     const u = requireUser(p);
-    const [user, workspaces] = await Promise.all([this.store.getUser(u.user.id), this.store.listWorkspaces(u.user.id)]);
+    const [user, workspaces, verifiedAt] = await Promise.all([this.store.getUser(u.user.id), this.store.listWorkspaces(u.user.id), this.store.getEmailVerifiedAt(u.user.id)]);
     if (!user) throw new PollcastError('authentication_required');
-    return { user: publicUser(user), csrfToken: u.csrfToken, workspaces: workspaces.map((w) => ({ ...publicWorkspace(w.workspace), role: w.role })) };
+    return {
+      user: publicUser(user),
+      csrfToken: u.csrfToken,
+      emailVerified: verifiedAt !== null,
+      workspaces: workspaces.map((w) => ({ ...publicWorkspace(w.workspace), role: w.role })),
+    };
   }
 
   /** Ends every other session of the user; this one stays. */
@@ -168,9 +189,10 @@ export class AccountService {
    */
   async invite(p: ResolvedPrincipal, id: string, email: string, role: WorkspaceRole) {
     const u = requireUser(p);
-    await this.workspace(p, id, 'admin');
+    const { workspace } = await this.workspace(p, id, 'admin');
     const now = this.clock.now();
     const stored = await this.store.putInvitation({ id: newInvitationId(), workspaceId: id, email: email.trim().toLowerCase(), role, invitedBy: u.user.id, createdAt: now, expiresAt: now + INVITATION_TTL_MS });
+    await this.#mail?.invitationSent(stored, workspace.name, u.user.name);
     return publicInvitation(stored);
   }
 
@@ -195,6 +217,9 @@ export class AccountService {
 
   async acceptInvitation(p: ResolvedPrincipal, invitationId: string) {
     const u = requireUser(p);
+    // With e-mail on, an invitation goes to whoever proved they read that address: otherwise anyone
+    // could sign up with the invitee's address and take it.
+    if (this.#mail?.enabled && !(await this.#mail.isVerified(u.user.id))) throw new PollcastError('email_not_verified');
     const r = await this.store.acceptInvitation(invitationId, { id: u.user.id, email: u.user.email }, this.clock.now());
     if (r === 'not_found') throw new PollcastError('invitation_not_found');
     if (r === 'last_owner') throw new PollcastError('last_owner');

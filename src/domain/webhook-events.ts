@@ -8,3 +8,18 @@ export function isWebhookEvent(name: string): name is WebhookEvent {
 
 /** Endpoints per workspace, and how long a rotated-out secret keeps signing. */
 export const WEBHOOK_LIMITS = { endpointsPerWorkspace: 20, rotationOverlapMs: 24 * 3600_000 } as const;
+
+/** Vote-count milestones: 100, 1,000, 10,000 … (each announced once per poll). */
+export function milestonesCrossed(fromExclusive: number, toInclusive: number): number[] {
+  const out: number[] = [];
+  for (let m = 100; m <= toInclusive && m < Number.MAX_SAFE_INTEGER; m *= 10) if (m > fromExclusive) out.push(m);
+  return out;
+}
+
+/** The body of every delivery (Standard Webhooks' recommended shape). */
+export interface WebhookBody {
+  type: WebhookEvent;
+  /** ISO 8601: when the event happened. */
+  timestamp: string;
+  data: Record<string, unknown>;
+}

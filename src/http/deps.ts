@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { AccountService } from '../core/account-service.js';
 import type { Authenticator } from '../core/authenticator.js';
+import type { AccountMail } from '../core/account-mail.js';
 import type { ProofOfWork } from '../domain/proof-of-work.js';
 import type { PollService } from '../core/poll-service.js';
 import type { RequestLimits } from '../core/request-limits.js';
@@ -59,6 +60,8 @@ export interface HttpDeps {
   receipts?: ReceiptService | null;
   /** Absent: webhook endpoints are not served. */
   webhooks?: WebhookService | null;
+  /** Absent: password reset and e-mail verification are not served. */
+  mail?: AccountMail | null;
   /** Absent: nothing is measured and /metrics is not served (tools that build a bare server). */
   metrics?: ScrapableMetrics;
   tracing?: Tracing;

@@ -14,6 +14,8 @@ import { exportRoutes } from './routes/exports.js';
 import { pollRoutes } from './routes/polls.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
+import { accountMailRoutes } from './routes/account-mail.js';
 import { accountRoutes } from './routes/accounts.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { rejectUnexpectedBodies } from './strict-bodies.js';
@@ -121,6 +123,8 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await accountRoutes(app, deps);
     await workspaceRoutes(app, deps);
     await webhookRoutes(app, deps);
+    await webhookDeliveryRoutes(app, deps);
+    await accountMailRoutes(app, deps);
     await eventRoutes(app, deps);
     await textAnswerRoutes(app, deps);
     await quizRoutes(app, deps);

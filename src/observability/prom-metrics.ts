@@ -13,7 +13,7 @@ import client from 'prom-client';
 import { clusterMetricsText, shareRegistryWithPrimary } from './cluster-metrics.js';
 import { FastCounter, FastHistogram, type CounterCell, type HistogramCell } from './fast-metrics.js';
 import { registerSampledGauges } from './sampled-gauges.js';
-import type { CacheKind, CacheOutcome, Metrics, MetricSources, ScrapableMetrics, ShedReason } from '../ports/metrics.js';
+import type { CacheKind, CacheOutcome, DeliveryOutcome, Metrics, MetricSources, ScrapableMetrics, ShedReason } from '../ports/metrics.js';
 
 /** Seconds. HTTP answers and commits are milliseconds; the top buckets catch stalls. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -50,6 +50,7 @@ export class PromMetrics implements ScrapableMetrics {
   readonly #consumed: FastHistogram;
   readonly #consumeFailed: FastCounter;
   readonly #relayed: CounterCell;
+  readonly #deliveries: FastCounter;
   readonly #shed: Record<ShedReason, CounterCell>;
   #clustered = false;
 
@@ -84,6 +85,7 @@ export class PromMetrics implements ScrapableMetrics {
     this.#consumed = new FastHistogram({ name: 'pollcast_consumer_event_age_seconds', help: 'How long after its commit an event was handled, by consumer group', labelNames: ['group'], buckets: AGE_BUCKETS, registers: [r] });
     this.#consumeFailed = new FastCounter({ name: 'pollcast_consumer_failures_total', help: 'Event handler failures (the event is redelivered), by consumer group', labelNames: ['group'], registers: [r] });
     this.#relayed = new FastCounter({ name: 'pollcast_outbox_relayed_total', help: 'Events moved from the outbox to the broker', registers: [r] }).child();
+    this.#deliveries = new FastCounter({ name: 'pollcast_delivery_attempts_total', help: 'Webhook and e-mail delivery attempts, by channel and outcome (delivered, retry: failed and tried again later, dead: failed for good)', labelNames: ['channel', 'outcome'], registers: [r] });
 
     const shed = new FastCounter({ name: 'pollcast_http_requests_shed_total', help: 'Requests refused with 503 overloaded by the overload guard, by the threshold passed', labelNames: ['reason'], registers: [r] });
     this.#shed = { event_loop_delay: shed.child('event_loop_delay'), heap: shed.child('heap'), rss: shed.child('rss'), queue: shed.child('queue') };
@@ -161,6 +163,10 @@ export class PromMetrics implements ScrapableMetrics {
 
   eventsRelayed(count: number): void {
     this.#relayed.inc(count);
+  }
+
+  deliveryAttempted(channel: 'webhook' | 'email', outcome: DeliveryOutcome): void {
+    this.#deliveries.child(channel, outcome).inc();
   }
 
   requestShed(reason: ShedReason): void {

@@ -120,6 +120,39 @@ export function registerSampledGauges(r: client.Registry, sources: readonly Metr
       }
     },
   });
+  let deliveriesRead: { at: number; value: Promise<{ pending: number; dead: number; oldestDueMs: number } | null> } | null = null;
+  const readDeliveries = () => {
+    const read = sources.find((s) => s.deliveries)?.deliveries;
+    if (!read) return undefined;
+    const now = Date.now();
+    if (deliveriesRead && now - deliveriesRead.at < OUTBOX_READ_REUSE_MS) return deliveriesRead.value;
+    const value = withTimeout(read()).catch(() => null);
+    deliveriesRead = { at: now, value };
+    return value;
+  };
+  new client.Gauge({
+    name: 'pollcast_delivery_backlog',
+    help: 'Webhook and e-mail deliveries by state: pending (waiting for an attempt or its retry) and dead (given up, waiting for a replay)',
+    labelNames: ['state'],
+    registers: [r],
+    aggregator: 'max',
+    async collect() {
+      const d = await readDeliveries();
+      if (d === undefined) return;
+      this.labels('pending').set(d === null ? Number.NaN : d.pending);
+      this.labels('dead').set(d === null ? Number.NaN : d.dead);
+    },
+  });
+  new client.Gauge({
+    name: 'pollcast_delivery_oldest_due_seconds',
+    help: 'How long the oldest due webhook or e-mail delivery has waited for its attempt (workers behind or down); 0 when none is due',
+    registers: [r],
+    aggregator: 'max',
+    async collect() {
+      const d = await readDeliveries();
+      if (d !== undefined) this.set(d === null ? Number.NaN : d.oldestDueMs / 1000);
+    },
+  });
   new client.Gauge({
     name: 'pollcast_sse_connections',
     help: 'Open live-results (SSE) connections',

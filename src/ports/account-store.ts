@@ -59,6 +59,12 @@ export interface AccountStore {
   getUser(id: string): Promise<User | null>;
   getUserByEmail(email: string): Promise<User | null>;
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /** Sets the hash only if it is still `expected` (a reset link works once); false when it changed or the user is gone. */
+  replacePasswordHash(userId: string, expected: string, passwordHash: string): Promise<boolean>;
+  /** Marks the address verified if it is still the user's; false otherwise. */
+  setEmailVerified(userId: string, email: string, at: number): Promise<boolean>;
+  /** When the user's address was verified, or null (never, or no such user). */
+  getEmailVerifiedAt(userId: string): Promise<number | null>;
 
   createSession(session: Session): Promise<void>;
   /** The session if it exists and has not expired at `now`. */

@@ -33,7 +33,12 @@ export interface MetricSources {
   sseConnections?: () => number;
   /** Votes waiting for or inside a group-commit batch. */
   voteQueue?: () => number;
+  /** Webhook and e-mail deliveries: pending, dead letters, and how long the oldest due one has waited. */
+  deliveries?: () => Promise<{ pending: number; dead: number; oldestDueMs: number }>;
 }
+
+/** What became of one delivery attempt: delivered, failed and retried later, or failed for good (dead letter). */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead';
 
 export interface Metrics {
   /** A vote was counted (201). */
@@ -55,6 +60,8 @@ export interface Metrics {
   eventConsumed(group: string, ageMs: number, ok: boolean): void;
   /** Events moved from the outbox to the broker in one relay batch. */
   eventsRelayed(count: number): void;
+  /** One webhook or e-mail delivery attempt and what became of the delivery. */
+  deliveryAttempted(channel: 'webhook' | 'email', outcome: DeliveryOutcome): void;
   /**
    * A request refused at the door (503 `overloaded`) by the overload guard; `reason` is the
    * threshold passed: `event_loop_delay`, `heap`, `rss` or `queue`.
@@ -75,6 +82,7 @@ export const noopMetrics: Metrics = {
   cacheLookup() {},
   eventConsumed() {},
   eventsRelayed() {},
+  deliveryAttempted() {},
   requestShed() {},
   readFrom() {},
 };

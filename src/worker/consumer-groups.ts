@@ -4,5 +4,6 @@
  * queue is there. Add a group here when a worker starts consuming one.
  */
 import { ANALYTICS_GROUP } from './analytics-consumer.js';
+import { DELIVERY_GROUP } from './delivery-consumer.js';
 
-export const CONSUMER_GROUPS: readonly string[] = [ANALYTICS_GROUP];
+export const CONSUMER_GROUPS: readonly string[] = [ANALYTICS_GROUP, DELIVERY_GROUP];

@@ -148,6 +148,25 @@ export function runAccountStoreContract(name: string, makeStore: () => Promise<A
       assert.equal((await store.getUser(b.id))!.passwordHash, b.passwordHash);
     });
 
+    it('replacePasswordHash changes the hash only while it is the expected one (a reset link works once)', async () => {
+      const a = await newUser();
+      assert.equal(await store.replacePasswordHash(a.id, a.passwordHash, '$argon2id$reset1'), true);
+      assert.equal(await store.replacePasswordHash(a.id, a.passwordHash, '$argon2id$reset2'), false, 'the old hash is gone: a second use fails');
+      assert.equal((await store.getUser(a.id))!.passwordHash, '$argon2id$reset1');
+      assert.equal(await store.replacePasswordHash('u_nobody', 'x', 'y'), false);
+    });
+
+    it('setEmailVerified marks the address only while it is the user\'s; the first time is kept', async () => {
+      const a = await newUser();
+      assert.equal(await store.getEmailVerifiedAt(a.id), null);
+      assert.equal(await store.setEmailVerified(a.id, 'other@example.test', 1_000), false, 'another address verifies nothing');
+      assert.equal(await store.getEmailVerifiedAt(a.id), null);
+      assert.equal(await store.setEmailVerified(a.id, a.email, 2_000), true);
+      await store.setEmailVerified(a.id, a.email, 3_000);
+      assert.equal(await store.getEmailVerifiedAt(a.id), 2_000);
+      assert.equal(await store.getEmailVerifiedAt('u_nobody'), null);
+    });
+
     // --- sessions ------------------------------------------------------------------------------
 
     it('a session reads back until it expires (expiresAt is the first instant it is gone)', async () => {

@@ -18,6 +18,7 @@ const AuthPage = lazyPage(() => import('./pages/auth-page.js'));
 const AccountPage = lazyPage(() => import('./pages/account-page.js'));
 const WorkspacePage = lazyPage(() => import('./pages/workspace-page.js'));
 const KeysPage = lazyPage(() => import('./pages/keys-page.js'));
+const LinkPage = lazyPage(() => import('./pages/link-page.js'));
 const ReceiptPage = lazyPage(() => import('./pages/receipt-page.js'));
 const EventJoinPage = lazyPage(() => import('./pages/event-join-page.js'));
 const EventNewPage = lazyPage(() => import('./pages/event-new-page.js'));
@@ -58,6 +59,9 @@ function App() {
       return <AccountPage />;
     case 'receipt':
       return <ReceiptPage />;
+    case 'reset':
+    case 'verify':
+      return <LinkPage key={route.name} mode={route.name} />;
     case 'workspace':
       return <WorkspacePage key={route.workspaceId} workspaceId={route.workspaceId} />;
     case 'keys':

@@ -126,6 +126,12 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
 `,
   },
+  {
+    version: 4,
+    sql: `
+ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
+`,
+  },
 ];
 
 
@@ -174,6 +180,18 @@ export class SqliteAccountStore implements AccountStore {
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     this.#s.setPasswordHash.run(passwordHash, userId);
+  }
+
+  async replacePasswordHash(userId: string, expected: string, passwordHash: string): Promise<boolean> {
+    return this.#s.replacePasswordHash.run(passwordHash, userId, expected).changes === 1;
+  }
+
+  async setEmailVerified(userId: string, email: string, at: number): Promise<boolean> {
+    return this.#s.setEmailVerified.run(at, userId, email).changes === 1;
+  }
+
+  async getEmailVerifiedAt(userId: string): Promise<number | null> {
+    return (this.#s.getEmailVerifiedAt.get(userId) as number | null | undefined) ?? null;
   }
 
   // --- sessions ---
@@ -370,6 +388,9 @@ function prepareStatements(db: Database.Database) {
     getUser: p('SELECT * FROM users WHERE id = ?'),
     getUserByEmail: p('SELECT * FROM users WHERE email = ?'),
     setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
+    replacePasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?'),
+    setEmailVerified: p('UPDATE users SET email_verified_at = coalesce(email_verified_at, ?) WHERE id = ? AND email = ?'),
+    getEmailVerifiedAt: p('SELECT email_verified_at FROM users WHERE id = ?').pluck(),
 
     insertSession: p('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
     getSession: p('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?'),

@@ -145,6 +145,12 @@ CREATE TABLE ${s}.webhooks (
 CREATE INDEX webhooks_workspace ON ${s}.webhooks (workspace_id, created_at);
 `,
   },
+  {
+    version: 4,
+    sql: (s) => `
+ALTER TABLE ${s}.users ADD COLUMN email_verified_at bigint;
+`,
+  },
 ];
 
 const API_KEY_COLUMNS = 'id, workspace_id, name, prefix, scopes, created_by, created_at, revoked_at, last_used_at';
@@ -215,6 +221,22 @@ export class PostgresAccountStore implements AccountStore {
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.#one(`UPDATE ${this.#s}.users SET password_hash = $2 WHERE id = $1`, [userId, passwordHash]);
+  }
+
+  async replacePasswordHash(userId: string, expected: string, passwordHash: string): Promise<boolean> {
+    const r = await this.#one(`UPDATE ${this.#s}.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2 RETURNING id`, [userId, expected, passwordHash]);
+    return r.rows.length === 1;
+  }
+
+  async setEmailVerified(userId: string, email: string, at: number): Promise<boolean> {
+    const r = await this.#one(`UPDATE ${this.#s}.users SET email_verified_at = coalesce(email_verified_at, $3) WHERE id = $1 AND email = $2 RETURNING id`, [userId, email, at]);
+    return r.rows.length === 1;
+  }
+
+  async getEmailVerifiedAt(userId: string): Promise<number | null> {
+    const r = await this.#one<{ email_verified_at: number | string | null }>(`SELECT email_verified_at FROM ${this.#s}.users WHERE id = $1`, [userId]);
+    const v = r.rows[0]?.email_verified_at;
+    return v === undefined || v === null ? null : Number(v);
   }
 
   // --- sessions ---

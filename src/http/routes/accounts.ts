@@ -70,7 +70,10 @@ export async function accountRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       schema: {
         summary: 'The logged-in user, their workspaces, and the CSRF token for this session',
         tags: ['accounts'],
-        response: { 200: Type.Object({ user: UserView, csrfToken: Type.String(), workspaces: Type.Array(WorkspaceView) }), ...problems },
+        response: {
+          200: Type.Object({ user: UserView, csrfToken: Type.String(), emailVerified: Type.Boolean({ description: 'the address was confirmed with the link of the verification e-mail' }), workspaces: Type.Array(WorkspaceView) }),
+          ...problems,
+        },
       },
     },
     async (req, reply) => {

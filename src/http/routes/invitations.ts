@@ -1,8 +1,9 @@
 /**
  * Workspace invitations. An owner invites an email address; the answer is the same for every
  * address (whether or not it has an account), and the person becomes a member only by accepting
- * while logged in with that email. Delivering the invitation by email is not done here: the
- * invitee finds it under `GET /v1/me/invitations` (and in the web app's account page).
+ * while logged in with that email. With e-mail on (SMTP_URL) the invitation is also mailed, through
+ * the delivery queue (docs/email.md); either way the invitee finds it under `GET /v1/me/invitations`
+ * (and in the web app's account page).
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -49,7 +50,7 @@ export async function invitationRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     {
       schema: {
         summary: 'Invite someone by email (owner); they become a member when they accept',
-        description: 'The answer is the same whether or not an account has this email. Inviting the same email again renews the pending invitation (new role, new expiry, same id). The server does not send the email yet: the invitee sees the invitation under GET /v1/me/invitations once logged in with that address.',
+        description: 'The answer is the same whether or not an account has this email. Inviting the same email again renews the pending invitation (new role, new expiry, same id). With e-mail on, the invitation is mailed to the address; the invitee also sees it under GET /v1/me/invitations once logged in with that address (and, with e-mail on, must have confirmed it: 403 email_not_verified).',
         tags: ['workspaces'],
         params: Params,
         body: Type.Object({ email: Email, role: Role }, strict),

@@ -3,7 +3,7 @@
  * a year (immutable); everything else (HTML, /embed.js) is revalidated on every use. Gzip and
  * brotli copies written by the build are sent to browsers that take them.
  *
- * The app's own addresses (/, /p/*, /e/*, /embed/*, /j, /login, /signup, /account, /w/*) answer index.html to browsers (Accept:
+ * The app's own addresses (/, /p/*, /e/*, /embed/*, /j, /login, /signup, /account, /reset, /verify, /w/*) answer index.html to browsers (Accept:
  * text/html) and the usual problem+json not_found to API clients; any other address outside /v1/
  * answers a browser with the app's "nothing here" page (404). /j/{code} redirects a join code
  * (a poll id, dashes optional) to the poll's vote page; an event's short code at /j/{code} or
@@ -54,7 +54,7 @@ export async function webRoutes(app: FastifyInstance, _deps: HttpDeps): Promise<
     if (!wantsHtml(req)) return sendProblem(reply, new PollcastError('not_found', `${req.url.split('?')[0]} is a page of the web app; ask for text/html`));
     return reply.sendFile('index.html', WEB_DIST);
   };
-  for (const path of ['/', '/p/*', '/e/*', '/j', '/login', '/signup', '/account', '/receipt', '/w/*']) app.get(path, hidden, page);
+  for (const path of ['/', '/p/*', '/e/*', '/j', '/login', '/signup', '/account', '/receipt', '/reset', '/verify', '/w/*']) app.get(path, hidden, page);
   // An event's join code at the top level (/{code}): anything that cannot be a code is the 404 page.
   app.get<{ Params: { code: string } }>('/:code', hidden, (req, reply) => {
     if (normalizeJoinCode(req.params.code) !== null) return page(req, reply);

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'join'; code: string }
   | { name: 'vote' | 'results' | 'present' | 'share' | 'manage' | 'embed'; pollId: string }
   | { name: 'signup' | 'login' | 'account' | 'receipt' }
+  | { name: 'reset' | 'verify' }
   | { name: 'workspace' | 'keys'; workspaceId: string }
   | { name: 'eventNew' }
   | { name: 'eventJoin'; code: string }
@@ -18,6 +19,7 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'create' };
   if (path === '/signup' || path === '/login' || path === '/account' || path === '/receipt') return { name: path.slice(1) as 'signup' | 'login' | 'account' | 'receipt' };
+  if (path === '/reset' || path === '/verify') return { name: path.slice(1) as 'reset' | 'verify' };
   let m = /^\/j(?:\/([^/]+))?$/.exec(path);
   if (m) return { name: 'join', code: decodeSafe(m[1] ?? '') };
   m = /^\/embed\/([^/]+)$/.exec(path);

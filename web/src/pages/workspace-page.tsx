@@ -1,9 +1,11 @@
 /**
  * /w/{workspaceId}: a workspace's polls (newest first, with links to vote, results and manage),
- * a new poll in it, and its members (owners invite, change roles, remove; invitees accept on /account).
+ * a new poll in it, its members (owners invite, change roles, remove; invitees accept on /account),
+ * and for owners its webhook endpoints with their delivery logs and replay.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
+import { WebhookDeliveries } from '../components/webhook-deliveries.js';
 import { Layout, Loading } from '../components/layout.js';
 import { ApiError, asApiError } from '../lib/api.js';
 import { formatTime, setTitle } from '../lib/format.js';
@@ -72,6 +74,7 @@ export default function WorkspacePage({ workspaceId }: { workspaceId: string }) 
       </section>
       <PollList workspace={workspace} />
       <Members workspace={workspace} me={me} />
+      {workspace.role === 'owner' && <WebhookDeliveries workspaceId={workspace.id} />}
     </Layout>
   );
 }

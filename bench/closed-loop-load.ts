@@ -19,6 +19,8 @@ export interface ClosedLoopOptions {
   plan: VotePlan;
   connections: number;
   durationSec: number;
+  /** When set: exactly this many requests in all (split over the URLs), whatever the time; `durationSec` is then ignored. */
+  amount?: number | undefined;
 }
 
 /** Spreads the connections over the URLs (one autocannon per URL, run together) and merges. */
@@ -38,6 +40,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<LoadFigures> 
       url,
       connections,
       duration: o.durationSec,
+      ...(o.amount !== undefined ? { amount: Math.floor(o.amount / o.urls.length) + (i < o.amount % o.urls.length ? 1 : 0) } : {}),
       timeout: 10,
       requests: [
         {

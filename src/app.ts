@@ -22,6 +22,8 @@ import { PollDirectory } from './core/poll-directory.js';
 import { PollService } from './core/poll-service.js';
 import { RequestLimits } from './core/request-limits.js';
 import { EventService } from './core/event-service.js';
+import { TextAnswerService } from './core/text-answer-service.js';
+import { QuizService } from './core/quiz-service.js';
 import { AudienceQaService } from './core/audience-qa-service.js';
 import { ResultsReader } from './core/results-reader.js';
 import { VoteService } from './core/vote-service.js';
@@ -156,6 +158,8 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
       config.groupCommit,
     );
     qaService = qa;
+    const textAnswers = new TextAnswerService(store, pollService, notifier);
+    const quiz = new QuizService(eventStore, polls, store, new VoterTokens(secret));
     const eventHub = runs('realtime')
       ? new LiveHub(
           new EventStreamSource({ event: (id) => events.find(id), poll: (id) => polls.get(id), results: (id, o) => results.get(id, o), qa: (ev) => qa.live(ev) }),
@@ -245,7 +249,7 @@ export async function startApp(config: Readonly<Config>, opts: { logger?: Logger
     const metricsServer = config.observability.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.observability.metricsPort, config.observability.metricsToken);
     if (metricsServer) cleanup.push({ name: 'metrics listener', run: () => metricsServer.close() });
     const http = await buildHttpServer(
-      { config, polls: pollService, votes, results, hub, events, eventHub, qa, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks, mail },
+      { config, polls: pollService, votes, results, hub, events, eventHub, qa, textAnswers, quiz, readiness, metrics, tracing, auth, accounts, pow, limiter: new RequestLimits(limiter), receipts, webhooks, mail },
       logger,
     );
     cleanup.push({ name: 'vote queue', run: () => votes?.drain() });

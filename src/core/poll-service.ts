@@ -120,6 +120,11 @@ export class PollService {
     return this.#managed(id, caller, 'read');
   }
 
+  /** Manager-only actions outside this service (moderating answers): throws as `require(…, 'write')` does. */
+  writeManaged(id: string, caller: Caller): Promise<Poll> {
+    return this.#managed(id, caller, 'write');
+  }
+
   /** Votes per minute of a poll the caller may read owner-only data of. */
   async minuteCounts(id: string, caller: Caller): Promise<{ poll: Poll; minutes: MinuteCount[] }> {
     const poll = await this.#managed(id, caller, 'read');

@@ -10,7 +10,8 @@
  * Reading one's own vote shares the identity stage, so casting and reading name the same voter.
  */
 import { newReceiptId } from '../domain/ids.js';
-import { assertVotingOpen, type Poll } from '../domain/poll.js';
+import { assertVotingOpen, effectiveStatus, LIMITS, type Poll } from '../domain/poll.js';
+import { checkTextAnswer, cloudWords } from '../domain/text-answer.js';
 import { normalizeBallot } from '../domain/ballot.js';
 import type { CountedVote, StoredResponse, VoteCommand } from '../domain/vote.js';
 import type { VoterTokens } from '../domain/voter-token.js';
@@ -40,6 +41,8 @@ export interface CastInput extends VoterClaim {
   optionIds?: string[] | undefined;
   /** Rating and nps. */
   value?: number | undefined;
+  /** Text questions. */
+  text?: string | undefined;
   /** A solved proof-of-work challenge, for polls that ask for one. */
   pow?: { challenge: string; solution: string } | undefined;
   idempotencyKey?: string | undefined;
@@ -68,6 +71,12 @@ export interface VoteServiceOptions {
   metrics?: Metrics;
   tracing?: Tracing;
   now?: () => number;
+}
+
+/** A text answer checked against its question, with its cloud words (computed here, per request, not in the batch). */
+function textAnswer(poll: Poll, raw: string | undefined): { text: string; words: string[] } {
+  const text = checkTextAnswer(raw, poll.text?.maxLength ?? LIMITS.textDefaultLength);
+  return { text, words: cloudWords(text, { profanityFilter: poll.text?.profanityFilter ?? false }) };
 }
 
 export class VoteService {
@@ -121,7 +130,12 @@ export class VoteService {
     const rate = await this.#admission.rateLimit(input.ip, voterKey, resolved?.kind === 'apiKey' ? resolved.key.id : null, poll.id);
 
     // The hash names the ballot as sent: option ids alone (as before values existed), or the value too.
-    const asked = input.value === undefined ? (input.optionIds ?? []) : { optionIds: input.optionIds ?? null, value: input.value };
+    const asked =
+      input.text !== undefined
+        ? { optionIds: input.optionIds ?? null, value: input.value ?? null, text: input.text }
+        : input.value === undefined
+          ? (input.optionIds ?? [])
+          : { optionIds: input.optionIds ?? null, value: input.value };
     const idempotency = idempotencyClaim(poll, input.idempotencyKey, asked, input, voterKey);
     if (idempotency) {
       const prior = await priorAnswer(this.store, poll.id, idempotency);
@@ -131,11 +145,14 @@ export class VoteService {
       }
     }
 
+    if (poll.kind === 'quiz' && effectiveStatus(poll, this.#now()) === 'closed') throw new PollcastError('answer_too_late');
     assertVotingOpen(poll, this.#now());
     const optionIds = normalizeBallot(poll, input);
+    const text = poll.kind === 'text' ? textAnswer(poll, input.text) : undefined;
     await this.#admission.spend(poll, input.ip, pow);
     const cmd: VoteCommand = { pollId: poll.id, voterId: voterKey, optionIds, receiptId: newReceiptId(), at: this.#now() };
     if (idempotency) cmd.idempotency = idempotency;
+    if (text) cmd.text = text;
 
     const { outcome, answer } = await this.#committer.submit(cmd);
     switch (outcome.kind) {

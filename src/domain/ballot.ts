@@ -13,17 +13,29 @@ import { normalizeChoice } from './vote.js';
 export interface BallotInput {
   optionIds?: readonly string[] | undefined;
   value?: number | undefined;
+  /** Text questions. */
+  text?: string | undefined;
 }
 
 export type BallotPoll = Pick<Poll, 'options' | 'kind' | 'maxChoices' | 'scale'>;
 
 /** The ballot's stored tokens; throws the first rule it breaks (each with its own code). */
 export function normalizeBallot(poll: BallotPoll, input: BallotInput): string[] {
+  if (poll.kind === 'text') return checkTextBallot(input);
+  if (input.text !== undefined) throw new PollcastError('text_not_accepted', `a ${poll.kind} question is answered with ${isValueKind(poll.kind) ? 'a value' : 'optionIds'}`);
   if (isValueKind(poll.kind)) return [checkValue(poll, input)];
   if (input.value !== undefined)
     throw new PollcastError('value_not_accepted', `a ${poll.kind} question is answered with optionIds`);
   const ids = input.optionIds ?? [];
   return poll.kind === 'ranked' ? normalizeRanking(poll, ids) : normalizeChoice(poll, ids);
+}
+
+/** A text answer's ballot holds no tokens: the planner lists the voter's answer ids (the text itself is checked by text-answer.ts). */
+function checkTextBallot(input: BallotInput): string[] {
+  if (input.optionIds !== undefined) throw new PollcastError('options_not_accepted', 'a text question is answered with text, not optionIds');
+  if (input.value !== undefined) throw new PollcastError('value_not_accepted', 'a text question is answered with text, not a value');
+  if (input.text === undefined) throw new PollcastError('text_required');
+  return [];
 }
 
 function checkValue(poll: BallotPoll, input: BallotInput): string {

@@ -18,12 +18,22 @@
  *      keys, plus the new), and one `votes.recorded` outbox event.
  *   5. Every claiming command's outcome is rendered once, and kept with its key.
  *
+ * Two kinds add to this (each in its own branch; a choice vote never enters them):
+ *   - text: a voter's row lists their answer ids; an answer is counted while the voter has fewer
+ *     than `maxAnswers` (then `duplicate`). Each answer is a `texts` row; with post-moderation its
+ *     distinct words add one each to `words` (summed per batch: the cost grows with the batch's
+ *     words, never with the answers so far) and one to the shown-answers tally.
+ *   - quiz: a late answer is `answer_too_late`; a counted one gets a `points` row scored on the
+ *     server's clock (domain/quiz.ts), in the same transaction as the vote, so each is scored once.
+ *
  * Writes come sorted by their conflict key, so concurrent batches lock rows in one order.
  */
 import type { OutboxEvent } from './events.js';
 import type { Poll, PollKind } from './poll.js';
 import { effectiveStatus } from './poll.js';
+import { quizPoints } from './quiz.js';
 import { rankingKey } from './ranked.js';
+import { SHOWN_ANSWERS_KEY, type AnswerState } from './text-answer.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from './vote.js';
 
 /** What the planner needs of a poll, as read (and locked) in the batch's transaction. */
@@ -32,6 +42,10 @@ export type PollState = Pick<Poll, 'status' | 'opensAt' | 'closesAt' | 'allowCha
   version: number;
   /** Decides the tally keys of a ballot (see `tallyKeys`); absent: a choice question. */
   kind?: PollKind;
+  /** Text questions: answers per voter and moderation. */
+  text?: Pick<NonNullable<Poll['text']>, 'maxAnswers' | 'moderation'> | null;
+  /** Quiz questions: correct options and scoring. */
+  quiz?: Poll['quiz'];
 };
 
 /**
@@ -105,6 +119,35 @@ export interface AnswerWrite {
 
 export type RecordedEvent = OutboxEvent<'votes.recorded'>;
 
+/** An open-text answer row. */
+export interface TextWrite {
+  pollId: string;
+  answerId: string;
+  voterId: string;
+  text: string;
+  /** Its cloud words, space-joined (a hide subtracts exactly these). */
+  words: string;
+  state: AnswerState;
+  at: number;
+}
+
+/** A change to one word's count in a text question's cloud. */
+export interface WordDelta {
+  pollId: string;
+  word: string;
+  delta: number;
+}
+
+/** A quiz answer's score, written once with the vote. */
+export interface PointsWrite {
+  pollId: string;
+  voterId: string;
+  points: number;
+  correct: boolean;
+  /** Server time from the question's opening to the answer. */
+  ms: number;
+}
+
 export interface BatchPlan {
   /** `ctx.now`: the polls' `results_at` and the idempotency keys' creation time. */
   now: number;
@@ -121,6 +164,12 @@ export interface BatchPlan {
   events: RecordedEvent[];
   /** Sorted by (pollId, key). */
   answers: AnswerWrite[];
+  /** Text answers, sorted by (pollId, answerId). */
+  texts: TextWrite[];
+  /** Non-zero word count deltas, sorted by (pollId, word). */
+  words: WordDelta[];
+  /** Quiz scores, sorted by (pollId, voterId). */
+  points: PointsWrite[];
 }
 
 const SEP = '\u0000';
@@ -199,6 +248,7 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
   /** Null: no row for this voter. */
   const voters = new Map<string, VoterState | null>();
   const tallies = new Map<string, PollTally>();
+  const extra: KindWrites = { texts: [], words: new Map(), points: [] };
 
   for (let i = 0; i < batch.length; i++) {
     const cmd = batch[i]!;
@@ -224,7 +274,7 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
     }
     const status = effectiveStatus(poll, now);
     if (status !== 'open') {
-      outcomes[i] = { kind: 'rejected', code: status === 'closed' ? 'poll_closed' : 'poll_not_open' };
+      outcomes[i] = { kind: 'rejected', code: status === 'closed' ? (poll.kind === 'quiz' ? 'answer_too_late' : 'poll_closed') : 'poll_not_open' };
       continue;
     }
 
@@ -235,6 +285,10 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
       cur = read ? { pollId: cmd.pollId, voterId: cmd.voterId, vote: read, joined: read.optionIds.join(','), readReceiptId: read.receiptId, changes: 0 } : null;
       voters.set(vk, cur);
     }
+    if (poll.kind === 'text') {
+      outcomes[i] = planTextAnswer(cmd, poll, cur, voters, tallyOf(tallies, cmd.pollId, poll), extra);
+      continue;
+    }
     const joined = cmd.optionIds.join(',');
     const vote: CountedVote = { optionIds: cmd.optionIds, receiptId: cmd.receiptId, at: cmd.at };
     if (cur === null) {
@@ -244,6 +298,7 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
       addOptions(t, tallyKeys(poll.kind, cmd.optionIds), 1);
       voters.set(vk, { pollId: cmd.pollId, voterId: cmd.voterId, vote, joined, readReceiptId: null, changes: 0 });
       outcomes[i] = { kind: 'counted', vote, version: t.version, changed: false };
+      if (poll.kind === 'quiz') extra.points.push(scoreQuizAnswer(cmd, poll));
     } else if (poll.allowChange && cur.joined !== joined) {
       const t = tallyOf(tallies, cmd.pollId, poll);
       t.ballots += 1;
@@ -277,7 +332,62 @@ export function planBatch(batch: readonly VoteCommand[], reads: BatchReads, ctx:
   }
   answers.sort((a, b) => comparePairs(a.pollId, a.key, b.pollId, b.key));
 
-  return { now, outcomes: outcomes as VoteOutcome[], ...voteWrites(voters), ...tallyWrites(tallies, ctx), answers };
+  return { now, outcomes: outcomes as VoteOutcome[], ...voteWrites(voters), ...tallyWrites(tallies, ctx), answers, ...kindWrites(extra) };
+}
+
+/** What the text and quiz branches add to a plan, gathered while the batch runs. */
+interface KindWrites {
+  texts: TextWrite[];
+  /** pairKey(pollId, word) → delta */
+  words: Map<string, WordDelta>;
+  points: PointsWrite[];
+}
+
+/** A text answer: counted while the voter has answers left; its words go to the cloud unless it waits for approval. */
+function planTextAnswer(cmd: VoteCommand, poll: PollState, cur: VoterState | null, voters: Map<string, VoterState | null>, t: PollTally, extra: KindWrites): VoteOutcome {
+  const prior = cur === null ? [] : cur.vote.optionIds;
+  if (cur !== null && prior.length >= (poll.text?.maxAnswers ?? 1)) return { kind: 'duplicate', counted: cur.vote };
+  const answer = cmd.text ?? { text: '', words: [] };
+  const optionIds = [...prior, cmd.receiptId];
+  const vote: CountedVote = { optionIds, receiptId: cmd.receiptId, at: cmd.at };
+  const joined = optionIds.join(',');
+  if (cur === null) t.total += 1;
+  t.ballots += 1;
+  voters.set(
+    pairKey(cmd.pollId, cmd.voterId),
+    cur === null
+      ? { pollId: cmd.pollId, voterId: cmd.voterId, vote, joined, readReceiptId: null, changes: 0 }
+      : { ...cur, vote, joined, changes: cur.changes + 1 },
+  );
+  const shown = poll.text?.moderation !== 'pre';
+  extra.texts.push({ pollId: cmd.pollId, answerId: cmd.receiptId, voterId: cmd.voterId, text: answer.text, words: answer.words.join(' '), state: shown ? 'shown' : 'pending', at: cmd.at });
+  if (shown) {
+    addOptions(t, [SHOWN_ANSWERS_KEY], 1);
+    for (const word of answer.words) {
+      const k = pairKey(cmd.pollId, word);
+      const d = extra.words.get(k);
+      if (d) d.delta += 1;
+      else extra.words.set(k, { pollId: cmd.pollId, word, delta: 1 });
+    }
+  }
+  return { kind: 'counted', vote, version: t.version, changed: false };
+}
+
+/** A quiz answer's points: correct if it names a correct option, timed from the question's opening (server clock). */
+function scoreQuizAnswer(cmd: VoteCommand, poll: PollState): PointsWrite {
+  const quiz = poll.quiz;
+  const correct = quiz !== null && quiz !== undefined && cmd.optionIds.length > 0 && cmd.optionIds.every((o) => quiz.correctOptionIds.includes(o));
+  const ms = Math.max(0, cmd.at - (poll.opensAt ?? cmd.at));
+  return { pollId: cmd.pollId, voterId: cmd.voterId, points: quiz ? quizPoints(quiz, correct, ms) : 0, correct, ms };
+}
+
+function kindWrites(extra: KindWrites): Pick<BatchPlan, 'texts' | 'words' | 'points'> {
+  if (extra.texts.length === 0 && extra.points.length === 0) return { texts: extra.texts, words: [], points: extra.points };
+  return {
+    texts: extra.texts.sort((a, b) => comparePairs(a.pollId, a.answerId, b.pollId, b.answerId)),
+    words: [...extra.words.values()].filter((w) => w.delta !== 0).sort((a, b) => comparePairs(a.pollId, a.word, b.pollId, b.word)),
+    points: extra.points.sort((a, b) => comparePairs(a.pollId, a.voterId, b.pollId, b.voterId)),
+  };
 }
 
 function tallyOf(tallies: Map<string, PollTally>, pollId: string, poll: PollState): PollTally {

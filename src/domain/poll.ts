@@ -3,7 +3,7 @@ import { PollcastError } from '../errors.js';
 import { newOptionId } from './ids.js';
 import { pollText } from './poll-text.js';
 
-export const POLL_KINDS = ['single', 'multiple', 'ranked', 'rating', 'nps'] as const;
+export const POLL_KINDS = ['single', 'multiple', 'ranked', 'rating', 'nps', 'text', 'quiz'] as const;
 /** Kinds answered with option ids (ranked: in order of preference); the others with a value on a scale. */
 export const CHOICE_KINDS = ['single', 'multiple', 'ranked'] as const;
 export const POLL_STATUSES = ['draft', 'open', 'closed'] as const;
@@ -39,7 +39,40 @@ export const LIMITS = {
   scaleMin: 0,
   scaleMax: 10,
   scaleLabelMax: 60,
+  /** Open text: the longest answer a question may allow, and the most answers per voter. */
+  textMaxLength: 1000,
+  textDefaultLength: 200,
+  textMaxAnswers: 10,
+  /** Quiz: the time limit of a question, in seconds. */
+  quizMinSec: 5,
+  quizMaxSec: 600,
+  quizDefaultSec: 20,
 } as const;
+
+/** An open-text question (kind `text`): how long an answer may be, how many per voter, and moderation. */
+export interface TextSpec {
+  /** Characters (UTF-16 units of the NFC text), 1–1000, default 200. */
+  maxLength: number;
+  /** Answers per voter, 1–10, default 1. */
+  maxAnswers: number;
+  /** post: answers show at once (a manager may hide one); pre: answers wait until the presenter approves them. */
+  moderation: 'post' | 'pre';
+  /** Drop words on the built-in profanity list from the word cloud (the answer itself is kept for the feed). */
+  profanityFilter: boolean;
+}
+
+/** A quiz question (kind `quiz`, single choice): which options are correct and how points fall with time. */
+export interface QuizSpec {
+  correctOptionIds: string[];
+  timeLimitSec: number;
+  /** Points for a correct answer at the moment the question opens … */
+  maxPoints: number;
+  /** … falling linearly to this at the time limit. */
+  minPoints: number;
+}
+
+export const MODERATION_MODES = ['post', 'pre'] as const;
+export const QUIZ_POINTS = { max: 1000, min: 500 } as const;
 
 /** A rating or NPS question's scale: integers min…max, each with an optional label. */
 export interface RatingScale {
@@ -70,6 +103,10 @@ export interface Poll {
   maxChoices: number;
   /** The scale of a rating or nps question; null for the other kinds. */
   scale: RatingScale | null;
+  /** Open text: its limits and moderation; null for the other kinds. */
+  text: TextSpec | null;
+  /** Quiz: correct options and time limit; null for the other kinds. Never shown before the question closes. */
+  quiz: QuizSpec | null;
   status: PollStatus;
   opensAt: number | null;
   closesAt: number | null;
@@ -95,13 +132,23 @@ export interface Poll {
 export interface PollDraft {
   question: string;
   /** Required for single, multiple and ranked; absent (or empty) for rating and nps. */
-  options?: Array<string | { text: string }>;
+  options?: Array<string | { text: string; correct?: boolean }>;
   kind?: PollKind;
   maxChoices?: number;
   /** Ranked: how many options a voter may rank (default: all). */
   maxRank?: number;
   /** Rating: the scale (default 1–5). NPS is always 0–10. */
   scale?: RatingScale;
+  /** Text: the longest answer (default 200). */
+  maxLength?: number;
+  /** Text: answers per voter (default 1). */
+  maxAnswers?: number;
+  /** Text: post (default) or pre-moderation. */
+  moderation?: 'post' | 'pre';
+  /** Text: keep listed profanity out of the word cloud (default false). */
+  profanityFilter?: boolean;
+  /** Quiz: seconds from opening to the last accepted answer (default 20). */
+  timeLimitSec?: number;
   status?: 'draft' | 'open';
   opensAt?: string | null;
   closesAt?: string | null;
@@ -116,8 +163,8 @@ export interface PollDraft {
 export type PollPatch = Partial<Omit<PollDraft, 'status'>>;
 
 /** Fields added after polls were first stored: a poll read back without them gets their defaults. */
-export function withPollDefaults(p: Omit<Poll, 'workspaceId' | 'access' | 'ipCap' | 'powDifficulty' | 'invitesIssued' | 'scale'> & Partial<Poll>): Poll {
-  return { workspaceId: null, access: 'link', ipCap: null, powDifficulty: 0, invitesIssued: 0, scale: null, ...p };
+export function withPollDefaults(p: Omit<Poll, 'workspaceId' | 'access' | 'ipCap' | 'powDifficulty' | 'invitesIssued' | 'scale' | 'text' | 'quiz'> & Partial<Poll>): Poll {
+  return { workspaceId: null, access: 'link', ipCap: null, powDifficulty: 0, invitesIssued: 0, scale: null, text: null, quiz: null, ...p };
 }
 
 function parseTime(field: string, value: string | null | undefined): number | null {
@@ -148,18 +195,20 @@ function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boole
   if (q.length === 0 || q.length > LIMITS.questionMax) {
     throw new PollcastError('invalid_poll', `question must be 1–${LIMITS.questionMax} characters`, { field: 'question' });
   }
-  if (isValueKind(p.kind)) {
-    checkScale(p.kind, p.scale);
-    if (p.options.length > 0) throw new PollcastError('invalid_poll', `a ${p.kind} question has no options: it is answered with a value`, { field: 'options' });
+  checkTextAndQuiz(p);
+  if (isValueKind(p.kind) || p.kind === 'text') {
+    if (p.kind !== 'text') checkScale(p.kind, p.scale);
+    else if (p.scale !== null) throw new PollcastError('invalid_poll', 'only rating and nps questions have a scale', { field: 'scale' });
+    if (p.options.length > 0) throw new PollcastError('invalid_poll', `a ${p.kind} question has no options: it is answered with ${p.kind === 'text' ? 'text' : 'a value'}`, { field: 'options' });
   } else if (p.options.length < LIMITS.optionsMin || p.options.length > LIMITS.optionsMax) {
     throw new PollcastError('invalid_poll', `a poll has ${LIMITS.optionsMin}–${LIMITS.optionsMax} options`, { field: 'options' });
   } else if (p.scale !== null) {
     throw new PollcastError('invalid_poll', 'only rating and nps questions have a scale', { field: 'scale' });
   }
-  if (p.kind === 'single' && p.maxChoices !== 1) {
-    throw new PollcastError('invalid_poll', 'a single-choice poll has maxChoices 1', { field: 'maxChoices' });
+  if ((p.kind === 'single' || p.kind === 'quiz') && p.maxChoices !== 1) {
+    throw new PollcastError('invalid_poll', `a ${p.kind === 'quiz' ? 'quiz' : 'single-choice'} question has maxChoices 1`, { field: 'maxChoices' });
   }
-  if (!isValueKind(p.kind) && (p.maxChoices < 1 || p.maxChoices > p.options.length)) {
+  if (!isValueKind(p.kind) && p.kind !== 'text' && (p.maxChoices < 1 || p.maxChoices > p.options.length)) {
     const field = p.kind === 'ranked' ? 'maxRank' : 'maxChoices';
     throw new PollcastError('invalid_poll', `${field} must be 1–${p.options.length}`, { field });
   }
@@ -181,6 +230,57 @@ function checkPoll(p: Omit<Poll, 'ownerTokenHash'>, now: number, creating: boole
   if (creating && p.closesAt !== null && p.closesAt <= now) {
     throw new PollcastError('invalid_poll', 'closesAt must be in the future', { field: 'closesAt' });
   }
+}
+
+function checkTextAndQuiz(p: Omit<Poll, 'ownerTokenHash'>): void {
+  if (p.kind === 'text') {
+    const t = p.text!;
+    if (!Number.isInteger(t.maxLength) || t.maxLength < 1 || t.maxLength > LIMITS.textMaxLength)
+      throw new PollcastError('invalid_poll', `maxLength must be 1–${LIMITS.textMaxLength}`, { field: 'maxLength' });
+    if (!Number.isInteger(t.maxAnswers) || t.maxAnswers < 1 || t.maxAnswers > LIMITS.textMaxAnswers)
+      throw new PollcastError('invalid_poll', `maxAnswers must be 1–${LIMITS.textMaxAnswers}`, { field: 'maxAnswers' });
+    if (p.allowChange) throw new PollcastError('invalid_poll', 'an open-text answer cannot be changed: allow more answers (maxAnswers) instead', { field: 'allowChange' });
+  } else if (p.text !== null) {
+    throw new PollcastError('invalid_poll', 'maxLength, maxAnswers, moderation and profanityFilter are for text questions', { field: 'kind' });
+  }
+  if (p.kind === 'quiz') {
+    const q = p.quiz!;
+    if (!Number.isInteger(q.timeLimitSec) || q.timeLimitSec < LIMITS.quizMinSec || q.timeLimitSec > LIMITS.quizMaxSec)
+      throw new PollcastError('invalid_poll', `timeLimitSec must be ${LIMITS.quizMinSec}–${LIMITS.quizMaxSec}`, { field: 'timeLimitSec' });
+    if (q.correctOptionIds.length === 0)
+      throw new PollcastError('invalid_poll', 'a quiz question marks at least one option correct ({"text", "correct": true})', { field: 'options' });
+    if (p.allowChange) throw new PollcastError('invalid_poll', 'a quiz answer cannot be changed', { field: 'allowChange' });
+  } else if (p.quiz !== null) {
+    throw new PollcastError('invalid_poll', 'correct options and timeLimitSec are for quiz questions', { field: 'kind' });
+  }
+}
+
+/** The text spec a draft asks for (null unless the kind is text and nothing else was asked). */
+function draftText(kind: PollKind, d: Pick<PollDraft, 'maxLength' | 'maxAnswers' | 'moderation' | 'profanityFilter'>, prev: TextSpec | null = null): TextSpec | null {
+  const asked = d.maxLength !== undefined || d.maxAnswers !== undefined || d.moderation !== undefined || d.profanityFilter !== undefined;
+  if (kind !== 'text' && !asked) return null;
+  return {
+    maxLength: d.maxLength ?? prev?.maxLength ?? LIMITS.textDefaultLength,
+    maxAnswers: d.maxAnswers ?? prev?.maxAnswers ?? 1,
+    moderation: d.moderation ?? prev?.moderation ?? 'post',
+    profanityFilter: d.profanityFilter ?? prev?.profanityFilter ?? false,
+  };
+}
+
+/** The quiz spec: correct options marked in the draft's options (by position), the time limit. */
+function draftQuiz(kind: PollKind, d: Pick<PollDraft, 'options' | 'timeLimitSec'>, options: readonly PollOption[], prev: QuizSpec | null = null): QuizSpec | null {
+  const marked = (d.options ?? []).some((o) => typeof o !== 'string' && o.correct !== undefined);
+  if (kind !== 'quiz' && !marked && d.timeLimitSec === undefined) return null;
+  const correctOptionIds = d.options
+    ? d.options.flatMap((o, i) => (typeof o !== 'string' && o.correct === true && options[i] ? [options[i].id] : []))
+    : (prev?.correctOptionIds ?? []);
+  return { correctOptionIds, timeLimitSec: d.timeLimitSec ?? prev?.timeLimitSec ?? LIMITS.quizDefaultSec, maxPoints: QUIZ_POINTS.max, minPoints: QUIZ_POINTS.min };
+}
+
+/** A quiz question's window runs from the moment it opens for exactly its time limit (server clock). */
+function quizWindow(p: Poll, now: number): Poll {
+  if (p.quiz === null || p.status !== 'open') return p;
+  return { ...p, opensAt: now, closesAt: now + p.quiz.timeLimitSec * 1000 };
 }
 
 function checkScale(kind: 'rating' | 'nps', scale: RatingScale | null): void {
@@ -211,7 +311,7 @@ function cleanScale(scale: RatingScale): RatingScale {
 }
 
 function defaultMax(kind: PollKind, options: readonly PollOption[], draft: Pick<PollDraft, 'maxChoices' | 'maxRank'>): number {
-  if (kind === 'single' || isValueKind(kind)) return draft.maxChoices ?? 1;
+  if (kind === 'single' || kind === 'quiz' || kind === 'text' || isValueKind(kind)) return draft.maxChoices ?? 1;
   if (kind === 'ranked') return draft.maxRank ?? draft.maxChoices ?? options.length;
   return draft.maxChoices ?? options.length;
 }
@@ -229,6 +329,8 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
     kind,
     maxChoices: defaultMax(kind, options, draft),
     scale: draftScale(kind, draft.scale),
+    text: draftText(kind, draft),
+    quiz: draftQuiz(kind, draft, options),
     status: draft.status === 'draft' || futureOpen ? 'draft' : 'open',
     opensAt,
     closesAt,
@@ -245,7 +347,9 @@ export function createPoll(id: string, draft: PollDraft, ownerTokenHash: string,
     updatedAt: now,
   };
   checkPoll(poll, now, true);
-  return poll;
+  // A quiz question opened at creation runs its time limit from now; one opened later, from then.
+  if (poll.quiz !== null && futureOpen) return { ...poll, closesAt: opensAt! + poll.quiz.timeLimitSec * 1000 };
+  return quizWindow(poll, now);
 }
 
 export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
@@ -253,10 +357,10 @@ export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
   const kind = patch.kind ?? poll.kind;
   let options = patch.options ? normalizeOptions(patch.options, poll.options) : poll.options;
   // A question turned into a rating or nps question drops its options (unless the patch names some: then checkPoll refuses).
-  if (isValueKind(kind) && !isValueKind(poll.kind) && !patch.options) options = [];
+  if ((isValueKind(kind) || kind === 'text') && !isValueKind(poll.kind) && poll.kind !== 'text' && !patch.options) options = [];
   let maxChoices = patch.maxRank ?? patch.maxChoices ?? poll.maxChoices;
   if (patch.maxChoices === undefined && patch.maxRank === undefined) {
-    maxChoices = kind === 'single' || isValueKind(kind) ? 1 : patch.kind || patch.options ? options.length : maxChoices;
+    maxChoices = kind === 'single' || kind === 'quiz' || kind === 'text' || isValueKind(kind) ? 1 : patch.kind || patch.options ? options.length : maxChoices;
   }
   const scale = patch.scale !== undefined ? draftScale(kind, patch.scale) : patch.kind !== undefined && patch.kind !== poll.kind ? draftScale(kind, undefined) : poll.scale;
   const next: Poll = {
@@ -266,6 +370,8 @@ export function editPoll(poll: Poll, patch: PollPatch, now: number): Poll {
     kind,
     maxChoices,
     scale,
+    text: draftText(kind, patch, poll.text),
+    quiz: draftQuiz(kind, patch, options, poll.quiz),
     opensAt: patch.opensAt !== undefined ? parseTime('opensAt', patch.opensAt) : poll.opensAt,
     closesAt: patch.closesAt !== undefined ? parseTime('closesAt', patch.closesAt) : poll.closesAt,
     resultsVisibility: patch.resultsVisibility ?? poll.resultsVisibility,
@@ -286,7 +392,7 @@ export function transition(poll: Poll, to: 'open' | 'closed', now: number): Poll
     if (poll.status === 'open') throw new PollcastError('invalid_transition', 'the poll is already open');
     const closesAt = poll.closesAt !== null && poll.closesAt <= now ? null : poll.closesAt;
     const opensAt = poll.opensAt !== null && poll.opensAt > now ? null : poll.opensAt;
-    return { ...poll, status: 'open', opensAt, closesAt, updatedAt: now };
+    return quizWindow({ ...poll, status: 'open', opensAt, closesAt, updatedAt: now }, now);
   }
   if (poll.status === 'closed') throw new PollcastError('invalid_transition', 'the poll is already closed');
   return { ...poll, status: 'closed', closesAt: poll.closesAt !== null && poll.closesAt < now ? poll.closesAt : now, updatedAt: now };
@@ -331,6 +437,8 @@ export function publicPoll(poll: Poll, now: number) {
     maxChoices: poll.maxChoices,
     ...(poll.kind === 'ranked' ? { maxRank: poll.maxChoices } : {}),
     ...(poll.scale !== null ? { scale: poll.scale } : {}),
+    ...(poll.text !== null ? { text: poll.text } : {}),
+    ...(poll.quiz !== null ? { quiz: publicQuiz(poll.quiz, effectiveStatus(poll, now)) } : {}),
     status: effectiveStatus(poll, now),
     opensAt: poll.opensAt === null ? null : new Date(poll.opensAt).toISOString(),
     closesAt: poll.closesAt === null ? null : new Date(poll.closesAt).toISOString(),
@@ -346,3 +454,9 @@ export function publicPoll(poll: Poll, now: number) {
   };
 }
 export type PublicPoll = ReturnType<typeof publicPoll>;
+
+/** What voters see of a quiz question: the correct options only once it has closed. */
+function publicQuiz(q: QuizSpec, status: PollStatus): { timeLimitSec: number; maxPoints: number; minPoints: number; correctOptionIds?: string[] } {
+  const out = { timeLimitSec: q.timeLimitSec, maxPoints: q.maxPoints, minPoints: q.minPoints };
+  return status === 'closed' ? { ...out, correctOptionIds: q.correctOptionIds } : out;
+}

@@ -2,6 +2,7 @@
 import type { Poll, PollStatus } from './poll.js';
 import { bordaCount, instantRunoff, rankingsFromTallies, type IrvResult } from './ranked.js';
 import { histogramFromTallies, npsStats, ratingStats, type HistogramBin } from './rating.js';
+import { SHOWN_ANSWERS_KEY, type WordCount } from './text-answer.js';
 
 export interface Results {
   pollId: string;
@@ -26,6 +27,12 @@ export interface Results {
   promoters?: number;
   passives?: number;
   detractors?: number;
+  /** Text: the most counted words of shown answers (top 50), most first, ties by word. */
+  words?: WordCount[];
+  /** Text: answers shown (not pending, not hidden). */
+  answers?: number;
+  /** Quiz: the correct options, once the question has closed (never before). */
+  correctOptionIds?: string[];
 }
 
 /**
@@ -35,9 +42,11 @@ export interface Results {
  * the number of voters.
  */
 export function resultsFromTallies(
-  poll: Pick<Poll, 'id' | 'options' | 'kind' | 'scale'>,
+  poll: Pick<Poll, 'id' | 'options' | 'kind' | 'scale'> & Partial<Pick<Poll, 'quiz'>>,
   row: { version: number; status: PollStatus; total: number; updatedAt: string },
   tallies: ReadonlyMap<string, number>,
+  /** Text: the top words, as the store read them. */
+  words: readonly WordCount[] = [],
 ): Results {
   const base: Results = {
     pollId: poll.id,
@@ -61,6 +70,10 @@ export function resultsFromTallies(
       const s = npsStats(histogramFromTallies(tallies, poll.scale!));
       return { ...base, histogram: s.histogram, score: s.score, promoters: s.promoters, passives: s.passives, detractors: s.detractors };
     }
+    case 'text':
+      return { ...base, words: [...words], answers: Math.max(0, tallies.get(SHOWN_ANSWERS_KEY) ?? 0) };
+    case 'quiz':
+      return row.status === 'closed' && poll.quiz ? { ...base, correctOptionIds: [...poll.quiz.correctOptionIds] } : base;
     default:
       return base;
   }

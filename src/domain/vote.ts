@@ -31,6 +31,8 @@ export interface VoteCommand {
   at: number;
   /** When present, the store claims (pollId, key) in the same transaction as the vote. */
   idempotency?: { key: string; requestHash: string };
+  /** An open-text answer (kind `text`): its id is the receipt id; `words` are its cloud words (text-answer.ts). */
+  text?: { text: string; words: string[] };
 }
 
 /** A vote as the store holds it. */
@@ -43,7 +45,7 @@ export interface CountedVote {
 export type VoteOutcome =
   | { kind: 'counted'; vote: CountedVote; version: number; changed: boolean }
   | { kind: 'duplicate'; counted: CountedVote }
-  | { kind: 'rejected'; code: 'poll_not_found' | 'poll_closed' | 'poll_not_open' }
+  | { kind: 'rejected'; code: 'poll_not_found' | 'poll_closed' | 'poll_not_open' | 'answer_too_late' }
   /** Another request already claimed this idempotency key: its stored answer, or a mismatch. */
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'key_reused' };

@@ -17,6 +17,8 @@ import type { Tracing } from '../ports/tracing.js';
 import type { ReceiptService } from '../core/receipt-service.js';
 import type { WebhookService } from '../core/webhook-service.js';
 import type { InFlightRequests } from './in-flight.js';
+import type { TextAnswerService } from '../core/text-answer-service.js';
+import type { QuizService } from '../core/quiz-service.js';
 
 export interface Readiness {
   /** Shutting down: /readyz fails, but requests are still served (SHUTDOWN_DELAY_MS). */
@@ -41,6 +43,10 @@ export interface HttpDeps {
   /** Absent in tools that build a bare server: event routes are then not served. */
   events?: EventService | null;
   eventHub?: LiveHub<EventSnapshot> | null;
+  /** Absent: the text answers feed and moderation are not served. */
+  textAnswers?: TextAnswerService | null;
+  /** Absent: quiz nicknames and the leaderboard are not served. */
+  quiz?: QuizService | null;
   /** Absent: audience Q&A routes are not served. */
   qa?: AudienceQaService | null;
   readiness: Readiness;

@@ -4,7 +4,9 @@
  */
 import type {} from '@fastify/swagger';
 import { Type, type Static } from '@sinclair/typebox';
-import { IDENTITY_MODES, LIMITS, POLL_ACCESS, POLL_KINDS, POLL_STATUSES, RESULTS_VISIBILITIES } from '../domain/poll.js';
+import { IDENTITY_MODES, LIMITS, MODERATION_MODES, POLL_ACCESS, POLL_KINDS, POLL_STATUSES, RESULTS_VISIBILITIES } from '../domain/poll.js';
+import { ANSWER_STATES } from '../domain/text-answer.js';
+import { NICKNAME_MAX } from '../domain/quiz.js';
 
 const strict = { additionalProperties: false } as const;
 const lit = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
@@ -12,7 +14,13 @@ const time = Type.Union([Type.String({ format: 'date-time', maxLength: 64 }), Ty
 
 const OptionInput = Type.Union([
   Type.String({ minLength: 1, maxLength: LIMITS.optionTextMax }),
-  Type.Object({ text: Type.String({ minLength: 1, maxLength: LIMITS.optionTextMax }) }, strict),
+  Type.Object(
+    {
+      text: Type.String({ minLength: 1, maxLength: LIMITS.optionTextMax }),
+      correct: Type.Optional(Type.Boolean({ description: 'Quiz: this option is a correct answer' })),
+    },
+    strict,
+  ),
 ]);
 
 const Scale = Type.Object(
@@ -39,6 +47,20 @@ const pollFields = {
   access: lit(POLL_ACCESS),
   ipCap: Type.Union([Type.Integer({ minimum: 1, maximum: LIMITS.ipCapMax }), Type.Null()]),
   powDifficulty: Type.Integer({ minimum: 0, maximum: LIMITS.powDifficultyMax }),
+  maxLength: Type.Integer({ minimum: 1, maximum: LIMITS.textMaxLength, description: 'Text: the longest answer in characters (default 200)' }),
+  maxAnswers: Type.Integer({ minimum: 1, maximum: LIMITS.textMaxAnswers, description: 'Text: answers per voter (default 1)' }),
+  moderation: Type.Unsafe<'post' | 'pre'>({ type: 'string', enum: [...MODERATION_MODES], description: 'Text: post (answers show at once; a manager may hide one) or pre (the presenter approves each)' }),
+  profanityFilter: Type.Boolean({ description: 'Text: keep words on the built-in profanity list out of the cloud' }),
+  timeLimitSec: Type.Integer({ minimum: LIMITS.quizMinSec, maximum: LIMITS.quizMaxSec, description: 'Quiz: seconds from opening to the last accepted answer (default 20)' }),
+};
+
+/** The text and quiz fields of a poll body (create and edit). */
+const kindFields = {
+  maxLength: Type.Optional(pollFields.maxLength),
+  maxAnswers: Type.Optional(pollFields.maxAnswers),
+  moderation: Type.Optional(pollFields.moderation),
+  profanityFilter: Type.Optional(pollFields.profanityFilter),
+  timeLimitSec: Type.Optional(pollFields.timeLimitSec),
 };
 
 export const WorkspaceId = Type.String({ pattern: '^w_[A-Za-z0-9]{12}$', maxLength: 14 });
@@ -60,6 +82,7 @@ export const CreatePollBody = Type.Object(
     access: Type.Optional(pollFields.access),
     ipCap: Type.Optional(pollFields.ipCap),
     powDifficulty: Type.Optional(pollFields.powDifficulty),
+    ...kindFields,
     workspaceId: Type.Optional(WorkspaceId),
   },
   { ...strict, $id: 'CreatePoll' },
@@ -82,6 +105,7 @@ export const EditPollBody = Type.Object(
     access: Type.Optional(pollFields.access),
     ipCap: Type.Optional(pollFields.ipCap),
     powDifficulty: Type.Optional(pollFields.powDifficulty),
+    ...kindFields,
   },
   { ...strict, minProperties: 1 },
 );
@@ -98,6 +122,8 @@ export const VoteBody = Type.Object(
     optionIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: LIMITS.optionsMax })),
     // A number, not an integer, so a fraction gets its own code (value_not_integer) rather than validation_failed.
     value: Type.Optional(Type.Number({ description: 'Rating and nps: a whole number on the scale' })),
+    // Long enough for any question's maxLength; the question's own limit gives text_too_long.
+    text: Type.Optional(Type.String({ maxLength: 8 * LIMITS.textMaxLength, description: "Text: the answer (at most the question's maxLength; HTML is kept as text)" })),
     voterId: Type.Optional(VoterId),
     inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     pow: Type.Optional(Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 200 }), solution: Type.String({ minLength: 1, maxLength: 64 }) }, strict)),
@@ -117,6 +143,20 @@ export const PollView = Type.Object({
   maxChoices: Type.Integer(),
   maxRank: Type.Optional(Type.Integer()),
   scale: Type.Optional(Type.Object({ min: Type.Integer(), max: Type.Integer(), labels: Type.Optional(Type.Array(Type.String())) })),
+  text: Type.Optional(
+    Type.Object({ maxLength: Type.Integer(), maxAnswers: Type.Integer(), moderation: pollFields.moderation, profanityFilter: Type.Boolean() }, { description: 'Text questions' }),
+  ),
+  quiz: Type.Optional(
+    Type.Object(
+      {
+        timeLimitSec: Type.Integer(),
+        maxPoints: Type.Integer(),
+        minPoints: Type.Integer(),
+        correctOptionIds: Type.Optional(Type.Array(Type.String(), { description: 'Only once the question has closed' })),
+      },
+      { description: 'Quiz questions: points fall linearly from maxPoints at opening to minPoints at the time limit' },
+    ),
+  ),
   status: lit(POLL_STATUSES),
   opensAt: Type.Union([Type.String(), Type.Null()]),
   closesAt: Type.Union([Type.String(), Type.Null()]),
@@ -161,6 +201,9 @@ export const ResultsView = Type.Object({
   promoters: Type.Optional(Type.Integer()),
   passives: Type.Optional(Type.Integer()),
   detractors: Type.Optional(Type.Integer()),
+  words: Type.Optional(Type.Array(Type.Object({ word: Type.String(), count: Type.Integer() }), { description: 'Text: the 50 most counted words of shown answers, most first' })),
+  answers: Type.Optional(Type.Integer({ description: 'Text: answers shown (not pending or hidden)' })),
+  correctOptionIds: Type.Optional(Type.Array(Type.String(), { description: 'Quiz: the correct options, only once the question has closed' })),
 });
 
 export const VoteReceipt = Type.Object({
@@ -168,6 +211,8 @@ export const VoteReceipt = Type.Object({
   receiptId: Type.String(),
   optionIds: Type.Array(Type.String()),
   value: Type.Optional(Type.Integer()),
+  answerId: Type.Optional(Type.String({ description: 'Text: the id of this answer (a manager hides it by this id)' })),
+  text: Type.Optional(Type.String({ description: 'Text: the answer as stored' })),
   countedAt: Type.String(),
   changed: Type.Boolean(),
   voterToken: Type.Optional(Type.String()),
@@ -244,3 +289,30 @@ export const EventView = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
+
+// --- open text and quizzes ---
+
+export const AnswerParams = Type.Object({ pollId: Type.String({ maxLength: 64 }), answerId: Type.String({ maxLength: 64 }) });
+export type AnswerParams = Static<typeof AnswerParams>;
+
+export const TextAnswerView = Type.Object({
+  answerId: Type.String(),
+  text: Type.String({ description: 'As typed (NFC): show it as text, never as HTML' }),
+  state: lit(ANSWER_STATES),
+  approved: Type.Boolean(),
+  hidden: Type.Boolean(),
+  at: Type.String(),
+});
+
+export const NicknameBody = Type.Object({ nickname: Type.String({ minLength: 0, maxLength: 200 }) }, strict);
+export type NicknameBody = Static<typeof NicknameBody>;
+
+export const LeaderboardEntryView = Type.Object({
+  nickname: Type.String(),
+  score: Type.Integer(),
+  rank: Type.Integer({ description: 'Ties: higher score first, then lower total time of correct answers; equal on both share a rank (1, 2, 2, 4)' }),
+  correct: Type.Integer(),
+  answered: Type.Integer(),
+});
+
+export const NICKNAME_LIMIT = NICKNAME_MAX;

@@ -24,6 +24,8 @@ import { LiveStreams } from './live-stream.js';
 import { eventRoutes, eventStreamRoutes } from './routes/events.js';
 import { audienceQaRoutes } from './routes/audience-qa.js';
 import { voteRoutes } from './routes/votes.js';
+import { textAnswerRoutes } from './routes/text-answers.js';
+import { quizRoutes } from './routes/quiz.js';
 import { webRoutes } from './routes/web.js';
 import { metricsRoute, observeHttp } from './http-observability.js';
 import { noopMetrics } from '../ports/metrics.js';
@@ -124,6 +126,8 @@ export async function buildHttpServer(deps: HttpDeps, logger: Logger): Promise<F
     await webhookDeliveryRoutes(app, deps);
     await accountMailRoutes(app, deps);
     await eventRoutes(app, deps);
+    await textAnswerRoutes(app, deps);
+    await quizRoutes(app, deps);
     await audienceQaRoutes(app, deps);
   }
   if (serveApi || config.role === 'realtime') {

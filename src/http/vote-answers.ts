@@ -34,6 +34,7 @@ function render(cmd: VoteCommand, outcome: FreshOutcome, keys: ReceiptKeys | nul
           body: JSON.stringify({
             pollId: cmd.pollId,
             ...receipt(outcome.vote),
+            ...(cmd.text ? { optionIds: [], answerId: cmd.receiptId, text: cmd.text.text } : {}),
             changed: outcome.changed,
             ...(keys ? { receiptKey: keys.issue(cmd.pollId, cmd.voterId, outcome.vote.receiptId) } : {}),
           }),

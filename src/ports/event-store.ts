@@ -9,6 +9,8 @@
  *   nothing, when the code is taken, so the caller draws another.
  * - `update` replaces the event only if its version is still `expectedVersion` (optimistic).
  * - Codes are stored and looked up upper case; the caller normalizes what a person typed.
+ * - A quiz nickname's key (domain/quiz.ts nicknameKey) belongs to at most one participant per
+ *   event (a unique key): `setNickname` answers false, writing nothing, when another holds it.
  */
 import type { LiveEvent } from '../domain/event.js';
 
@@ -23,5 +25,9 @@ export interface EventStore {
   /** A workspace's events, newest first, `limit` at a time (`before`: the previous page's last createdAt). */
   listInWorkspace(workspaceId: string, page: { limit: number; before?: number }): Promise<LiveEvent[]>;
   delete(id: string): Promise<boolean>;
+  /** Sets (or replaces) the voter's quiz nickname in the event; false when another voter holds `key`. */
+  setNickname(eventId: string, voterId: string, nickname: string, key: string): Promise<boolean>;
+  /** Every participant's nickname in the event. */
+  nicknames(eventId: string): Promise<Array<{ voterId: string; nickname: string }>>;
   close(): Promise<void>;
 }

@@ -17,6 +17,8 @@ import type { Commitment } from '../domain/commitment.js';
 import type { Poll } from '../domain/poll.js';
 import type { Results } from '../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../domain/vote.js';
+import type { QuizScore } from '../domain/quiz.js';
+import type { AnswerState, ModerationAction, TextAnswerRecord } from '../domain/text-answer.js';
 
 /** Renders the HTTP answer for one outcome so the store can keep it with an idempotency key. */
 export type RenderAnswer = (cmd: VoteCommand, outcome: VoteOutcome) => StoredResponse;
@@ -50,7 +52,34 @@ export interface StatusChange {
   version: number;
 }
 
-export interface Store extends StoreMaintenance {
+/** A moderation step as stored: the answer's new state and the question's results version after it. */
+export interface ModeratedAnswer {
+  state: AnswerState;
+  approved: boolean;
+  version: number;
+}
+
+/** How many of a text question's top words results carry. */
+export const CLOUD_WORDS = 50;
+
+/**
+ * Open text and quizzes (kinds `text` and `quiz`): their rows are written by recordVotes in the
+ * batch's transaction (text answers, word counts, quiz points); these read and moderate them.
+ */
+export interface KindStore {
+  /** The answers feed of a text question, newest first, every state; `before`: an `at` (exclusive) to page on. */
+  listTextAnswers(pollId: string, limit: number, before?: number | null): Promise<TextAnswerRecord[]>;
+  /**
+   * Hides or approves one answer in one transaction under the poll's lock: its state changes and,
+   * when it joins or leaves the cloud, its words' counts and the shown-answers tally change with it
+   * and the results version grows. Null when the poll has no such answer.
+   */
+  moderateAnswer(pollId: string, answerId: string, action: ModerationAction, at: number): Promise<ModeratedAnswer | null>;
+  /** Per-voter sums of quiz points over these questions (one row per voter who answered any). */
+  quizScores(pollIds: readonly string[]): Promise<QuizScore[]>;
+}
+
+export interface Store extends StoreMaintenance, KindStore {
   readonly kind: string;
   migrate(): Promise<void>;
   createPoll(poll: Poll): Promise<void>;

@@ -81,7 +81,8 @@ export class EventStreamSource implements HubSource<EventSnapshot> {
       question: poll ? publicPoll(poll, now) : null,
       status: poll ? effectiveStatus(poll, now) : null,
       resultsShown: ev.resultsShown,
-      answers: results?.total ?? 0,
+      // Text questions count answers (a voter may give several; hidden ones not), the others voters.
+      answers: results?.answers ?? results?.total ?? 0,
       results: shown ? results : null,
       qa,
     };

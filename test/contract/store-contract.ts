@@ -47,6 +47,8 @@ export function testPoll(shard: number, over: Partial<Poll> = {}): Poll {
     kind: 'single',
     maxChoices: 1,
     scale: null,
+    text: null,
+    quiz: null,
     status: 'open',
     opensAt: null,
     closesAt: null,
@@ -444,6 +446,84 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       assert.deepEqual(await store.getCommitments(p.id), [first, second]);
       assert.ok(await store.deletePoll(p.id));
       assert.deepEqual(await store.getCommitments(p.id), []);
+    });
+
+    it('text: answers with the vote rows, word counts per batch, top words and the feed; hide and approve move the cloud', async () => {
+      const p = await newPoll({ kind: 'text', options: [], text: { maxLength: 200, maxAnswers: 2, moderation: 'post', profanityFilter: false } });
+      const answer = (voterId: string, words: string[]): VoteCommand => ({ pollId: p.id, voterId, optionIds: [], receiptId: newReceiptId(), at: Date.now(), text: { text: words.join(' ') + '!', words } });
+      const a1 = answer('a', ['tea', 'cake']);
+      const outs = await store.recordVotes([a1, answer('b', ['tea']), answer('a', ['tea']), answer('a', ['nope'])], recordingRender());
+      assert.deepEqual(kinds(outs), ['counted', 'counted', 'counted', 'duplicate']);
+      await store.recordVotes([answer('c', ['cake', 'zebra'])], recordingRender());
+      let r = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual(r.words, [{ word: 'tea', count: 3 }, { word: 'cake', count: 2 }, { word: 'zebra', count: 1 }]);
+      assert.deepEqual([r.total, r.answers], [3, 4]);
+      assert.deepEqual((await store.getVote(p.id, 'a'))!.optionIds.length, 2, "a voter's row lists their answers");
+      const feed = await store.listTextAnswers(p.id, 10);
+      assert.equal(feed.length, 4);
+      assert.ok(feed.every((f) => f.state === 'shown' && !f.approved));
+      assert.equal(feed.find((f) => f.answerId === a1.receiptId)!.text, 'tea cake!');
+      assert.deepEqual(await store.listTextAnswers(p.id, 10, feed[0]!.at), feed.filter((f) => f.at < feed[0]!.at));
+      const hidden = (await store.moderateAnswer(p.id, a1.receiptId, 'hide', Date.now()))!;
+      assert.equal(hidden.state, 'hidden');
+      assert.ok(hidden.version > r.version);
+      r = (await store.getResults(p.id, { fresh: true }))!;
+      assert.deepEqual(r.words, [{ word: 'tea', count: 2 }, { word: 'cake', count: 1 }, { word: 'zebra', count: 1 }]);
+      assert.equal(r.answers, 3);
+      assert.equal((await store.moderateAnswer(p.id, a1.receiptId, 'hide', Date.now()))!.state, 'hidden');
+      assert.equal((await store.getResults(p.id, { fresh: true }))!.words!.length, 3, 'a second hide changes nothing');
+      await store.moderateAnswer(p.id, a1.receiptId, 'approve', Date.now());
+      assert.deepEqual((await store.getResults(p.id, { fresh: true }))!.words![0], { word: 'tea', count: 3 });
+      assert.equal(await store.moderateAnswer(p.id, 'r_missing', 'hide', Date.now()), null);
+      const pre = await newPoll({ kind: 'text', options: [], text: { maxLength: 200, maxAnswers: 1, moderation: 'pre', profanityFilter: false } });
+      const w = { pollId: pre.id, voterId: 'x', optionIds: [], receiptId: newReceiptId(), at: Date.now(), text: { text: 'later', words: ['later'] } };
+      await store.recordVotes([w], recordingRender());
+      assert.deepEqual((await store.getResults(pre.id, { fresh: true }))!.words, []);
+      assert.equal((await store.listTextAnswers(pre.id, 5))[0]!.state, 'pending');
+      assert.equal((await store.moderateAnswer(pre.id, w.receiptId, 'approve', Date.now()))!.approved, true);
+      assert.deepEqual((await store.getResults(pre.id, { fresh: true }))!.words, [{ word: 'later', count: 1 }]);
+      await store.resetVotes(p.id, Date.now());
+      assert.deepEqual([(await store.getResults(p.id, { fresh: true }))!.words, await store.listTextAnswers(p.id, 5)], [[], []]);
+      assert.ok(await store.deletePoll(pre.id));
+      assert.deepEqual(await store.listTextAnswers(pre.id, 5), []);
+    });
+
+    it('quiz: one points row per counted answer, summed per voter across questions (and shards); late answers score nothing', async () => {
+      const opened = Date.now() - 2_000;
+      const mk = async () => {
+        const q = await newPoll({ kind: 'quiz', opensAt: opened, closesAt: opened + 20_000 });
+        const withQuiz = { ...q, quiz: { correctOptionIds: [q.options[0]!.id], timeLimitSec: 20, maxPoints: 1000, minPoints: 500 } };
+        await store.updatePoll(withQuiz, q.updatedAt);
+        return withQuiz;
+      };
+      const q1 = await mk();
+      const q2 = await mk();
+      const at = (q: Poll, voterId: string, i: number, ms: number): VoteCommand => ({ ...vote(q, voterId, [i]), at: opened + ms });
+      const outs = await store.recordVotes([at(q1, 'ann', 0, 0), at(q1, 'bob', 1, 100), at(q1, 'ann', 1, 200), at(q2, 'ann', 0, 10_000), at(q2, 'bob', 0, 0)], recordingRender());
+      assert.deepEqual(kinds(outs), ['counted', 'counted', 'duplicate', 'counted', 'counted']);
+      const scores = new Map((await store.quizScores([q1.id, q2.id])).map((s) => [s.voterId, s]));
+      assert.deepEqual(scores.get('ann'), { voterId: 'ann', score: 1750, answered: 2, correct: 2, correctMs: 10_000 });
+      assert.deepEqual(scores.get('bob'), { voterId: 'bob', score: 1000, answered: 2, correct: 1, correctMs: 0 });
+      assert.deepEqual(await store.quizScores([]), []);
+      const late = await newPoll({ kind: 'quiz', opensAt: opened - 60_000, closesAt: opened - 1 });
+      assert.deepEqual(kinds(await store.recordVotes([vote(late, 'cat', [0])], recordingRender())), ['rejected:answer_too_late']);
+      assert.deepEqual(await store.quizScores([late.id]), []);
+      await store.resetVotes(q2.id, Date.now());
+      assert.equal((await store.quizScores([q1.id, q2.id])).find((s) => s.voterId === 'ann')!.score, 1000);
+    });
+
+    it('quiz: a surge of concurrent batches scores every counted answer exactly once', async () => {
+      const opened = Date.now() - 1_000;
+      const q0 = await newPoll({ kind: 'quiz', opensAt: opened, closesAt: opened + 60_000 });
+      const q = { ...q0, quiz: { correctOptionIds: [q0.options[0]!.id], timeLimitSec: 60, maxPoints: 1000, minPoints: 500 } };
+      await store.updatePoll(q, q0.updatedAt);
+      const voters = Array.from({ length: 300 }, (_, i) => `s${i}`);
+      const batches = [0, 1, 2, 3].map((k) => voters.map((v, i) => vote(q, v, [(i + k) % 3])));
+      const outs = (await Promise.all(batches.map((b) => store.recordVotes(b, recordingRender())))).flat();
+      assert.equal(outs.filter((o) => o.kind === 'counted').length, voters.length);
+      const scores = await store.quizScores([q.id]);
+      assert.equal(scores.length, voters.length);
+      assert.equal(scores.reduce((n, s) => n + s.answered, 0), await store.countVotes(q.id));
     });
 
     it('concurrent overlapping batches count every voter exactly once', async () => {

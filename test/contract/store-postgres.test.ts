@@ -197,6 +197,23 @@ describe('PostgreSQL query plans', { skip }, () => {
       getMeta: ['k'],
       takeLease: ['n', 'h', 1000],
       releaseLease: ['n', 'h'],
+      writeBatchKinds: [
+        now, P, ['k'], ['h'], [201], ['{}'],
+        P, ['v'], ['a'], ['r'], [now], [0],
+        P, ['w'], ['a'], ['r'], [now], [1], ['r0'], P,
+        P, ['a'], [1],
+        P, [1], ['open'], [now],
+        ['e'], P, ['{"votes":1}'],
+        1, 1, 0, 1,
+        P, ['r'], ['v'], ['t'], ['w'], ['shown'], [now], P, ['w'], [1], P, ['v'], [900], [true], [10], 1, 1,
+      ],
+      moderateTally: [poll.id, '#shown', -1],
+      moderateWords: [poll.id, ['w'], -1],
+      topWords: [poll.id, 50],
+      listTexts: [poll.id, now, 20],
+      getTextForUpdate: [poll.id, 'r'],
+      moderateText: [poll.id, 'r', 'hidden', false, now],
+      quizScores: [P],
     };
     const c = new pg.Client(PG_URL);
     await c.connect();

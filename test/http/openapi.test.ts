@@ -160,9 +160,34 @@ describe('HTTP: health and OpenAPI', () => {
     assert.ok(doc.paths['/v1/events/{eventId}/stream'].get.responses['200'].content['text/event-stream']);
     const pollBody = doc.paths['/v1/polls'].post.requestBody.content['application/json'].schema;
     const body = pollBody.$ref ? doc.components.schemas[pollBody.$ref.split('/').at(-1)] : pollBody;
-    assert.deepEqual(body.properties.kind.enum, ['single', 'multiple', 'ranked', 'rating', 'nps']);
+    assert.deepEqual(body.properties.kind.enum, ['single', 'multiple', 'ranked', 'rating', 'nps', 'text', 'quiz']);
     assert.ok(body.properties.maxRank && body.properties.scale);
     const results = doc.paths['/v1/polls/{pollId}/results'].get.responses['200'].content['application/json'].schema;
     for (const field of ['irv', 'borda', 'histogram', 'mean', 'median', 'score', 'promoters', 'passives', 'detractors']) assert.ok(results.properties[field], `results.${field}`);
+  });
+
+  it('documents open text (answers, feed, moderation) and quizzes (players, leaderboard)', () => {
+    const routes: Array<[string, string, string]> = [
+      ['/v1/polls/{pollId}/answers', 'get', 'text'],
+      ['/v1/polls/{pollId}/answers/{answerId}/hide', 'post', 'text'],
+      ['/v1/polls/{pollId}/answers/{answerId}/approve', 'post', 'text'],
+      ['/v1/events/{eventId}/players', 'post', 'quiz'],
+      ['/v1/events/{eventId}/leaderboard', 'get', 'quiz'],
+      ['/v1/events/{eventId}/leaderboard/me', 'get', 'quiz'],
+    ];
+    for (const [path, method, tag] of routes) {
+      const op = doc.paths[path]?.[method];
+      assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
+      assert.ok(op.tags.includes(tag), `${method} ${path} tagged ${tag}`);
+    }
+    const pollBody = doc.paths['/v1/polls'].post.requestBody.content['application/json'].schema;
+    const body = pollBody.$ref ? doc.components.schemas[pollBody.$ref.split('/').at(-1)] : pollBody;
+    for (const field of ['maxLength', 'maxAnswers', 'moderation', 'profanityFilter', 'timeLimitSec']) assert.ok(body.properties[field], `poll body ${field}`);
+    const vote = doc.paths['/v1/polls/{pollId}/votes'].post.requestBody.content['application/json'].schema;
+    assert.ok(vote.properties.text, 'vote body text');
+    const results = doc.paths['/v1/polls/{pollId}/results'].get.responses['200'].content['application/json'].schema;
+    for (const field of ['words', 'answers', 'correctOptionIds']) assert.ok(results.properties[field], `results.${field}`);
+    const board = doc.paths['/v1/events/{eventId}/leaderboard'].get.responses['200'].content['application/json'].schema;
+    for (const field of ['nickname', 'score', 'rank']) assert.ok(board.items.properties[field], `leaderboard.${field}`);
   });
 });

@@ -350,3 +350,82 @@ describe('batch planner: ranked, rating and nps ballots', () => {
     assert.deepEqual(plan.bumps, [{ pollId: 'p', version: 8, total: 3 }]);
   });
 });
+
+describe('batch planner: open text', () => {
+  const textPoll = (over: Partial<PollState> = {}) => open({ kind: 'text', text: { maxAnswers: 2, moderation: 'post' }, ...over });
+  const answer = (pollId: string, voterId: string, words: string[]): VoteCommand => ({ ...cmd(pollId, voterId, []), text: { text: words.join(' '), words } });
+
+  it('counts answers up to maxAnswers per voter (earlier commands of the batch included), then duplicate', () => {
+    const r = world({ polls: { T: textPoll() }, votes: { T: { old: stored(['r_prev']) } } });
+    const batch = [answer('T', 'v1', ['tea']), answer('T', 'v1', ['tea']), answer('T', 'v1', ['tea']), answer('T', 'old', ['x1']), answer('T', 'old', ['x2'])];
+    const plan = planBatch(batch, r, ctx());
+    assert.deepEqual(kinds(plan), ['counted', 'counted', 'duplicate', 'counted', 'duplicate']);
+    // v1: one new row listing both answers; old: its row changed to list its two answers.
+    assert.deepEqual(plan.inserts.map((i) => [i.voterId, i.optionIds.length, i.changes]), [['v1', 2, 1]]);
+    assert.deepEqual(plan.changes.map((c) => [c.voterId, c.optionIds[0], c.readReceiptId]), [['old', 'r_prev', 'old']]);
+    assert.equal(plan.texts.length, 3);
+    assert.deepEqual(plan.bumps, [{ pollId: 'T', version: 8, total: 1 }], 'total counts new voters, not answers');
+  });
+
+  it('word deltas are summed per batch (one per distinct word), sorted; the shown tally counts answers', () => {
+    const r = world({ polls: { T: textPoll(), U: textPoll() } });
+    const batch = [answer('T', 'a', ['zeta', 'alpha']), answer('T', 'b', ['alpha']), answer('U', 'c', ['alpha'])];
+    const plan = planBatch(batch, r, ctx());
+    assert.deepEqual(plan.words.map((w) => `${w.pollId}/${w.word}:${w.delta}`), ['T/alpha:2', 'T/zeta:1', 'U/alpha:1']);
+    assert.deepEqual(tallies(plan), ['T/#shown:2', 'U/#shown:1']);
+    assert.deepEqual(plan.texts.map((t) => [t.pollId, t.state, t.words]), [
+      ['T', 'shown', 'zeta alpha'],
+      ['T', 'shown', 'alpha'],
+      ['U', 'shown', 'alpha'],
+    ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)));
+  });
+
+  it('pre-moderation: answers are stored pending, nothing joins the cloud', () => {
+    const plan = planBatch([answer('T', 'a', ['wait'])], world({ polls: { T: textPoll({ text: { maxAnswers: 1, moderation: 'pre' } }) } }), ctx());
+    assert.deepEqual(kinds(plan), ['counted']);
+    assert.deepEqual(plan.words, []);
+    assert.deepEqual(plan.tallies, []);
+    assert.equal(plan.texts[0]!.state, 'pending');
+  });
+
+  it('a closed text question counts nothing', () => {
+    const plan = planBatch([answer('T', 'a', ['late'])], world({ polls: { T: textPoll({ status: 'closed' }) } }), ctx());
+    assert.deepEqual(kinds(plan), ['rejected:poll_closed']);
+    assert.deepEqual([plan.texts, plan.words], [[], []]);
+    noWrites(plan);
+  });
+});
+
+describe('batch planner: quiz', () => {
+  const OPENED = NOW - 10_000;
+  const quizPoll = (over: Partial<PollState> = {}) =>
+    open({ kind: 'quiz', opensAt: OPENED, closesAt: OPENED + 20_000, quiz: { correctOptionIds: ['a'], timeLimitSec: 20, maxPoints: 1000, minPoints: 500 }, ...over });
+
+  it('scores each first answer once on the server clock (command time − opening): correct 1000→500, wrong 0', () => {
+    const r = world({ polls: { Q: quizPoll() }, votes: { Q: { before: stored(['a']) } } });
+    const c1 = { ...cmd('Q', 'v1', ['a']), at: OPENED };
+    const c2 = { ...cmd('Q', 'v2', ['a']), at: OPENED + 10_000 };
+    const c3 = { ...cmd('Q', 'v3', ['b']), at: OPENED + 1 };
+    const again = cmd('Q', 'v1', ['b']);
+    const old = cmd('Q', 'before', ['a']);
+    const plan = planBatch([c2, c1, c3, again, old], r, ctx());
+    assert.deepEqual(kinds(plan), ['counted', 'counted', 'counted', 'duplicate', 'duplicate']);
+    assert.deepEqual(plan.points.map((p) => [p.voterId, p.points, p.correct, p.ms]), [
+      ['v1', 1000, true, 0],
+      ['v2', 750, true, 10_000],
+      ['v3', 0, false, 1],
+    ]);
+  });
+
+  it('after the time limit: answer_too_late, nothing counted or scored', () => {
+    const plan = planBatch([cmd('Q', 'v1', ['a'])], world({ polls: { Q: quizPoll({ closesAt: NOW - 1 }) } }), ctx());
+    assert.deepEqual(kinds(plan), ['rejected:answer_too_late']);
+    assert.deepEqual(plan.points, []);
+    noWrites(plan);
+  });
+
+  it('a choice batch has no text, word or point writes', () => {
+    const plan = planBatch([cmd('P', 'v1', ['a'])], world({ polls: { P: open() } }), ctx());
+    assert.deepEqual([plan.texts, plan.words, plan.points], [[], [], []]);
+  });
+});

@@ -28,6 +28,21 @@ ALTER TABLE events ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_workspace ON events (workspace_id, created_at) WHERE workspace_id IS NOT NULL;
 `,
   },
+  {
+    // Quiz participants: one nickname per voter per event, unique per event by its key.
+    version: 3,
+    sql: `
+CREATE TABLE quiz_players (
+  event_id TEXT NOT NULL,
+  voter_id TEXT NOT NULL,
+  nickname TEXT NOT NULL,
+  nick_key TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (event_id, voter_id),
+  UNIQUE (event_id, nick_key)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export class SqliteEventStore implements EventStore {
@@ -94,6 +109,25 @@ export class SqliteEventStore implements EventStore {
 
   async delete(id: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM events WHERE id = ?').run(id).changes === 1;
+  }
+
+  async setNickname(eventId: string, voterId: string, nickname: string, key: string): Promise<boolean> {
+    try {
+      this.#db
+        .prepare(
+          'INSERT INTO quiz_players (event_id, voter_id, nickname, nick_key, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, voter_id) DO UPDATE SET nickname = excluded.nickname, nick_key = excluded.nick_key, at = excluded.at',
+        )
+        .run(eventId, voterId, nickname, key, Date.now());
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw err;
+    }
+  }
+
+  async nicknames(eventId: string): Promise<Array<{ voterId: string; nickname: string }>> {
+    const rows = this.#db.prepare('SELECT voter_id, nickname FROM quiz_players WHERE event_id = ?').all(eventId) as Array<{ voter_id: string; nickname: string }>;
+    return rows.map((r) => ({ voterId: r.voter_id, nickname: r.nickname }));
   }
 
   async close(): Promise<void> {

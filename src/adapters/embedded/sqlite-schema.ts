@@ -95,6 +95,39 @@ CREATE TABLE commitments (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Open text (answers, the word cloud's counts) and quiz points: written in the vote batch's transaction.
+    version: 4,
+    sql: `
+CREATE TABLE text_answers (
+  poll_id TEXT NOT NULL,
+  answer_id TEXT NOT NULL,
+  voter_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  words TEXT NOT NULL,
+  state TEXT NOT NULL,
+  approved INTEGER NOT NULL DEFAULT 0,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, answer_id)
+) WITHOUT ROWID;
+CREATE INDEX text_answers_recent ON text_answers (poll_id, at);
+CREATE TABLE word_counts (
+  poll_id TEXT NOT NULL,
+  word TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, word)
+) WITHOUT ROWID;
+CREATE INDEX word_counts_top ON word_counts (poll_id, count);
+CREATE TABLE quiz_points (
+  poll_id TEXT NOT NULL,
+  voter_id TEXT NOT NULL,
+  points INTEGER NOT NULL,
+  correct INTEGER NOT NULL,
+  ms INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, voter_id)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export interface SqliteMigration {

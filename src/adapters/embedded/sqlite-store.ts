@@ -13,7 +13,10 @@ import { newEventId } from '../../domain/ids.js';
 import { effectiveStatus, withPollDefaults, type Poll } from '../../domain/poll.js';
 import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { BatchMeta, MinuteCount, OutboxEvent, OutboxEventType, OutboxPayloads, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, ModeratedAnswer, OutboxEvent, OutboxEventType, OutboxPayloads, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
+import { CLOUD_WORDS } from '../../ports/store.js';
+import type { QuizScore } from '../../domain/quiz.js';
+import { moderate, SHOWN_ANSWERS_KEY, storedWords, type AnswerState, type ModerationAction, type TextAnswerRecord, type WordCount } from '../../domain/text-answer.js';
 import { runSqliteMigrations, SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { outboxEventOf, type OutboxRow } from '../outbox-rows.js';
 
@@ -102,7 +105,7 @@ export class SqliteStore implements Store {
   async deletePoll(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       const n = this.#s.deletePoll.run(id).changes;
-      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset', 'deleteCommitments'] as const) this.#s[s].run(id);
+      for (const s of ['deleteTallies', 'deleteVotes', 'deleteIdem', 'deleteMinutes', 'deleteReset', 'deleteCommitments', 'deleteTexts', 'deleteWords', 'deletePoints'] as const) this.#s[s].run(id);
       return n > 0;
     }).immediate();
   }
@@ -112,7 +115,7 @@ export class SqliteStore implements Store {
       const row = this.#s.resetPoll.get(at, pollId) as { version: number } | undefined;
       if (!row) return null;
       this.#s.archiveVotes.run(at, pollId);
-      for (const s of ['deleteVotes', 'deleteTallies', 'deleteIdem'] as const) this.#s[s].run(pollId);
+      for (const s of ['deleteVotes', 'deleteTallies', 'deleteIdem', 'deleteTexts', 'deleteWords', 'deletePoints'] as const) this.#s[s].run(pollId);
       return row.version;
     }).immediate();
   }
@@ -183,6 +186,37 @@ export class SqliteStore implements Store {
       if (s.bumpPoll.run(b.version, b.total, at, b.pollId, b.version - 1).changes !== 1) throw new Error(`poll ${b.pollId} changed under the batch`);
     }
     for (const e of plan.events) s.insertOutbox.run(e.eventId, e.type, e.pollId, e.at, JSON.stringify(e.payload));
+    // Text and quiz batches only (empty for every other kind).
+    for (const t of plan.texts) s.insertText.run(t.pollId, t.answerId, t.voterId, t.text, t.words, t.state, t.at);
+    for (const w of plan.words) s.addWord.run(w.pollId, w.word, w.delta);
+    for (const p of plan.points) s.insertPoints.run(p.pollId, p.voterId, p.points, p.correct ? 1 : 0, p.ms);
+  }
+
+  async listTextAnswers(pollId: string, limit: number, before?: number | null): Promise<TextAnswerRecord[]> {
+    const rows = this.#s.listTexts.all(pollId, before ?? Number.MAX_SAFE_INTEGER, limit) as Array<{ answer_id: string; body: string; state: AnswerState; approved: number; at: number }>;
+    return rows.map((r) => ({ answerId: r.answer_id, text: r.body, state: r.state, approved: r.approved === 1, at: r.at }));
+  }
+
+  async moderateAnswer(pollId: string, answerId: string, action: ModerationAction, at: number): Promise<ModeratedAnswer | null> {
+    const s = this.#s;
+    return this.#db.transaction(() => {
+      const row = s.getText.get(pollId, answerId) as { state: AnswerState; approved: number; words: string } | undefined;
+      if (!row) return null;
+      const next = moderate(row.state, row.approved === 1, action);
+      s.setText.run(next.state, next.approved ? 1 : 0, pollId, answerId);
+      if (next.cloud !== 0) {
+        for (const w of storedWords(row.words)) s.addWord.run(pollId, w, next.cloud);
+        s.addTally.run(pollId, SHOWN_ANSWERS_KEY, next.cloud);
+      }
+      const bumped = s.bumpVersion.get(at, pollId) as { version: number } | undefined;
+      if (!bumped) return null;
+      return { state: next.state, approved: next.approved, version: bumped.version };
+    }).immediate();
+  }
+
+  async quizScores(pollIds: readonly string[]): Promise<QuizScore[]> {
+    const rows = this.#s.quizScores.all(JSON.stringify(pollIds)) as Array<{ voter_id: string; score: number; answered: number; correct: number; correct_ms: number }>;
+    return rows.map((r) => ({ voterId: r.voter_id, score: r.score, answered: r.answered, correct: r.correct, correctMs: r.correct_ms }));
   }
 
   async getResults(pollId: string): Promise<Results | null> {
@@ -190,10 +224,12 @@ export class SqliteStore implements Store {
     if (!row) return null;
     const poll = this.#toPoll(row);
     const counts = new Map((this.#s.tallies.all(pollId) as Array<{ option_id: string; votes: number }>).map((r) => [r.option_id, r.votes]));
+    const words = poll.kind === 'text' ? (this.#s.topWords.all(pollId, CLOUD_WORDS) as WordCount[]) : [];
     return resultsFromTallies(
       poll,
       { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
       counts,
+      words,
     );
   }
 
@@ -353,6 +389,20 @@ function prepareStatements(db: Database.Database, derived: Database.Database) {
     minutes: p('SELECT minute, votes FROM minute_counts WHERE poll_id = ? ORDER BY minute'),
     insertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
+    insertText: p('INSERT INTO text_answers (poll_id, answer_id, voter_id, body, words, state, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    addWord: p('INSERT INTO word_counts (poll_id, word, count) VALUES (?, ?, ?) ON CONFLICT (poll_id, word) DO UPDATE SET count = count + excluded.count'),
+    insertPoints: p('INSERT INTO quiz_points (poll_id, voter_id, points, correct, ms) VALUES (?, ?, ?, ?, ?)'),
+    topWords: p('SELECT word, count FROM word_counts WHERE poll_id = ? AND count > 0 ORDER BY count DESC, word LIMIT ?'),
+    listTexts: p('SELECT answer_id, body, state, approved, at FROM text_answers WHERE poll_id = ? AND at < ? ORDER BY at DESC, answer_id DESC LIMIT ?'),
+    getText: p('SELECT state, approved, words FROM text_answers WHERE poll_id = ? AND answer_id = ?'),
+    setText: p('UPDATE text_answers SET state = ?, approved = ? WHERE poll_id = ? AND answer_id = ?'),
+    bumpVersion: p('UPDATE polls SET version = version + 1, results_at = ? WHERE id = ? RETURNING version'),
+    quizScores: p(
+      'SELECT voter_id, sum(points) AS score, count(*) AS answered, sum(correct) AS correct, sum(CASE WHEN correct = 1 THEN ms ELSE 0 END) AS correct_ms FROM json_each(?) AS ids CROSS JOIN quiz_points q ON q.poll_id = ids.value GROUP BY voter_id',
+    ),
+    deleteTexts: p('DELETE FROM text_answers WHERE poll_id = ?'),
+    deleteWords: p('DELETE FROM word_counts WHERE poll_id = ?'),
+    deletePoints: p('DELETE FROM quiz_points WHERE poll_id = ?'),
   };
 }
 

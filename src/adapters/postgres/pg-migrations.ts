@@ -142,6 +142,39 @@ CREATE TABLE ${s}.commitments (
 );
 `,
   },
+  {
+    // Open text (answers, the word cloud's counts) and quiz points: written in the vote batch's transaction.
+    version: 5,
+    sql: (s) => `
+CREATE TABLE ${s}.text_answers (
+  poll_id text COLLATE "C" NOT NULL,
+  answer_id text COLLATE "C" NOT NULL,
+  voter_id text COLLATE "C" NOT NULL,
+  body text NOT NULL,
+  words text NOT NULL,
+  state text NOT NULL CHECK (state IN ('shown', 'pending', 'hidden')),
+  approved boolean NOT NULL DEFAULT false,
+  at bigint NOT NULL,
+  PRIMARY KEY (poll_id, answer_id)
+);
+CREATE INDEX text_answers_recent ON ${s}.text_answers (poll_id, at);
+CREATE TABLE ${s}.word_counts (
+  poll_id text COLLATE "C" NOT NULL,
+  word text COLLATE "C" NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (poll_id, word)
+) WITH (fillfactor = 70);
+CREATE INDEX word_counts_top ON ${s}.word_counts (poll_id, count);
+CREATE TABLE ${s}.quiz_points (
+  poll_id text COLLATE "C" NOT NULL,
+  voter_id text COLLATE "C" NOT NULL,
+  points integer NOT NULL,
+  correct boolean NOT NULL,
+  ms bigint NOT NULL,
+  PRIMARY KEY (poll_id, voter_id)
+);
+`,
+  },
 ];
 
 const LOCK = stmt('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))');

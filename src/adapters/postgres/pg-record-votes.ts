@@ -98,7 +98,9 @@ export async function writePlanned(exec: Exec, sql: Sql, { batch, plan, stamps }
 async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan, stamps: ReadonlyMap<string, PollStamp>): Promise<Map<string, number>> {
   const { answers: a, inserts: i, changes: c, tallies: t, bumps: b, events: e } = plan;
   const stamp = (pollId: string) => stamps.get(pollId)!;
-  const [wrote] = await exec<{ held: boolean; versions: string }>(sql.writeBatch, [
+  // Batches with text answers or quiz scores use the same statement with their rows added.
+  const kinds = plan.texts.length + plan.points.length > 0;
+  const [wrote] = await exec<{ held: boolean; versions: string }>(kinds ? sql.writeBatchKinds : sql.writeBatch, [
     plan.now,
     a.map((x) => x.pollId),
     a.map((x) => x.key),
@@ -133,6 +135,31 @@ async function writePlan(exec: Exec, sql: Sql, plan: BatchPlan, stamps: Readonly
     i.length,
     c.length,
     b.length,
+    ...(kinds ? kindParams(plan) : []),
   ]);
   return new Map(JSON.parse(wrote!.versions) as Array<[string, number]>);
+}
+
+/** $35–$51 of writeBatchKinds: answers, word deltas, quiz points, and how many of each must be new. */
+function kindParams(plan: BatchPlan): unknown[] {
+  const { texts: x, words: w, points: q } = plan;
+  return [
+    x.map((r) => r.pollId),
+    x.map((r) => r.answerId),
+    x.map((r) => r.voterId),
+    x.map((r) => r.text),
+    x.map((r) => r.words),
+    x.map((r) => r.state),
+    x.map((r) => r.at),
+    w.map((r) => r.pollId),
+    w.map((r) => r.word),
+    w.map((r) => r.delta),
+    q.map((r) => r.pollId),
+    q.map((r) => r.voterId),
+    q.map((r) => r.points),
+    q.map((r) => r.correct),
+    q.map((r) => r.ms),
+    x.length,
+    q.length,
+  ];
 }

@@ -10,7 +10,10 @@ import { effectiveStatus, type Poll } from '../../domain/poll.js';
 import { resultsFromTallies, type Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
 import { isPollcastError } from '../../errors.js';
-import type { MinuteCount, OutboxEvent, RenderAnswer, StatusChange, VoteRecord } from '../../ports/store.js';
+import type { MinuteCount, ModeratedAnswer, OutboxEvent, RenderAnswer, StatusChange, VoteRecord } from '../../ports/store.js';
+import { CLOUD_WORDS } from '../../ports/store.js';
+import type { QuizScore } from '../../domain/quiz.js';
+import { moderate, SHOWN_ANSWERS_KEY, storedWords, type AnswerState, type ModerationAction, type TextAnswerRecord, type WordCount } from '../../domain/text-answer.js';
 import type { PgLink, Row, Stmt } from './pg-link.js';
 import { migrate } from './pg-migrations.js';
 import { readAndPlan, writePlanned, type PlannedBatch } from './pg-record-votes.js';
@@ -119,11 +122,44 @@ export class PgShard {
     if (!row) return null;
     const poll = toPoll(row);
     const counts = new Map(Object.entries(row.counts).map(([k, v]) => [k, Number(v)]));
+    const words = poll.kind === 'text' ? await this.#read<{ word: string; count: number }>(this.sql.topWords, [pollId, CLOUD_WORDS], fresh) : [];
     return resultsFromTallies(
       poll,
       { version: row.version, status: effectiveStatus(poll, Date.now()), total: row.total, updatedAt: new Date(row.results_at).toISOString() },
       counts,
+      words.map((w): WordCount => ({ word: w.word, count: Number(w.count) })),
     );
+  }
+
+  async listTextAnswers(pollId: string, limit: number, before: number | null): Promise<TextAnswerRecord[]> {
+    const rows = await this.primary.query<{ answer_id: string; body: string; state: AnswerState; approved: boolean; at: number }>(this.sql.listTexts, [
+      pollId, before ?? Number.MAX_SAFE_INTEGER, limit,
+    ]);
+    return rows.map((r) => ({ answerId: r.answer_id, text: r.body, state: r.state, approved: r.approved, at: r.at }));
+  }
+
+  async moderateAnswer(pollId: string, answerId: string, action: ModerationAction, at: number): Promise<ModeratedAnswer | null> {
+    const sql = this.sql;
+    return this.primary.tx(async (exec) => {
+      const [locked] = await exec(sql.lockPoll, [pollId]);
+      if (!locked) return null;
+      const [row] = await exec<{ state: AnswerState; approved: boolean; words: string }>(sql.getTextForUpdate, [pollId, answerId]);
+      if (!row) return null;
+      const next = moderate(row.state, row.approved, action);
+      if (next.cloud !== 0) {
+        await exec(sql.moderateTally, [pollId, SHOWN_ANSWERS_KEY, next.cloud]);
+        const words = [...new Set(storedWords(row.words))].sort();
+        if (words.length > 0) await exec(sql.moderateWords, [pollId, words, next.cloud]);
+      }
+      const [bumped] = await exec<{ version: number }>(sql.moderateText, [pollId, answerId, next.state, next.approved, at]);
+      return bumped ? { state: next.state, approved: next.approved, version: bumped.version } : null;
+    });
+  }
+
+  async quizScores(pollIds: readonly string[]): Promise<QuizScore[]> {
+    if (pollIds.length === 0) return [];
+    const rows = await this.primary.query<{ voter_id: string; score: number; answered: number; correct: number; correct_ms: number }>(this.sql.quizScores, [pollIds]);
+    return rows.map((r) => ({ voterId: r.voter_id, score: Number(r.score), answered: r.answered, correct: r.correct, correctMs: Number(r.correct_ms) }));
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {

@@ -26,7 +26,7 @@ export function splitPgUrl(raw: string): { url: string; schema: string | null; s
 
 export function buildSql(schema: string) {
   const s = `"${checkSchemaName(schema)}"`;
-  return {
+  const base = {
     ping: stmt('SELECT 1'),
     insertPoll: stmt(`INSERT INTO ${s}.polls (id, def, status, opens_at, closes_at, updated_at, results_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
     getPoll: stmt(`SELECT def, status, opens_at, closes_at, updated_at FROM ${s}.polls WHERE id = $1`),
@@ -50,7 +50,10 @@ export function buildSql(schema: string) {
             i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
             m AS (DELETE FROM ${s}.minute_counts WHERE poll_id = $1),
             r AS (DELETE FROM ${s}.votes_reset WHERE poll_id = $1),
-            c AS (DELETE FROM ${s}.commitments WHERE poll_id = $1)
+            c AS (DELETE FROM ${s}.commitments WHERE poll_id = $1),
+            x AS (DELETE FROM ${s}.text_answers WHERE poll_id = $1),
+            w AS (DELETE FROM ${s}.word_counts WHERE poll_id = $1),
+            q AS (DELETE FROM ${s}.quiz_points WHERE poll_id = $1)
        SELECT 1`,
     ),
     /** After lockPoll, in its transaction: votes to the archive, tallies and answers gone, version + 1. */
@@ -58,7 +61,10 @@ export function buildSql(schema: string) {
       `WITH moved AS (DELETE FROM ${s}.votes WHERE poll_id = $1 RETURNING poll_id, voter_id, option_ids, receipt_id, cast_at),
             kept AS (INSERT INTO ${s}.votes_reset (poll_id, voter_id, option_ids, receipt_id, cast_at, reset_at) SELECT poll_id, voter_id, option_ids, receipt_id, cast_at, $2 FROM moved),
             t AS (DELETE FROM ${s}.tallies WHERE poll_id = $1),
-            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1)
+            i AS (DELETE FROM ${s}.idempotency WHERE poll_id = $1),
+            x AS (DELETE FROM ${s}.text_answers WHERE poll_id = $1),
+            w AS (DELETE FROM ${s}.word_counts WHERE poll_id = $1),
+            q AS (DELETE FROM ${s}.quiz_points WHERE poll_id = $1)
        UPDATE ${s}.polls SET version = version + 1, total = 0, results_at = $2 WHERE id = $1 RETURNING version`,
     ),
     countResetVotes: stmt(`SELECT count(*)::int AS n FROM ${s}.votes_reset WHERE poll_id = $1`),
@@ -129,6 +135,34 @@ export function buildSql(schema: string) {
               (SELECT coalesce(json_agg(json_build_array(b.id, b.version)), '[]') FROM b)::text AS versions`,
     ),
 
+    topWords: stmt(`SELECT word, count FROM ${s}.word_counts WHERE poll_id = $1 AND count > 0 ORDER BY count DESC, word LIMIT $2`),
+    listTexts: stmt(
+      `SELECT answer_id, body, state, approved, at FROM ${s}.text_answers WHERE poll_id = $1 AND at < $2 ORDER BY at DESC, answer_id DESC LIMIT $3`,
+    ),
+    getTextForUpdate: stmt(`SELECT state, approved, words FROM ${s}.text_answers WHERE poll_id = $1 AND answer_id = $2 FOR UPDATE`),
+    /**
+     * Moderation, after lockPoll and getTextForUpdate, one statement each in this order: tallies,
+     * then word counts (each sorted), as a vote batch's write takes them after the poll row, so
+     * the two never wait on each other in a cycle.
+     */
+    moderateTally: stmt(
+      `INSERT INTO ${s}.tallies AS tl (poll_id, option_id, votes) VALUES ($1, $2, $3)
+       ON CONFLICT (poll_id, option_id) DO UPDATE SET votes = tl.votes + excluded.votes`,
+    ),
+    moderateWords: stmt(
+      `INSERT INTO ${s}.word_counts AS wc (poll_id, word, count) SELECT $1, u.w, $3::bigint FROM unnest($2::text[]) AS u(w)
+       ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count`,
+    ),
+    moderateText: stmt(
+      `WITH a AS (UPDATE ${s}.text_answers SET state = $3, approved = $4 WHERE poll_id = $1 AND answer_id = $2)
+       UPDATE ${s}.polls SET version = version + 1, results_at = $5 WHERE id = $1 RETURNING version`,
+    ),
+    quizScores: stmt(
+      `SELECT voter_id, sum(points)::bigint AS score, count(*)::int AS answered, count(*) FILTER (WHERE correct)::int AS correct,
+              coalesce(sum(ms) FILTER (WHERE correct), 0)::bigint AS correct_ms
+         FROM ${s}.quiz_points WHERE poll_id = ANY($1::text[]) GROUP BY voter_id`,
+    ),
+
     getVote: stmt(`SELECT option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id = $2`),
     countVotes: stmt(`SELECT count(*) AS n FROM ${s}.votes WHERE poll_id = $1`),
     listVotes: stmt(`SELECT voter_id, option_ids, receipt_id, cast_at FROM ${s}.votes WHERE poll_id = $1 AND voter_id > $2 ORDER BY voter_id LIMIT $3`),
@@ -195,6 +229,33 @@ export function buildSql(schema: string) {
     ),
     releaseLease: stmt(`DELETE FROM ${s}.leases WHERE name = $1 AND holder = $2`),
   } satisfies Record<string, Stmt>;
+  return { ...base, writeBatchKinds: stmt(withKinds(base.writeBatch.text, s)) };
+}
+
+/**
+ * writeBatch for batches with open-text answers or quiz scores (only those use it, so a choice
+ * batch's statement is unchanged): the same statement plus the answers ($35–$41), the batch's word
+ * count deltas ($42–$44, one upsert per distinct word) and the quiz points ($45–$49), guarded like
+ * the votes: $50 answers and $51 scores must all be new rows, or nothing of the batch is written.
+ */
+function withKinds(writeBatch: string, s: string): string {
+  const at = writeBatch.lastIndexOf('\n       SELECT ');
+  if (at < 0 || !writeBatch.includes(' AS held,')) throw new Error('writeBatch changed shape: update withKinds');
+  const ctes = `, x AS (
+         INSERT INTO ${s}.text_answers (poll_id, answer_id, voter_id, body, words, state, at)
+         SELECT * FROM unnest($35::text[], $36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), w AS (
+         INSERT INTO ${s}.word_counts AS wc (poll_id, word, count)
+         SELECT * FROM unnest($42::text[], $43::text[], $44::bigint[])
+         ON CONFLICT (poll_id, word) DO UPDATE SET count = wc.count + excluded.count
+       ), q AS (
+         INSERT INTO ${s}.quiz_points (poll_id, voter_id, points, correct, ms)
+         SELECT * FROM unnest($45::text[], $46::text[], $47::int[], $48::boolean[], $49::bigint[])
+         ON CONFLICT DO NOTHING RETURNING 1
+       )`;
+  const guard = ` AND ${s}.vote_batch_guard((SELECT count(*) FROM x) = $50 AND (SELECT count(*) FROM q) = $51, 'answer or score written meanwhile') AS held,`;
+  return writeBatch.slice(0, at) + ctes + writeBatch.slice(at).replace(' AS held,', guard);
 }
 
 export type Sql = ReturnType<typeof buildSql>;

@@ -34,6 +34,20 @@ ALTER TABLE ${s}.events ADD COLUMN workspace_id text COLLATE "C";
 ALTER TABLE ${s}.events ADD COLUMN created_at bigint NOT NULL DEFAULT 0;
 CREATE INDEX events_workspace ON ${s}.events (workspace_id, created_at) WHERE workspace_id IS NOT NULL;`,
   },
+  {
+    // Quiz participants: one nickname per voter per event, unique per event by its key.
+    version: 3,
+    sql: (s) => `
+CREATE TABLE ${s}.quiz_players (
+  event_id text COLLATE "C" NOT NULL,
+  voter_id text COLLATE "C" NOT NULL,
+  nickname text NOT NULL,
+  nick_key text NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (event_id, voter_id),
+  UNIQUE (event_id, nick_key)
+);`,
+  },
 ];
 
 export class PostgresEventStore implements EventStore {
@@ -136,6 +150,25 @@ export class PostgresEventStore implements EventStore {
 
   async delete(id: string): Promise<boolean> {
     return (await this.#q(`DELETE FROM ${this.#s}.events WHERE id = $1`, [id])).rowCount === 1;
+  }
+
+  async setNickname(eventId: string, voterId: string, nickname: string, key: string): Promise<boolean> {
+    try {
+      await this.#q(
+        `INSERT INTO ${this.#s}.quiz_players (event_id, voter_id, nickname, nick_key, at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (event_id, voter_id) DO UPDATE SET nickname = excluded.nickname, nick_key = excluded.nick_key, at = excluded.at`,
+        [eventId, voterId, nickname, key, Date.now()],
+      );
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return false;
+      throw err;
+    }
+  }
+
+  async nicknames(eventId: string): Promise<Array<{ voterId: string; nickname: string }>> {
+    const r = await this.#q<{ voter_id: string; nickname: string }>(`SELECT voter_id, nickname FROM ${this.#s}.quiz_players WHERE event_id = $1`, [eventId]);
+    return r.rows.map((row) => ({ voterId: row.voter_id, nickname: row.nickname }));
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,9 @@ import { MAX_SHARDS, shardOf } from '../../domain/ids.js';
 import type { Poll } from '../../domain/poll.js';
 import type { Results } from '../../domain/results.js';
 import type { CountedVote, StoredResponse, VoteCommand, VoteOutcome } from '../../domain/vote.js';
-import type { BatchMeta, MinuteCount, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
+import type { BatchMeta, MinuteCount, ModeratedAnswer, OutboxEvent, RenderAnswer, StatusChange, Store, VoteRecord } from '../../ports/store.js';
+import type { QuizScore } from '../../domain/quiz.js';
+import type { ModerationAction, TextAnswerRecord } from '../../domain/text-answer.js';
 import type { PgLeases } from './pg-lease.js';
 import type { PgShard } from './pg-shard.js';
 
@@ -120,6 +122,37 @@ export class PostgresStore implements Store {
 
   async getResults(pollId: string, opts?: { fresh?: boolean }): Promise<Results | null> {
     return (await this.#shard(pollId)?.getResults(pollId, opts?.fresh === true)) ?? null;
+  }
+
+  async listTextAnswers(pollId: string, limit: number, before?: number | null): Promise<TextAnswerRecord[]> {
+    return (await this.#shard(pollId)?.listTextAnswers(pollId, limit, before ?? null)) ?? [];
+  }
+
+  async moderateAnswer(pollId: string, answerId: string, action: ModerationAction, at: number): Promise<ModeratedAnswer | null> {
+    return (await this.#shard(pollId)?.moderateAnswer(pollId, answerId, action, at)) ?? null;
+  }
+
+  /** Each shard sums the questions it holds; a voter's sums from several shards are added here. */
+  async quizScores(pollIds: readonly string[]): Promise<QuizScore[]> {
+    const byShard = new Map<PgShard, string[]>();
+    for (const id of pollIds) {
+      const shard = this.#shard(id);
+      if (shard) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const parts = await Promise.all([...byShard].map(([shard, ids]) => shard.quizScores(ids)));
+    if (parts.length === 1) return parts[0]!;
+    const sums = new Map<string, QuizScore>();
+    for (const row of parts.flat()) {
+      const s = sums.get(row.voterId);
+      if (!s) sums.set(row.voterId, { ...row });
+      else {
+        s.score += row.score;
+        s.answered += row.answered;
+        s.correct += row.correct;
+        s.correctMs += row.correctMs;
+      }
+    }
+    return [...sums.values()];
   }
 
   async getVote(pollId: string, voterId: string): Promise<CountedVote | null> {

@@ -26,7 +26,8 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         summary: 'Cast a vote',
         description:
           '201 counted; 409 already voted (the body says what is counted) or poll closed/not open; 422 bad ballot. ' +
-          'Single and multiple: `optionIds`; ranked: `optionIds` in order of preference (at most maxRank); rating and nps: `value` (a whole number on the scale). ' +
+          'Single, multiple and quiz: `optionIds`; ranked: `optionIds` in order of preference (at most maxRank); rating and nps: `value` (a whole number on the scale); text: `text` (the 201 carries its `answerId`). ' +
+          'A quiz answer after its time limit is 409 answer_too_late. ' +
           'Send Idempotency-Key to make retries safe. In device mode the answer carries voterToken; send it back in X-Voter-Token or the cookie.',
         tags: ['votes'],
         params: PollParams,
@@ -47,6 +48,7 @@ export async function voteRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         pollId: req.params.pollId,
         optionIds: req.body.optionIds,
         value: req.body.value,
+        text: req.body.text,
         voterId: req.body.voterId,
         voterToken: voterToken(req),
         inviteCode: req.body.inviteCode,

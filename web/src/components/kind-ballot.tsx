@@ -10,10 +10,12 @@ import { newKey, saveVoterToken, voterToken } from '../lib/storage.js';
 import type { Poll, VoteReceipt } from '../lib/types.js';
 import { ErrorNotice } from './error-notice.js';
 
-type Ballot = { optionIds: string[] } | { value: number };
+type Ballot = { optionIds: string[] } | { value: number } | { text: string };
 
-export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (pollId: string) => void }) {
+/** `onAnswered` gets the ballot that counted (a quiz phone compares it with the correct options later). */
+export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (pollId: string, optionIds: string[]) => void }) {
   const [picked, setPicked] = useState<string[]>([]);
+  const [text, setText] = useState('');
   const [value, setValue] = useState<number | null>(null);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -31,10 +33,10 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
         headers,
       });
       if (r.voterToken) saveVoterToken(r.voterToken);
-      onAnswered(poll.id);
+      onAnswered(poll.id, 'optionIds' in ballot ? ballot.optionIds : []);
     } catch (err) {
       const e = asApiError(err);
-      if (e.code === 'already_voted') onAnswered(poll.id);
+      if (e.code === 'already_voted') onAnswered(poll.id, []);
       else {
         if (e.code === 'voter_token_invalid') saveVoterToken(null);
         setError(e);
@@ -48,19 +50,41 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
     e.preventDefault();
     if (poll.kind === 'rating' || poll.kind === 'nps') {
       if (value !== null) void send({ value });
+    } else if (poll.kind === 'text') {
+      if (text.trim() !== '') void send({ text });
     } else if (picked.length > 0) void send({ optionIds: picked });
   };
 
   const toggle = (id: string) => {
-    if (poll.kind === 'single') setPicked([id]);
+    if (poll.kind === 'single' || poll.kind === 'quiz') setPicked([id]);
     else if (picked.includes(id)) setPicked(picked.filter((x) => x !== id));
     else if (picked.length < limit) setPicked([...picked, id]);
   };
   const limit =
-    poll.kind === 'ranked' ? (poll.maxRank ?? poll.options.length) : poll.kind === 'single' ? 1 : poll.maxChoices;
+    poll.kind === 'ranked' ? (poll.maxRank ?? poll.options.length) : poll.kind === 'single' || poll.kind === 'quiz' ? 1 : poll.maxChoices;
 
   let body;
-  if (poll.kind === 'rating' || poll.kind === 'nps') {
+  if (poll.kind === 'text') {
+    const max = poll.text?.maxLength ?? 200;
+    body = (
+      <div class="text-answer">
+        <label for={`t-${poll.id}`} class="muted small">
+          Your answer (up to {max} characters)
+        </label>
+        <textarea
+          id={`t-${poll.id}`}
+          data-testid="text-answer"
+          rows={3}
+          maxLength={max}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        />
+        <p class="muted small text-count" aria-live="polite">
+          {text.length}/{max}
+        </p>
+      </div>
+    );
+  } else if (poll.kind === 'rating' || poll.kind === 'nps') {
     const scale = poll.scale ?? { min: 0, max: 10 };
     const values = Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
     body = (
@@ -116,12 +140,12 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
     body = (
       <fieldset class="choices">
         <legend class="muted small">{poll.kind === 'multiple' ? `Pick up to ${limit}.` : 'Pick one.'}</legend>
-        {poll.options.map((o) => {
+        {poll.options.map((o, i) => {
           const on = picked.includes(o.id);
           return (
-            <label key={o.id} class={'choice' + (on ? ' checked' : '')}>
+            <label key={o.id} class={'choice' + (on ? ' checked' : '') + (poll.kind === 'quiz' ? ` quiz-choice quiz-${i % 4}` : '')}>
               <input
-                type={poll.kind === 'single' ? 'radio' : 'checkbox'}
+                type={poll.kind === 'multiple' ? 'checkbox' : 'radio'}
                 name={`o-${poll.id}`}
                 checked={on}
                 disabled={!on && poll.kind === 'multiple' && picked.length >= limit}
@@ -134,7 +158,7 @@ export function KindBallot({ poll, onAnswered }: { poll: Poll; onAnswered: (poll
       </fieldset>
     );
   }
-  const ready = poll.kind === 'rating' || poll.kind === 'nps' ? value !== null : picked.length > 0;
+  const ready = poll.kind === 'rating' || poll.kind === 'nps' ? value !== null : poll.kind === 'text' ? text.trim() !== '' : picked.length > 0;
   return (
     <form class="ballot" onSubmit={submit} data-testid="event-ballot">
       {body}

@@ -8,6 +8,7 @@ import { plural } from '../lib/format.js';
 import { percents } from '../lib/percents.js';
 import type { Poll, Results } from '../lib/types.js';
 import { ResultBars } from './result-bars.js';
+import { WordCloud } from './word-cloud.js';
 
 export function KindResults({ poll, results }: { poll: Poll; results: Results | null }) {
   switch (poll.kind) {
@@ -17,9 +18,28 @@ export function KindResults({ poll, results }: { poll: Poll; results: Results | 
       return <RatingResults results={results} />;
     case 'nps':
       return <NpsResults results={results} />;
+    case 'text':
+      return <WordCloud results={results} />;
+    case 'quiz':
+      return <QuizResults poll={poll} results={results} />;
     default:
       return <ResultBars poll={poll} results={results} />;
   }
+}
+
+/** Quiz: the answers per option; once the question has closed, the correct ones are marked. */
+function QuizResults({ poll, results }: { poll: Poll; results: Results | null }) {
+  const correct = results?.correctOptionIds ?? poll.quiz?.correctOptionIds ?? [];
+  return (
+    <div class={'quiz-results' + (correct.length > 0 ? ' revealed' : '')}>
+      <ResultBars poll={poll} results={results} />
+      {correct.length > 0 && (
+        <p class="quiz-answer" data-testid="quiz-correct">
+          Correct: {poll.options.filter((o) => correct.includes(o.id)).map((o) => o.text).join(', ')}
+        </p>
+      )}
+    </div>
+  );
 }
 
 function RankedResults({ poll, results }: { poll: Poll; results: Results | null }) {

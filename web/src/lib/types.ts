@@ -4,7 +4,7 @@ export type ResultsVisibility = 'live' | 'after_close' | 'owner_only';
 export type IdentityMode = 'device' | 'account' | 'invite' | 'open';
 export type PollAccess = 'link' | 'workspace';
 
-export type PollKind = 'single' | 'multiple' | 'ranked' | 'rating' | 'nps';
+export type PollKind = 'single' | 'multiple' | 'ranked' | 'rating' | 'nps' | 'text' | 'quiz';
 
 export interface Poll {
   id: string;
@@ -16,6 +16,10 @@ export interface Poll {
   maxRank?: number;
   /** Rating and nps: the scale (nps: 0–10). */
   scale?: { min: number; max: number; labels?: string[] };
+  /** Text: the longest answer, answers per voter, moderation. */
+  text?: { maxLength: number; maxAnswers: number; moderation: 'post' | 'pre'; profanityFilter: boolean };
+  /** Quiz: the time limit and points; the correct options only once the question has closed. */
+  quiz?: { timeLimitSec: number; maxPoints: number; minPoints: number; correctOptionIds?: string[] };
   status: PollStatus;
   opensAt: string | null;
   closesAt: string | null;
@@ -48,6 +52,29 @@ export interface Results {
   promoters?: number;
   passives?: number;
   detractors?: number;
+  /** Text: the top words of shown answers. */
+  words?: Array<{ word: string; count: number }>;
+  answers?: number;
+  /** Quiz: once closed. */
+  correctOptionIds?: string[];
+}
+
+/** A text answer in the manager's feed. */
+export interface TextAnswer {
+  answerId: string;
+  text: string;
+  state: 'shown' | 'pending' | 'hidden';
+  approved: boolean;
+  hidden: boolean;
+  at: string;
+}
+
+export interface LeaderboardEntry {
+  nickname: string;
+  score: number;
+  rank: number;
+  correct: number;
+  answered: number;
 }
 
 export interface QaSettings {
@@ -116,6 +143,8 @@ export interface VoteReceipt {
   receiptId: string;
   optionIds: string[];
   value?: number;
+  answerId?: string;
+  text?: string;
   countedAt: string;
   changed?: boolean;
   voterToken?: string;

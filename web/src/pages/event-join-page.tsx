@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { KindBallot } from '../components/kind-ballot.js';
 import { KindResults } from '../components/kind-results.js';
+import { NicknameForm, QuizOutcome, savedNickname, useSecondsLeft } from '../components/quiz-phone.js';
 import { Layout, Loading } from '../components/layout.js';
 import { QaPhone } from '../components/qa-phone.js';
 import { api, asApiError, type ApiError } from '../lib/api.js';
@@ -18,6 +19,11 @@ export default function EventJoinPage({ code }: { code: string }) {
   const [event, setEvent] = useState<LiveEvent | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [answered, setAnswered] = useState<Set<string>>(new Set());
+  /** Quiz: the option each question was answered with (to say right or wrong once it closes). */
+  const [picks, setPicks] = useState<Record<string, string[]>>({});
+  /** Text questions that allow several answers: answers sent so far per question. */
+  const [sent, setSent] = useState<Record<string, number>>({});
+  const [nickname, setNickname] = useState<string | null>(null);
   useEffect(() => {
     api<{ event: LiveEvent }>('GET', `/v1/join/${encodeURIComponent(code)}`)
       .then((r) => setEvent(r.event))
@@ -25,6 +31,15 @@ export default function EventJoinPage({ code }: { code: string }) {
   }, [code]);
   const { frame, gone } = useEventStream(event?.id ?? null);
   useEffect(() => setTitle(frame?.title ?? event?.title ?? 'Join'), [frame?.title, event?.title]);
+  useEffect(() => {
+    if (event) setNickname(savedNickname(event.id));
+  }, [event?.id]);
+  const left = useSecondsLeft(frame?.status === 'open' && frame.question?.kind === 'quiz' ? frame.question.closesAt : null);
+  const onAnswered = (id: string, optionIds: string[]) => {
+    setAnswered(new Set([...answered, id]));
+    if (optionIds.length > 0) setPicks({ ...picks, [id]: optionIds });
+    setSent({ ...sent, [id]: (sent[id] ?? 0) + 1 });
+  };
 
   if (error) {
     return (
@@ -39,6 +54,8 @@ export default function EventJoinPage({ code }: { code: string }) {
   }
   if (!event || !frame) return <Layout>{<Loading />}</Layout>;
   const q = frame.question;
+  const isQuiz = event.questions.some((x) => x.kind === 'quiz');
+  const more = q?.kind === 'text' && answered.has(q.id) && (sent[q.id] ?? 0) < (q.text?.maxAnswers ?? 1);
   return (
     <Layout>
       <section class="card event-phone" data-testid="event-phone" aria-live="polite">
@@ -46,6 +63,13 @@ export default function EventJoinPage({ code }: { code: string }) {
           {frame.title}
           {frame.position >= 0 && ` · question ${frame.position + 1} of ${frame.questionIds.length}`}
         </p>
+        {isQuiz && !gone && (nickname === null ? (
+          <NicknameForm eventId={event.id} onJoined={setNickname} />
+        ) : (
+          <p class="muted small" data-testid="playing-as">
+            Playing as <strong>{nickname}</strong>
+          </p>
+        ))}
         {gone ? (
           <p class="state closed">This event has ended.</p>
         ) : !q ? (
@@ -56,15 +80,21 @@ export default function EventJoinPage({ code }: { code: string }) {
               {q.question}
             </h1>
             {frame.status === 'draft' && <p class="state waiting">Voting opens soon.</p>}
-            {frame.status === 'open' && !answered.has(q.id) && (
-              <KindBallot key={q.id} poll={q} onAnswered={(id) => setAnswered(new Set([...answered, id]))} />
+            {left !== null && (
+              <p class="badge countdown phone-countdown" role="timer" data-testid="phone-countdown">
+                {left}s
+              </p>
+            )}
+            {frame.status === 'open' && (!answered.has(q.id) || more) && (
+              <KindBallot key={`${q.id}-${sent[q.id] ?? 0}`} poll={q} onAnswered={onAnswered} />
             )}
             {answered.has(q.id) && (
               <p class="state ok" role="status" data-testid="answered">
-                Your answer is counted.
+                {q.kind === 'text' ? 'Your answer is in.' : 'Your answer is counted.'}
               </p>
             )}
-            {frame.status === 'closed' && !answered.has(q.id) && (
+            {frame.status === 'closed' && q.kind === 'quiz' && <QuizOutcome eventId={event.id} poll={q} picked={picks[q.id]} />}
+            {frame.status === 'closed' && !answered.has(q.id) && q.kind !== 'quiz' && (
               <p class="state closed">Voting on this question is closed.</p>
             )}
             {frame.resultsShown && frame.results && (

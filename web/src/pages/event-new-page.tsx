@@ -17,6 +17,11 @@ interface Draft {
   options: string;
   min: number;
   max: number;
+  /** Quiz: seconds to answer. */
+  seconds: number;
+  /** Text: answers per voter, and whether the presenter approves each first. */
+  answers: number;
+  premod: boolean;
 }
 
 const KINDS: Array<[PollKind, string]> = [
@@ -25,12 +30,26 @@ const KINDS: Array<[PollKind, string]> = [
   ['ranked', 'Ranking'],
   ['rating', 'Rating scale'],
   ['nps', 'Net Promoter Score'],
+  ['text', 'Open text (word cloud)'],
+  ['quiz', 'Quiz question'],
 ];
 
-const blank = (): Draft => ({ question: '', kind: 'single', options: '', min: 1, max: 5 });
+const blank = (): Draft => ({ question: '', kind: 'single', options: '', min: 1, max: 5, seconds: 20, answers: 1, premod: false });
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function toBody(d: Draft): Record<string, unknown> {
   if (d.kind === 'nps') return { question: d.question, kind: 'nps' };
+  if (d.kind === 'text') return { question: d.question, kind: 'text', maxAnswers: d.answers, moderation: d.premod ? 'pre' : 'post' };
+  if (d.kind === 'quiz') {
+    // A leading * marks a correct option.
+    const options = lines(d.options).map((l) => (l.startsWith('*') ? { text: l.slice(1).trim(), correct: true } : { text: l }));
+    return { question: d.question, kind: 'quiz', timeLimitSec: d.seconds, options };
+  }
   if (d.kind === 'rating') return { question: d.question, kind: 'rating', scale: { min: d.min, max: d.max } };
   return {
     question: d.question,
@@ -120,9 +139,28 @@ export default function EventNewPage() {
                   ))}
                 </select>
               </div>
-              {(d.kind === 'single' || d.kind === 'multiple' || d.kind === 'ranked') && (
+              {d.kind === 'quiz' && (
                 <div class="field">
-                  <label for={`o-${i}`}>Options, one per line</label>
+                  <label for={`s-${i}`}>Seconds to answer</label>
+                  <input id={`s-${i}`} type="number" min={5} max={600} value={d.seconds} onInput={(e) => edit(i, { seconds: Number(e.currentTarget.value) })} />
+                </div>
+              )}
+              {d.kind === 'text' && (
+                <div class="grid2">
+                  <div class="field">
+                    <label for={`n-${i}`}>Answers per person</label>
+                    <input id={`n-${i}`} type="number" min={1} max={10} value={d.answers} onInput={(e) => edit(i, { answers: Number(e.currentTarget.value) })} />
+                  </div>
+                  <div class="field">
+                    <label>
+                      <input type="checkbox" checked={d.premod} onChange={(e) => edit(i, { premod: e.currentTarget.checked })} /> Approve each answer before it shows
+                    </label>
+                  </div>
+                </div>
+              )}
+              {(d.kind === 'single' || d.kind === 'multiple' || d.kind === 'ranked' || d.kind === 'quiz') && (
+                <div class="field">
+                  <label for={`o-${i}`}>{d.kind === 'quiz' ? 'Options, one per line; start the correct one(s) with *' : 'Options, one per line'}</label>
                   <textarea
                     id={`o-${i}`}
                     rows={4}

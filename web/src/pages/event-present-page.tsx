@@ -7,13 +7,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNotice } from '../components/error-notice.js';
 import { KindResults } from '../components/kind-results.js';
+import { Leaderboard } from '../components/leaderboard.js';
+import { TextFeed } from '../components/text-feed.js';
 import { Loading } from '../components/layout.js';
 import { QrCode } from '../components/qr-code.js';
 import { QaConsole } from '../components/qa-console.js';
 import { api, apiBlob, asApiError, type ApiError } from '../lib/api.js';
 import { downloadBlob } from '../lib/csv.js';
 import { plural, setTitle } from '../lib/format.js';
-import type { EventFrame } from '../lib/types.js';
+import type { EventFrame, LeaderboardEntry } from '../lib/types.js';
 import { authed } from '../lib/session.js';
 import { eventOwnerToken, saveEventOwnerToken, useEventStream } from '../lib/use-event-stream.js';
 import { useLiveResults } from '../lib/use-live-results.js';
@@ -39,6 +41,22 @@ function useSecondsLeft(closesAt: string | null | undefined): number | null {
   if (!closesAt) return null;
   const left = Math.ceil((Date.parse(closesAt) - now) / 1000);
   return left > 0 ? left : null;
+}
+
+/** The quiz leaderboard, read again whenever the current quiz question's results version moves. */
+function useLeaderboard(eventId: string, on: boolean, version: number): LeaderboardEntry[] {
+  const [entries, setEntries] = useState<LeaderboardEntry[]>([]);
+  useEffect(() => {
+    if (!on) return;
+    let live = true;
+    api<LeaderboardEntry[]>('GET', `/v1/events/${encodeURIComponent(eventId)}/leaderboard?limit=10`)
+      .then((r) => live && setEntries(r))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [eventId, on, version]);
+  return entries;
 }
 
 function useControls(eventId: string, frame: EventFrame | null, token: string | null) {
@@ -167,6 +185,9 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
   // The console reads results with the owner token, shown or not, so the presenter sees them first.
   const live = useLiveResults(q?.id ?? '', q !== null, token);
   const left = useSecondsLeft(frame?.status === 'open' ? q?.closesAt : null);
+  const version = live.results?.version ?? frame?.results?.version ?? 0;
+  // After each quiz question (and at the end): the top 10 on the big screen.
+  const board = useLeaderboard(eventId, q?.kind === 'quiz' && frame?.status === 'closed', version + (frame?.answers ?? 0));
   const [showQa, setShowQa] = useState(false);
 
   useEffect(() => {
@@ -276,11 +297,15 @@ export default function EventPresentPage({ eventId, remote = false }: { eventId:
         {showQa ? (
           <QaConsole eventId={eventId} token={token} live={frame.qa} />
         ) : q && frame.resultsShown ? (
-          <div data-testid="console-results">
+          <div data-testid="console-results" class={q.kind === 'text' ? 'console-text' : undefined}>
             <KindResults poll={q} results={results} />
           </div>
         ) : (
           <p class="stage-hidden">Results are hidden. Press S to show them.</p>
+        )}
+        {!showQa && q?.kind === 'text' && <TextFeed pollId={q.id} token={token} version={version} />}
+        {!showQa && q?.kind === 'quiz' && frame.status === 'closed' && (
+          <Leaderboard entries={board} title={frame.position === frame.questionIds.length - 1 ? 'Final leaderboard' : 'Leaderboard'} />
         )}
         <ControlBar frame={frame} c={c} remote={false} />
         <div class="console-controls">

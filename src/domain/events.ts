@@ -8,7 +8,7 @@ import type { PollStatus } from './poll.js';
 export interface OutboxPayloads {
   /** A vote batch changed a poll's tally. */
   'votes.recorded': {
-    /** The poll's total after the batch. */
+    /** New voters counted by this batch (what it added to the poll's total; changes add nothing). */
     votes: number;
     /** Ballots counted in this batch (new and changed). */
     ballots: number;

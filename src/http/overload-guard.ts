@@ -54,6 +54,8 @@ export class OverloadGuard {
   #sample: (() => Sample) | null = null;
   #shedSinceLog = 0;
   #lastLog = 0;
+  /** The last measured event-loop delay (ms). */
+  #lastDelay = 0;
 
   constructor(config: Readonly<Config>, metrics: Metrics, log: Logger) {
     this.#limits = config.overload;
@@ -106,10 +108,13 @@ export class OverloadGuard {
     }
     if (sample) {
       const m = sample();
-      // Infinity is the plugin's "no sample in the last interval" (start-up, a very busy test
-      // process): no measurement, not a lag.
-      if (maxEventLoopDelayMs > 0 && m.eventLoopDelay > maxEventLoopDelayMs && Number.isFinite(m.eventLoopDelay)) {
-        return { reason: 'event_loop_delay', detail: `event loop ${Math.round(m.eventLoopDelay)} ms behind, limit ${maxEventLoopDelayMs} ms` };
+      // Infinity is the plugin's "no delay recorded in the last interval" (start-up, or a loop too
+      // busy to record one before the sample was taken): no new measurement, so the last one
+      // stands (none yet: no lag).
+      if (Number.isFinite(m.eventLoopDelay)) this.#lastDelay = m.eventLoopDelay;
+      const delay = this.#lastDelay;
+      if (maxEventLoopDelayMs > 0 && delay > maxEventLoopDelayMs) {
+        return { reason: 'event_loop_delay', detail: `event loop ${Math.round(delay)} ms behind, limit ${maxEventLoopDelayMs} ms` };
       }
       if (maxHeapBytes > 0 && m.heapUsed > maxHeapBytes) return { reason: 'heap', detail: `heap ${mb(m.heapUsed)}, limit ${mb(maxHeapBytes)}` };
       if (maxRssBytes > 0 && m.rssBytes > maxRssBytes) return { reason: 'rss', detail: `resident memory ${mb(m.rssBytes)}, limit ${mb(maxRssBytes)}` };

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, createPoll, startTestApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchBrowser, needBrowser } from '../support/browser.js';
+import { ensureWebBuilt, launchBrowser, needBrowser, type PageDom } from '../support/browser.js';
 import { ERROR_MESSAGES } from '../../web/src/lib/error-messages.js';
 
 const skip = needBrowser();
@@ -376,7 +376,7 @@ describe('accounts in the web app (Chromium)', { skip }, () => {
     await owner.getByRole('button', { name: 'Remove Grace Hopper' }).click();
     await owner.getByText('Grace Hopper was removed.').waitFor();
     // The message comes first; the list is read again after it.
-    await owner.waitForFunction("!(document.querySelector('[data-testid=member-list]')?.textContent ?? 'Grace Hopper').includes('Grace Hopper')");
+    await owner.waitForFunction(() => !((globalThis as unknown as PageDom).document.querySelector('[data-testid=member-list]')?.textContent ?? 'Grace Hopper').includes('Grace Hopper'));
     assert.equal(await owner.getByTestId('member-list').getByText('Grace Hopper').count(), 0);
   });
 

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, startTestApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchBrowser, needBrowser } from '../support/browser.js';
+import { ensureWebBuilt, launchBrowser, needBrowser, type PageDom } from '../support/browser.js';
 
 const skip = needBrowser();
 const SCREENS = '/tmp/pollcast-screens/';
@@ -84,7 +84,7 @@ describe('audience Q&A in Chromium: two phones and the presenter', { skip }, () 
     await phones[1].fill('#qa-text', IMG_Q);
     await phones[1].click('[data-testid=qa-ask] button[type=submit]');
     for (const p of [...phones, presenter]) {
-      await p.waitForFunction("document.querySelectorAll('[data-testid=qa-item], [data-testid=qa-stage-item]').length === 2");
+      await p.waitForFunction(() => (globalThis as unknown as PageDom).document.querySelectorAll('[data-testid=qa-item], [data-testid=qa-stage-item]').length === 2);
       const texts = await p.locator('[data-testid=qa-text], [data-testid=qa-stage-text]').allInnerTexts();
       assert.deepEqual(texts.sort(), [IMG_Q, SCRIPT_Q].sort(), 'the questions read exactly as typed');
     }
@@ -117,7 +117,7 @@ describe('audience Q&A in Chromium: two phones and the presenter', { skip }, () 
     await presenter.screenshot({ path: `${SCREENS}console-qa-1920x1080.png` });
     await phones[0].screenshot({ path: `${SCREENS}phone-qa.png`, fullPage: true });
     await stage('Is this safe?').getByRole('button', { name: 'Hide' }).click();
-    for (const p of phones) await p.waitForFunction("document.querySelectorAll('[data-testid=qa-item]').length === 1");
+    for (const p of phones) await p.waitForFunction(() => (globalThis as unknown as PageDom).document.querySelectorAll('[data-testid=qa-item]').length === 1);
 
     // Pre-moderation: a new question waits on the console; phones see it only once approved.
     await presenter.click('[data-testid=qa-premoderation]');

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, startTestApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launchBrowser, needBrowser } from '../support/browser.js';
+import { ensureWebBuilt, launchBrowser, needBrowser, type PageDom } from '../support/browser.js';
 
 const skip = needBrowser();
 const SCREENS = '/tmp/pollcast-screens/';
@@ -165,7 +165,7 @@ describe('quizzes and open text in Chromium: presenter and two phones', { skip }
       await phone.click('text=Send answer');
       // A fresh, empty box comes back for the next answer (maxAnswers 3); none after the last.
       await phone.waitForSelector('[data-testid=answered]');
-      await phone.waitForFunction(`!document.querySelector('[data-testid=text-answer]')?.value`);
+      await phone.waitForFunction(() => !(globalThis as unknown as PageDom).document.querySelector('[data-testid=text-answer]')?.value);
     }
     await presenter.waitForSelector('[data-testid=console-results] figcaption >> text=3 answers');
     assert.equal(await phone.locator('[data-testid=text-answer]').count(), 0, 'no box after the third answer');

@@ -35,3 +35,15 @@ export function ensureWebBuilt(): void {
     throw new Error(`building web/dist failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
   }
 }
+
+/**
+ * The page's document, typed as far as predicates passed to `waitForFunction` read it (tests
+ * compile without the DOM library). Pass functions, not strings: a string predicate that has to
+ * poll is evaluated with `eval` in the page, which the app's CSP (no 'unsafe-eval') refuses.
+ */
+export interface PageDom {
+  document: {
+    querySelector(s: string): { value?: string; textContent: string | null } | null;
+    querySelectorAll(s: string): { length: number };
+  };
+}

@@ -10,9 +10,10 @@ export default async function* summary(source) {
       if (event.data.skip || event.data.todo) skipped++;
       else passed++;
     } else if (event.type === 'test:fail') {
-      // A suite whose own body threw (e.g. REQUIRE_SERVICES=1 and a missing program) has no test
-      // that fails in its place; a suite failing because of its tests or hooks does.
-      const ownFailure = event.data.details?.error?.failureType === 'testCodeFailure';
+      // A suite that failed on its own — its body threw (e.g. REQUIRE_SERVICES=1 and a missing
+      // program), a hook failed, or its file ended with a promise still pending — has no test that
+      // fails in its place; a suite failing because of its tests does (counted there).
+      const ownFailure = event.data.details?.error?.failureType !== 'subtestsFailed';
       // A `todo` test is a known, named problem: its failure is shown apart and does not fail the run.
       if (event.data.todo) todoFailing++;
       else if (event.data.details?.type !== 'suite' || ownFailure) failed++;

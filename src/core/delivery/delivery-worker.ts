@@ -139,7 +139,15 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * An idle wait that stop() cuts short. Stopped already (stop() came while a round was running,
+   * with no wait to wake): no wait at all — the timer is unref'd, so waiting on it after the app
+   * closed left stop() pending on a process with nothing else to do, and the process ended with
+   * stop() never resolved (CI: "Promise resolution is still pending but the event loop has already
+   * resolved" after the authorization matrix).
+   */
   #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       t.unref();

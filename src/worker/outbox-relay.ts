@@ -5,11 +5,11 @@
  */
 import type { EventBus } from '../ports/event-bus.js';
 import type { Store } from '../ports/store.js';
+import { IdleWait } from '../core/idle-wait.js';
 
 export class OutboxRelay {
-  #stopped = false;
+  readonly #idle = new IdleWait();
   #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
 
   constructor(
     private readonly store: Store,
@@ -25,23 +25,23 @@ export class OutboxRelay {
 
   /** Skips the idle wait: call after a commit that wrote outbox events. */
   poke(): void {
-    this.#wake?.();
+    this.#idle.wake();
   }
 
   async #run(): Promise<void> {
     let backoff = 100;
-    while (!this.#stopped) {
+    while (!this.#idle.stopped) {
       let moved = 0;
       try {
         moved = await this.relayOnce();
         backoff = 100;
       } catch (err) {
         this.onError(err);
-        await this.#sleep(backoff);
+        await this.#idle.sleep(backoff);
         backoff = Math.min(backoff * 2, 5_000);
         continue;
       }
-      if (moved < this.batchSize) await this.#sleep(this.idleMs);
+      if (moved < this.batchSize) await this.#idle.sleep(this.idleMs);
     }
   }
 
@@ -54,24 +54,8 @@ export class OutboxRelay {
     return events.length;
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      t.unref();
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = null;
-        done();
-      };
-    });
-  }
-
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
+    this.#idle.stop();
     await this.#loop;
   }
 }

@@ -17,6 +17,7 @@ import {
 import type { DeliveryStore } from '../../ports/delivery-store.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
+import { IdleWait } from '../idle-wait.js';
 
 /** Sends one delivery of its channel; never throws for a receiver's failure (reports it). */
 export interface DeliveryHandler {
@@ -46,9 +47,8 @@ export class DeliveryWorker {
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #idleMs: number;
-  #stopped = false;
+  readonly #idle = new IdleWait();
   #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
   #lastPrune = 0;
 
   constructor(
@@ -68,18 +68,18 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    this.#stopped = false;
+    this.#idle.resume();
     this.#loop = this.#run();
   }
 
   /** Skips the idle wait: call after enqueueing. */
   poke(): void {
-    this.#wake?.();
+    this.#idle.wake();
   }
 
   async #run(): Promise<void> {
     let backoff = 100;
-    while (!this.#stopped) {
+    while (!this.#idle.stopped) {
       let done = 0;
       try {
         done = await this.runOnce();
@@ -91,11 +91,11 @@ export class DeliveryWorker {
         }
       } catch (err) {
         this.onError(err);
-        await this.#sleep(backoff);
+        await this.#idle.sleep(backoff);
         backoff = Math.min(backoff * 2, 5_000);
         continue;
       }
-      if (done < this.#batch) await this.#sleep(this.#idleMs);
+      if (done < this.#batch) await this.#idle.sleep(this.#idleMs);
     }
   }
 
@@ -139,32 +139,8 @@ export class DeliveryWorker {
     }
   }
 
-  /**
-   * An idle wait that stop() cuts short. Stopped already (stop() came while a round was running,
-   * with no wait to wake): no wait at all — the timer is unref'd, so waiting on it after the app
-   * closed left stop() pending on a process with nothing else to do, and the process ended with
-   * stop() never resolved (CI: "Promise resolution is still pending but the event loop has already
-   * resolved" after the authorization matrix).
-   */
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      t.unref();
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = null;
-        done();
-      };
-    });
-  }
-
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
+    this.#idle.stop();
     await this.#loop;
   }
 }
